@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Test projects:
+ * - `unit`: pure code and in-memory adapters; no network.
+ * - `integration`: contract, integration, golden-capture and interop tests against one moto server started for
+ *   the run (test/emulator/global-setup.ts); files isolate themselves with unique resource names.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 10_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/contract/**/*.test.ts',
+            'test/interop/**/*.test.ts',
+          ],
+          globalSetup: ['test/emulator/global-setup.ts'],
+          setupFiles: ['test/emulator/setup-env.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
