@@ -1,0 +1,188 @@
+/**
+ * kombu's message envelope on SQS, and the layers around the task body.
+ *
+ * On the wire (kombu `Channel._put`): `MessageBody = base64(JSON(envelope))`, and inside the envelope
+ * `body = base64(serialized task body)`. Receivers (kombu >= 5.2.4, and celeriac) base64-decode `MessageBody` only
+ * when it is strict base64 that round-trips to UTF-8 text, so a plain-JSON `MessageBody` works too. A body may be
+ * compressed (`compression` header, zlib under the MIME type `application/x-gzip`).
+ */
+import { brotliDecompressSync, inflateSync } from 'node:zlib';
+import { ContentDisallowed, DecodeError } from './errors.js';
+import { pythonJsonDumps, pythonJsonLoads } from './python-json.js';
+
+/** The kombu message envelope, with kombu's keys in kombu's order. */
+export interface KombuEnvelope {
+  /** The serialized (and maybe compressed) task body, encoded per `properties.body_encoding`. */
+  body: string;
+  /** Character encoding of the serialized body; `utf-8` for JSON. */
+  'content-encoding': string;
+  /** Serializer MIME type; celeriac accepts only `application/json`. */
+  'content-type': string;
+  /** Message headers: the Celery task headers for protocol v2, `{}` for v1. */
+  headers: Record<string, unknown>;
+  /** AMQP-style properties (`correlation_id`, `reply_to`, `delivery_info`, `body_encoding`, ...). */
+  properties: Record<string, unknown>;
+}
+
+/** The content type of kombu's JSON serializer, the only one celeriac speaks. */
+export const JSON_CONTENT_TYPE = 'application/json';
+
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Standard base64 of UTF-8 text. */
+export function base64Encode(text: string): string {
+  return Buffer.from(text, 'utf-8').toString('base64');
+}
+
+/**
+ * kombu's `_optional_b64_decode`: returns the decoded text when `text` is strict base64 that round-trips and
+ * decodes to UTF-8, and `undefined` otherwise (the caller then treats `text` as plain).
+ */
+export function optionalBase64Decode(text: string): string | undefined {
+  if (text.length === 0 || !STRICT_BASE64.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.toString('base64') !== text) return undefined;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Serializes an envelope as kombu's SQS transport does: Python-style JSON, then base64 (kombu's default
+ * `sqs_base64_encoding=True`).
+ */
+export function encodeSqsMessageBody(envelope: KombuEnvelope, options: { base64?: boolean } = {}): string {
+  const json = pythonJsonDumps({
+    body: envelope.body,
+    'content-encoding': envelope['content-encoding'],
+    'content-type': envelope['content-type'],
+    headers: envelope.headers,
+    properties: envelope.properties,
+  });
+  return options.base64 === false ? json : base64Encode(json);
+}
+
+/** What {@link decodeSqsMessageBody} found. */
+export interface DecodedSqsBody {
+  /** The envelope, or for a body that is not a kombu envelope, the parsed JSON it holds. */
+  readonly envelope: KombuEnvelope | undefined;
+  /** Parsed JSON of a `MessageBody` that is not a kombu envelope (a bare protocol v1 body, say). */
+  readonly bare: unknown;
+  /** Whether `MessageBody` was base64 text. */
+  readonly wasBase64: boolean;
+}
+
+/**
+ * Reads an SQS `MessageBody` the way kombu does: optional base64, JSON, and a kombu envelope when the JSON has
+ * `properties`. JSON that is not an envelope is returned as `bare` for the caller to interpret.
+ *
+ * @throws {DecodeError} when the body is neither base64 nor JSON.
+ */
+export function decodeSqsMessageBody(messageBody: string): DecodedSqsBody {
+  const decoded = optionalBase64Decode(messageBody);
+  const text = decoded ?? messageBody;
+  let parsed: unknown;
+  try {
+    parsed = pythonJsonLoads(text, 'SQS MessageBody');
+  } catch (error) {
+    throw new DecodeError(
+      'SQS MessageBody',
+      `expected base64 of a kombu JSON envelope or plain JSON, got ${decoded === undefined ? 'text that is neither' : 'base64 of text that is not JSON'} (starts with ${JSON.stringify(messageBody.slice(0, 40))})`,
+      { cause: error },
+    );
+  }
+  if (isEnvelope(parsed)) {
+    return { envelope: normaliseEnvelope(parsed), bare: undefined, wasBase64: decoded !== undefined };
+  }
+  return { envelope: undefined, bare: parsed, wasBase64: decoded !== undefined };
+}
+
+function isEnvelope(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    'properties' in value &&
+    'body' in value
+  );
+}
+
+function normaliseEnvelope(raw: Record<string, unknown>): KombuEnvelope {
+  const record = (value: unknown, field: string): Record<string, unknown> => {
+    if (value === undefined || value === null) return {};
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw new DecodeError('kombu envelope', `\`${field}\` must be an object, got ${JSON.stringify(value)}`);
+    }
+    return value as Record<string, unknown>;
+  };
+  const body = raw.body;
+  return {
+    // Some producers put the task body in the envelope as JSON rather than as a serialized string.
+    body: typeof body === 'string' ? body : pythonJsonDumps(body),
+    'content-encoding': typeof raw['content-encoding'] === 'string' ? raw['content-encoding'] : 'utf-8',
+    'content-type': typeof raw['content-type'] === 'string' ? raw['content-type'] : 'application/data',
+    headers: record(raw.headers, 'headers'),
+    properties: {
+      ...record(raw.properties, 'properties'),
+      ...(typeof body === 'string' ? {} : { body_encoding: 'utf-8' }),
+    },
+  };
+}
+
+const COMPRESSION_NAMES: Record<string, string> = {
+  'application/x-gzip': 'zlib',
+  'application/x-bz2': 'bzip2',
+  'application/x-lzma': 'lzma',
+  'application/x-brotli': 'brotli',
+  'application/zstd': 'zstd',
+};
+
+/**
+ * The serialized task body inside an envelope: undoes `body_encoding` and compression, and checks the content
+ * type.
+ *
+ * @throws {ContentDisallowed} for any content type but JSON (pickle, YAML, msgpack, `application/data`).
+ * @throws {DecodeError} for a body that is not valid base64 or uses an unsupported compression.
+ */
+export function envelopeBodyText(envelope: KombuEnvelope): string {
+  const contentType = envelope['content-type'].split(';')[0]?.trim().toLowerCase() ?? '';
+  if (contentType !== JSON_CONTENT_TYPE) throw new ContentDisallowed(envelope['content-type']);
+  const encoding = envelope.properties.body_encoding;
+  let bytes: Buffer;
+  if (encoding === 'base64') {
+    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(envelope.body)) {
+      throw new DecodeError(
+        'envelope body',
+        'properties.body_encoding is "base64" but the body is not base64',
+      );
+    }
+    bytes = Buffer.from(envelope.body, 'base64');
+  } else {
+    bytes = Buffer.from(envelope.body, 'utf-8');
+  }
+  const compression = envelope.headers.compression;
+  if (typeof compression === 'string') bytes = decompress(bytes, compression);
+  try {
+    return utf8.decode(bytes);
+  } catch (error) {
+    throw new DecodeError('envelope body', 'the body is not UTF-8 text', { cause: error });
+  }
+}
+
+function decompress(bytes: Buffer, mimeType: string): Buffer {
+  const name = COMPRESSION_NAMES[mimeType] ?? mimeType;
+  try {
+    if (name === 'zlib') return inflateSync(bytes);
+    if (name === 'brotli') return brotliDecompressSync(bytes);
+  } catch (error) {
+    throw new DecodeError('envelope body', `the ${name} stream is corrupt`, { cause: error });
+  }
+  throw new DecodeError(
+    'envelope body',
+    `compression ${JSON.stringify(mimeType)} is not supported (celeriac reads zlib "application/x-gzip" and brotli); ` +
+      "send uncompressed or with compression='zlib'",
+  );
+}

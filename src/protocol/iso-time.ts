@@ -1,0 +1,50 @@
+/**
+ * ISO-8601 times as Python writes and reads them. Python's `datetime.isoformat()` writes microseconds as six
+ * digits (none when zero) and the UTC offset as `+00:00`; Celery parses `eta`/`expires` with
+ * `dateutil.isoparse` and reads naive values as UTC. Python before 3.11 rejects a `Z` suffix, so celeriac
+ * always writes `+00:00`.
+ */
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+/**
+ * Formats an instant as Python's `datetime.isoformat()` of an aware UTC datetime.
+ *
+ * @example
+ * formatPythonDateTime(new Date('2024-01-02T03:04:05.120Z')) // '2024-01-02T03:04:05.120000+00:00'
+ */
+export function formatPythonDateTime(date: Date, microseconds?: number): string {
+  const base =
+    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
+    `T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+  const micros = microseconds ?? date.getUTCMilliseconds() * 1000;
+  return `${base}${micros === 0 ? '' : `.${pad(micros, 6)}`}+00:00`;
+}
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d+)?)?)?)?$/i;
+
+/**
+ * Parses an ISO-8601 date-time the way Celery reads `eta` and `expires`: an offset is honoured, `Z` means UTC,
+ * and a naive value is read as UTC. Returns `undefined` for text that is not ISO-8601. Precision below a
+ * millisecond is dropped (a JavaScript `Date` holds milliseconds).
+ */
+export function parseIsoDateTime(text: string): Date | undefined {
+  const match = ISO.exec(text.trim());
+  if (!match) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = match;
+  const ms = Number(`${frac}000`.slice(0, 3)) || 0;
+  let offsetMinutes = 0;
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(/:/g, '');
+    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
+  }
+  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  const date = new Date(utc - offsetMinutes * 60_000);
+  if (Number.isNaN(date.getTime())) return undefined;
+  // Reject impossible calendar values such as 2024-02-31, which Date.UTC would silently roll over.
+  const check = new Date(utc);
+  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return undefined;
+  return date;
+}

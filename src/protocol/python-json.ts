@@ -1,0 +1,214 @@
+/**
+ * JSON as Python's `json.dumps` writes it with default settings, which is what kombu's serializer produces:
+ * `", "` and `": "` separators, `ensure_ascii` (every non-ASCII character as a lowercase `\uXXXX` escape,
+ * astral characters as surrogate pairs), keys in insertion order, floats in Python's shortest `repr`
+ * (`1e-05`, `1e+16`), and bare `NaN`/`Infinity`. Byte equality with Python matters because the kombu envelope
+ * and the task body are compared and signed as bytes.
+ *
+ * Type-tagged values (dates, decimals, bytes, ...) are handled by `type-tags.ts`, which maps them to plain JSON
+ * before this writer sees them.
+ */
+import { DecodeError, EncodeError } from './errors.js';
+
+/** A value this writer can emit: JSON's data model, with Python's non-finite floats allowed. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+const ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+};
+
+/** Python's `json.encoder.py_encode_basestring_ascii`: escapes everything outside printable ASCII. */
+export function pythonJsonString(text: string): string {
+  let out = '"';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charAt(i);
+    const code = text.charCodeAt(i);
+    const escaped = ESCAPES[ch];
+    if (escaped !== undefined) {
+      out += escaped;
+    } else if (code < 0x20 || code > 0x7e) {
+      out += `\\u${code.toString(16).padStart(4, '0')}`;
+    } else {
+      out += ch;
+    }
+  }
+  return `${out}"`;
+}
+
+/**
+ * Python's `repr(float)`: the shortest digits that round-trip (as JavaScript also finds them), written in
+ * fixed notation when the decimal exponent is in [-4, 16) and in scientific notation otherwise, with a sign and
+ * at least two exponent digits (`1e-05`, `1.5e+300`).
+ */
+export function pythonFloatRepr(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const [mantissa = '', exponentText = '0'] = value.toExponential().split('e');
+  const exponent = Number(exponentText);
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace('-', '').replace('.', '');
+  const sign = negative ? '-' : '';
+  if (exponent >= -4 && exponent < 16) {
+    let fixed: string;
+    if (exponent < 0) {
+      fixed = `0.${'0'.repeat(-exponent - 1)}${digits}`;
+    } else if (digits.length > exponent + 1) {
+      fixed = `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+    } else {
+      fixed = `${digits}${'0'.repeat(exponent + 1 - digits.length)}.0`;
+    }
+    return sign + fixed;
+  }
+  const head = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  const expSign = exponent < 0 ? '-' : '+';
+  return `${sign}${head}e${expSign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+}
+
+/**
+ * A JavaScript number as Python would write it. Integral values are written as Python ints (`5`), because a
+ * JavaScript number carries no int/float distinction and integers are by far the common case; other values
+ * use {@link pythonFloatRepr}.
+ */
+export function pythonNumber(value: number): string {
+  if (Number.isInteger(value) && !Object.is(value, -0)) {
+    return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
+  }
+  return pythonFloatRepr(value);
+}
+
+/**
+ * Writes `value` exactly as Python's `json.dumps(value)` would.
+ *
+ * @throws {EncodeError} for values JSON cannot hold (functions, symbols, bigints, `undefined` in an array,
+ *   circular structures), naming the path to the bad value.
+ * @example
+ * pythonJsonDumps([[2, 3], {}, { callbacks: null }]) // '[[2, 3], {}, {"callbacks": null}]'
+ */
+export function pythonJsonDumps(value: unknown, path = '$'): string {
+  return write(value, path, new Set());
+}
+
+function write(value: unknown, path: string, seen: Set<object>): string {
+  switch (typeof value) {
+    case 'string':
+      return pythonJsonString(value);
+    case 'number':
+      return pythonNumber(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (seen.has(value)) throw new EncodeError(path, 'the value refers to itself (a circular structure)');
+      seen.add(value);
+      try {
+        if (Array.isArray(value)) {
+          const items = value.map((item, index) => {
+            if (item === undefined)
+              throw new EncodeError(`${path}[${index}]`, 'undefined is not a JSON value');
+            return write(item, `${path}[${index}]`, seen);
+          });
+          return `[${items.join(', ')}]`;
+        }
+        if (!isPlainObject(value)) {
+          const kind = (value as object).constructor?.name ?? 'object';
+          throw new EncodeError(path, `a ${kind} is not a plain object; convert it to JSON data first`);
+        }
+        const parts: string[] = [];
+        for (const [key, item] of Object.entries(value)) {
+          if (item === undefined) continue;
+          parts.push(`${pythonJsonString(key)}: ${write(item, `${path}.${key}`, seen)}`);
+        }
+        return `{${parts.join(', ')}}`;
+      } finally {
+        seen.delete(value);
+      }
+    }
+    case 'bigint':
+      return value.toString();
+    default:
+      throw new EncodeError(path, `a ${typeof value} is not a JSON value`);
+  }
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+const NON_FINITE = /NaN|-?Infinity/;
+
+/**
+ * Parses JSON text the way Python's `json.loads` does, including the bare `NaN`, `Infinity` and `-Infinity`
+ * that Python writes for non-finite floats.
+ *
+ * @param layer what the text is, for the error message (`result meta`, `task body`, ...)
+ * @throws {DecodeError} naming the layer when the text is not JSON.
+ */
+export function pythonJsonLoads(text: string, layer: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (NON_FINITE.test(text)) {
+      const rewritten = rewriteNonFinite(text);
+      if (rewritten !== undefined) {
+        try {
+          return JSON.parse(rewritten, reviveNonFinite);
+        } catch {
+          // fall through to the original error
+        }
+      }
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new DecodeError(
+      layer,
+      `not valid JSON (${detail}); starts with ${JSON.stringify(text.slice(0, 40))}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+const NON_FINITE_MARKER = '\u0000celeriac-non-finite:';
+
+/** Replaces bare NaN/Infinity tokens outside strings with marker strings that {@link reviveNonFinite} undoes. */
+function rewriteNonFinite(text: string): string | undefined {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text.charAt(i);
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text.charAt(j) !== '"') j += text.charAt(j) === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const match = /^(NaN|-Infinity|Infinity)/.exec(text.slice(i, i + 9));
+    if (match?.[1]) {
+      out += JSON.stringify(NON_FINITE_MARKER + match[1]);
+      i += match[1].length;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return out;
+}
+
+function reviveNonFinite(_key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.startsWith(NON_FINITE_MARKER)) {
+    const token = value.slice(NON_FINITE_MARKER.length);
+    if (token === 'NaN') return Number.NaN;
+    return token === '-Infinity' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
+  return value;
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { DecodeError, EncodeError } from '../../../src/protocol/errors.js';
+import { pythonFloatRepr, pythonJsonDumps, pythonJsonLoads } from '../../../src/protocol/python-json.js';
+
+describe('pythonJsonDumps', () => {
+  it('uses Python separators and keeps key order', () => {
+    expect(pythonJsonDumps([[2, 3], {}, { callbacks: null, errbacks: null, chain: null, chord: null }])).toBe(
+      '[[2, 3], {}, {"callbacks": null, "errbacks": null, "chain": null, "chord": null}]',
+    );
+    expect(pythonJsonDumps({ b: 1, a: [true, false, null] })).toBe('{"b": 1, "a": [true, false, null]}');
+  });
+
+  it('escapes like ensure_ascii, with lowercase hex and surrogate pairs', () => {
+    // Expected text printed by Python 3.11: json.dumps({'s': 'café ü 中 😀 "q" \\ \n \x7f \x00 /'})
+    expect(pythonJsonDumps({ s: 'café ü 中 😀 "q" \\ \n \x7f \x00 /' })).toBe(
+      '{"s": "caf\\u00e9 \\u00fc \\u4e2d \\ud83d\\ude00 \\"q\\" \\\\ \\n \\u007f \\u0000 /"}',
+    );
+  });
+
+  it('writes floats as Python repr does', () => {
+    // Pairs printed by Python 3.11: repr(float) for each value.
+    const cases: Array<[number, string]> = [
+      [1.5, '1.5'],
+      [0.1, '0.1'],
+      [1e-5, '1e-05'],
+      [1e15 + 0.5, '1000000000000000.5'],
+      [-2.5e-7, '-2.5e-07'],
+      [0.0001, '0.0001'],
+      [100.25, '100.25'],
+      [1 / 3, '0.3333333333333333'],
+      [-0, '-0.0'],
+      [Number.NaN, 'NaN'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+    ];
+    for (const [value, text] of cases) expect(pythonJsonDumps(value)).toBe(text);
+    expect(pythonFloatRepr(1e16)).toBe('1e+16');
+    expect(pythonFloatRepr(123456789012345680)).toBe('1.2345678901234568e+17');
+    expect(pythonFloatRepr(1e300)).toBe('1e+300');
+  });
+
+  it('writes integral numbers as Python ints', () => {
+    expect(pythonJsonDumps([0, 5, -7, 2 ** 53, 1e21])).toBe(
+      '[0, 5, -7, 9007199254740992, 1000000000000000000000]',
+    );
+  });
+
+  it('throws EncodeError naming the path for values JSON cannot hold', () => {
+    expect(() => pythonJsonDumps({ a: [1, () => 1] })).toThrow(EncodeError);
+    expect(() => pythonJsonDumps({ a: [1, () => 1] })).toThrow(/\$\.a\[1\]/);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() => pythonJsonDumps(circular)).toThrow(/circular/);
+    expect(() => pythonJsonDumps([undefined])).toThrow(/undefined/);
+    expect(() => pythonJsonDumps(new Map())).toThrow(/Map is not a plain object/);
+  });
+});
+
+describe('pythonJsonLoads', () => {
+  it('reads the NaN and Infinity Python writes, but not inside strings', () => {
+    expect(pythonJsonLoads('[NaN, Infinity, -Infinity, "NaN"]', 'test')).toEqual([
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      'NaN',
+    ]);
+  });
+
+  it('throws DecodeError naming the layer for text that is not JSON', () => {
+    expect(() => pythonJsonLoads('{nope', 'result meta')).toThrow(DecodeError);
+    expect(() => pythonJsonLoads('{nope', 'result meta')).toThrow(
+      /Cannot decode result meta: not valid JSON/,
+    );
+  });
+});
