@@ -1,0 +1,341 @@
+/**
+ * The result store on DynamoDB, in the item format of Celery's DynamoDB backend (`celery/backends/dynamodb.py`),
+ * so Python's `AsyncResult` reads what celeriac writes and the other way round:
+ *
+ * | attribute   | type | holds                                                                  |
+ * |-------------|------|------------------------------------------------------------------------|
+ * | `id`        | S    | `b'celery-task-meta-<id>'`: Python's repr of the bytes key, quirk kept  |
+ * | `result`    | B    | UTF-8 kombu JSON of the result meta                                    |
+ * | `timestamp` | N    | seconds since the epoch, when written                                  |
+ * | `ttl`       | N    | epoch seconds for DynamoDB TTL, only when a result TTL is configured    |
+ *
+ * celeriac adds attributes Python ignores, so one conditional write can claim a task id:
+ * `task_state` (S, the lifecycle state), `task_attempt` (N, the lowest `retries` that may still claim),
+ * `lease_owner` (S) and `lease_expires_at` (N, epoch ms). The claim's condition mirrors `ports/claim-rules.ts`:
+ *
+ * ```
+ *   attribute_not_exists(id)                                   never seen: claim
+ *   OR (  not finished (SUCCESS, FAILURE, REVOKED)             finished: refuse
+ *     AND task_attempt <= this attempt                         older attempt of a retried task: refuse
+ *     AND (no lease OR lease_expires_at <= now OR owner = me)  live lease of another delivery: refuse
+ *   )
+ * ```
+ * Items written by Python have no `task_state`; they count as unfinished (Celery keeps no such marker).
+ */
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { type ClaimRecord, decideClaim } from '../ports/claim-rules.js';
+import type {
+  ClaimOutcome,
+  ClaimRequest,
+  CompleteRequest,
+  PutOptions,
+  ResultStore,
+} from '../ports/result-store.js';
+import { decodeResultMeta, encodeResultMeta, type ResultMeta } from '../protocol/result-meta.js';
+import { awsErrorName, backendError } from './aws-error.js';
+
+/** Celery's key for a task's result: the Python repr of `b'celery-task-meta-<id>'`. */
+export function celeryTaskKey(taskId: string): string {
+  return `b'celery-task-meta-${taskId}'`;
+}
+
+/** Celery's `timestamp` attribute: seconds since the epoch, as a decimal. */
+function timestampOf(nowMs: number): string {
+  return String(nowMs / 1000);
+}
+
+const pendingMeta = (taskId: string): ResultMeta => ({
+  status: 'PENDING',
+  result: null,
+  traceback: null,
+  children: null,
+  date_done: null,
+  task_id: taskId,
+});
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+const FINISHED = { ':success': { S: 'SUCCESS' }, ':failure': { S: 'FAILURE' }, ':revoked': { S: 'REVOKED' } };
+
+/** Options for {@link DynamoDbResultStore}. */
+export interface DynamoDbResultStoreOptions {
+  readonly tableName: string;
+  /** Read results with strongly consistent reads (twice the read cost). Default false, as Celery reads. */
+  readonly consistentRead?: boolean;
+}
+
+/** {@link ResultStore} on DynamoDB in Celery's item format. */
+export class DynamoDbResultStore implements ResultStore {
+  readonly #ddb: DynamoDBClient;
+  readonly #table: string;
+  readonly #consistent: boolean;
+
+  constructor(ddb: DynamoDBClient, options: DynamoDbResultStoreOptions) {
+    this.#ddb = ddb;
+    this.#table = options.tableName;
+    this.#consistent = options.consistentRead ?? false;
+  }
+
+  #key(taskId: string): Record<string, AttributeValue> {
+    return { id: { S: celeryTaskKey(taskId) } };
+  }
+
+  async get(taskId: string): Promise<ResultMeta | undefined> {
+    let item: Record<string, AttributeValue> | undefined;
+    try {
+      ({ Item: item } = await this.#ddb.send(
+        new GetItemCommand({
+          TableName: this.#table,
+          Key: this.#key(taskId),
+          ConsistentRead: this.#consistent,
+        }),
+      ));
+    } catch (error) {
+      throw backendError(`DynamoDB GetItem(${this.#table})`, error, this.#hint(error));
+    }
+    const bytes = item?.result?.B;
+    if (!bytes) return undefined;
+    return decodeResultMeta(utf8Decoder.decode(bytes));
+  }
+
+  async put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean> {
+    const values: Record<string, AttributeValue> = {
+      ':result': { B: utf8.encode(encodeResultMeta(meta)) },
+      ':timestamp': { N: timestampOf(options.nowMs) },
+      ':state': { S: meta.status },
+      ':success': FINISHED[':success'],
+    };
+    let set = '#result = :result, #timestamp = :timestamp, task_state = :state';
+    if (options.ttlSeconds !== undefined) {
+      set += ', #ttl = :ttl';
+      values[':ttl'] = { N: String(Math.floor(options.nowMs / 1000) + options.ttlSeconds) };
+    }
+    return this.#conditionalUpdate('put', taskId, {
+      UpdateExpression: `SET ${set}`,
+      ConditionExpression: 'attribute_not_exists(task_state) OR task_state <> :success',
+      ExpressionAttributeNames: {
+        '#result': 'result',
+        '#timestamp': 'timestamp',
+        ...(options.ttlSeconds === undefined ? {} : { '#ttl': 'ttl' }),
+      },
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    const names: Record<string, string> = { '#result': 'result', '#timestamp': 'timestamp' };
+    const values: Record<string, AttributeValue> = {
+      ...FINISHED,
+      ':owner': { S: request.owner },
+      ':expires': { N: String(request.nowMs + request.leaseMs) },
+      ':now': { N: String(request.nowMs) },
+      ':attempt': { N: String(request.attempt) },
+      ':timestamp': { N: timestampOf(request.nowMs) },
+    };
+    const sets = [
+      'lease_owner = :owner',
+      'lease_expires_at = :expires',
+      'task_attempt = :attempt',
+      '#timestamp = :timestamp',
+    ];
+    if (request.runningMeta) {
+      sets.push('#result = :running', 'task_state = :state');
+      values[':running'] = { B: utf8.encode(encodeResultMeta(request.runningMeta)) };
+      values[':state'] = { S: request.runningMeta.status };
+    } else {
+      sets.push(
+        '#result = if_not_exists(#result, :pending)',
+        'task_state = if_not_exists(task_state, :pendingState)',
+      );
+      values[':pending'] = { B: utf8.encode(encodeResultMeta(pendingMeta(request.taskId))) };
+      values[':pendingState'] = { S: 'PENDING' };
+    }
+    if (request.ttlSeconds !== undefined) {
+      sets.push('#ttl = :ttl');
+      names['#ttl'] = 'ttl';
+      values[':ttl'] = { N: String(Math.floor(request.nowMs / 1000) + request.ttlSeconds) };
+    }
+    try {
+      await this.#ddb.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: this.#key(request.taskId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression:
+            'attribute_not_exists(id) OR (' +
+            '(attribute_not_exists(task_state) OR NOT (task_state IN (:success, :failure, :revoked))) ' +
+            'AND (attribute_not_exists(task_attempt) OR task_attempt <= :attempt) ' +
+            'AND (attribute_not_exists(lease_expires_at) OR lease_expires_at <= :now OR lease_owner = :owner))',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'claimed' };
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        awsErrorName(error) === 'ConditionalCheckFailedException'
+      ) {
+        const old = (error as ConditionalCheckFailedException).Item;
+        const outcome = decideClaim(old ? toClaimRecord(old) : undefined, request);
+        // The condition and the rules agree; if they seem not to, the record changed in between: back off.
+        return outcome.kind === 'claimed'
+          ? { kind: 'busy', leaseExpiresAtMs: request.nowMs + 1000 }
+          : outcome;
+      }
+      throw backendError(`DynamoDB UpdateItem(${this.#table}) claim`, error, this.#hint(error));
+    }
+  }
+
+  async renewClaim(request: {
+    taskId: string;
+    owner: string;
+    leaseMs: number;
+    nowMs: number;
+  }): Promise<boolean> {
+    return this.#conditionalUpdate('renew', request.taskId, {
+      UpdateExpression: 'SET lease_expires_at = :expires',
+      ConditionExpression: 'lease_owner = :owner',
+      ExpressionAttributeValues: {
+        ':expires': { N: String(request.nowMs + request.leaseMs) },
+        ':owner': { S: request.owner },
+      },
+    });
+  }
+
+  async complete(request: CompleteRequest): Promise<void> {
+    const names: Record<string, string> = { '#result': 'result', '#timestamp': 'timestamp' };
+    const values: Record<string, AttributeValue> = {
+      ':state': { S: request.state },
+      ':attempt': { N: String(request.state === 'RETRY' ? request.attempt + 1 : request.attempt) },
+      ':success': FINISHED[':success'],
+    };
+    const sets = ['task_state = :state', 'task_attempt = :attempt'];
+    if (request.meta) {
+      sets.push('#result = :result', '#timestamp = :timestamp');
+      values[':result'] = { B: utf8.encode(encodeResultMeta(request.meta)) };
+      values[':timestamp'] = { N: timestampOf(request.nowMs) };
+    } else {
+      sets.push(
+        '#result = if_not_exists(#result, :pending)',
+        '#timestamp = if_not_exists(#timestamp, :timestamp)',
+      );
+      values[':pending'] = { B: utf8.encode(encodeResultMeta(pendingMeta(request.taskId))) };
+      values[':timestamp'] = { N: timestampOf(request.nowMs) };
+    }
+    if (request.ttlSeconds !== undefined) {
+      sets.push('#ttl = :ttl');
+      names['#ttl'] = 'ttl';
+      values[':ttl'] = { N: String(Math.floor(request.nowMs / 1000) + request.ttlSeconds) };
+    }
+    await this.#conditionalUpdate('complete', request.taskId, {
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE lease_owner, lease_expires_at`,
+      ConditionExpression: 'attribute_not_exists(task_state) OR task_state <> :success',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async forget(taskId: string): Promise<void> {
+    try {
+      await this.#ddb.send(new DeleteItemCommand({ TableName: this.#table, Key: this.#key(taskId) }));
+    } catch (error) {
+      throw backendError(`DynamoDB DeleteItem(${this.#table})`, error, this.#hint(error));
+    }
+  }
+
+  /** Runs a conditional UpdateItem; false when the condition refused it. */
+  async #conditionalUpdate(
+    what: string,
+    taskId: string,
+    input: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues: Record<string, AttributeValue>;
+    },
+  ): Promise<boolean> {
+    try {
+      await this.#ddb.send(
+        new UpdateItemCommand({ TableName: this.#table, Key: this.#key(taskId), ...input }),
+      );
+      return true;
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        awsErrorName(error) === 'ConditionalCheckFailedException'
+      ) {
+        return false;
+      }
+      throw backendError(`DynamoDB UpdateItem(${this.#table}) ${what}`, error, this.#hint(error));
+    }
+  }
+
+  #hint(error: unknown): string {
+    return awsErrorName(error) === 'ResourceNotFoundException'
+      ? `The results table ${JSON.stringify(this.#table)} does not exist: deploy it (the ResultStore construct) or set \`resultTable\` / CELERIAC_RESULT_TABLE`
+      : '';
+  }
+}
+
+function toClaimRecord(item: Record<string, AttributeValue>): ClaimRecord {
+  const number = (value: AttributeValue | undefined): number | undefined =>
+    value?.N === undefined ? undefined : Number(value.N);
+  return {
+    ...(item.task_state?.S === undefined ? {} : { state: item.task_state.S }),
+    ...(item.task_attempt?.N === undefined ? {} : { minAttempt: number(item.task_attempt) }),
+    ...(item.lease_owner?.S === undefined ? {} : { leaseOwner: item.lease_owner.S }),
+    ...(item.lease_expires_at?.N === undefined ? {} : { leaseExpiresAtMs: number(item.lease_expires_at) }),
+  } as ClaimRecord;
+}
+
+/**
+ * Creates a results table in Celery's schema (partition key `id`, on-demand) with TTL on `ttl`, if missing.
+ * For local runs and tests; deployments get the table from the ResultStore construct.
+ */
+export async function ensureResultTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (awsErrorName(error) !== 'ResourceNotFoundException')
+      throw backendError('DynamoDB DescribeTable', error);
+  }
+  try {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (error) {
+    if (awsErrorName(error) !== 'ResourceInUseException') throw backendError('DynamoDB CreateTable', error);
+  }
+  for (let waited = 0; ; waited += 500) {
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    if (waited > 120_000)
+      throw backendError('DynamoDB CreateTable', new Error(`${tableName} is not ACTIVE after 2 minutes`));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await ddb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' },
+    }),
+  );
+}

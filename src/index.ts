@@ -1,0 +1,68 @@
+/**
+ * celeriac: Celery's task queue on AWS (SQS, Lambda, DynamoDB, S3, EventBridge Scheduler), wire-compatible
+ * with Python Celery.
+ *
+ * @example
+ * import { createApp } from 'celeriac';
+ * const app = createApp();
+ * const add = app.task('tasks.add', (a: number, b: number) => a + b);
+ * const result = await add.delay(2, 3);
+ * console.log(await result.get({ timeoutMs: 10_000 })); // 5
+ *
+ * @packageDocumentation
+ */
+import { App } from './app.js';
+import { type AwsClients, createAwsClients } from './aws/clients.js';
+import { DynamoDbResultStore } from './aws/dynamodb-result-store.js';
+import { SqsBroker } from './aws/sqs-broker.js';
+import { type AppConfig, type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
+import { systemClock } from './ports/clock.js';
+import type { Transport } from './transport.js';
+
+export { App, type TaskCall } from './app.js';
+export type { ApplyOptions } from './apply-options.js';
+export { ENV } from './config/env.js';
+export type { AppConfig, ResolvedConfig } from './config/resolve-config.js';
+export * from './errors.js';
+export { type ErrorFactory, ErrorTable, toExceptionInfo } from './exception-table.js';
+export type { ResultMeta } from './protocol/result-meta.js';
+export type { SignatureDict } from './protocol/signature.js';
+export { READY_STATES, TaskState } from './protocol/states.js';
+export { CalendarDate, Decimal, TimeOfDay, Uuid } from './protocol/type-tags.js';
+export { AsyncResult, type GetOptions } from './result.js';
+export type { Task, TaskContext, TaskFunction, TaskOptions } from './task.js';
+export type { Transport } from './transport.js';
+
+/** The AWS transport for resolved settings; its SDK clients are created once and reused. */
+export function createAwsTransport(
+  config: ResolvedConfig,
+  clients: AwsClients = createAwsClients(config),
+): Transport & { readonly clients: AwsClients } {
+  return {
+    clients,
+    broker: new SqsBroker(clients.sqs),
+    results: new DynamoDbResultStore(clients.dynamodb, { tableName: config.resultTable }),
+    clock: systemClock,
+  };
+}
+
+/** Settings for {@link createApp}: the app's settings, and optionally the adapters to run on. */
+export interface CreateAppOptions extends AppConfig {
+  /** Adapters to use instead of AWS (e.g. `createMemoryTransport()` from `celeriac/testing`). */
+  readonly transport?: Transport;
+  /** Sender node name for the `origin` header. Default `gen<pid>@<hostname>`, as Celery. */
+  readonly origin?: string;
+}
+
+/**
+ * Creates an app. With no transport it runs on AWS, configured from the options and the environment variables
+ * the CDK constructs set (see `ENV`); `AWS_ENDPOINT_URL` points it at an emulator.
+ */
+export function createApp(options: CreateAppOptions = {}): App {
+  const config = resolveConfig(options);
+  return new App(
+    config,
+    options.transport ?? createAwsTransport(config),
+    options.origin ? { origin: options.origin } : {},
+  );
+}

@@ -1,0 +1,27 @@
+/**
+ * In-memory adapters: real implementations of every port, for unit tests, eager runs and local tools.
+ * Exported as `celeriac/testing`.
+ *
+ * @example
+ * const transport = createMemoryTransport();
+ * const app = createApp({ transport });
+ */
+import { type Clock, systemClock } from '../ports/clock.js';
+import { MemoryBroker } from './memory-broker.js';
+import { MemoryResultStore } from './memory-result-store.js';
+
+export { MemoryBroker, type MemoryQueueOptions } from './memory-broker.js';
+export { MemoryResultStore } from './memory-result-store.js';
+
+/** A transport whose every adapter lives in memory. */
+export interface MemoryTransport {
+  readonly broker: MemoryBroker;
+  readonly results: MemoryResultStore;
+  readonly clock: Clock;
+}
+
+/** Creates an in-memory transport sharing one clock. */
+export function createMemoryTransport(clock: Clock = systemClock): MemoryTransport {
+  const now = (): number => clock.now();
+  return { broker: new MemoryBroker(now), results: new MemoryResultStore(now), clock };
+}

@@ -1,0 +1,126 @@
+/**
+ * The result store in memory: the same semantics as the DynamoDB store (Celery's guard against overwriting
+ * SUCCESS, the claim rules of `ports/claim-rules.ts`), for unit tests, eager runs and local tools.
+ */
+
+import { type ClaimRecord, decideClaim } from '../ports/claim-rules.js';
+import type {
+  ClaimOutcome,
+  ClaimRequest,
+  CompleteRequest,
+  PutOptions,
+  ResultStore,
+} from '../ports/result-store.js';
+import type { ResultMeta } from '../protocol/result-meta.js';
+
+interface StoredRecord extends ClaimRecord {
+  meta: ResultMeta | undefined;
+  /** Epoch seconds after which the record counts as gone (DynamoDB TTL). */
+  expiresAtSeconds?: number;
+}
+
+const pendingMeta = (taskId: string): ResultMeta => ({
+  status: 'PENDING',
+  result: null,
+  traceback: null,
+  children: null,
+  date_done: null,
+  task_id: taskId,
+});
+
+/** An in-memory {@link ResultStore}. */
+export class MemoryResultStore implements ResultStore {
+  readonly #records = new Map<string, StoredRecord>();
+  readonly #now: () => number;
+
+  /** @param now clock for TTL expiry, epoch ms. */
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  #live(taskId: string): StoredRecord | undefined {
+    const record = this.#records.get(taskId);
+    if (record?.expiresAtSeconds !== undefined && record.expiresAtSeconds * 1000 <= this.#now()) {
+      this.#records.delete(taskId);
+      return undefined;
+    }
+    return record;
+  }
+
+  async get(taskId: string): Promise<ResultMeta | undefined> {
+    return structuredClone(this.#live(taskId)?.meta);
+  }
+
+  async put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean> {
+    const record = this.#live(taskId);
+    if (record?.meta?.status === 'SUCCESS' || record?.state === 'SUCCESS') return false;
+    this.#records.set(taskId, {
+      ...record,
+      meta: structuredClone(meta),
+      state: meta.status,
+      ...(options.ttlSeconds === undefined
+        ? {}
+        : { expiresAtSeconds: Math.floor(options.nowMs / 1000) + options.ttlSeconds }),
+    });
+    return true;
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    const record = this.#live(request.taskId);
+    const outcome = decideClaim(record, request);
+    if (outcome.kind !== 'claimed') return outcome;
+    const meta = request.runningMeta ?? record?.meta ?? pendingMeta(request.taskId);
+    this.#records.set(request.taskId, {
+      meta: structuredClone(meta),
+      state: meta.status,
+      minAttempt: request.attempt,
+      leaseOwner: request.owner,
+      leaseExpiresAtMs: request.nowMs + request.leaseMs,
+      ...(request.ttlSeconds === undefined
+        ? record?.expiresAtSeconds === undefined
+          ? {}
+          : { expiresAtSeconds: record.expiresAtSeconds }
+        : { expiresAtSeconds: Math.floor(request.nowMs / 1000) + request.ttlSeconds }),
+    });
+    return outcome;
+  }
+
+  async renewClaim(request: {
+    taskId: string;
+    owner: string;
+    leaseMs: number;
+    nowMs: number;
+  }): Promise<boolean> {
+    const record = this.#live(request.taskId);
+    if (!record || record.leaseOwner !== request.owner) return false;
+    this.#records.set(request.taskId, { ...record, leaseExpiresAtMs: request.nowMs + request.leaseMs });
+    return true;
+  }
+
+  async complete(request: CompleteRequest): Promise<void> {
+    const record = this.#live(request.taskId);
+    if (record?.state === 'SUCCESS') return;
+    const { leaseOwner: _owner, leaseExpiresAtMs: _expires, ...rest } = record ?? { meta: undefined };
+    this.#records.set(request.taskId, {
+      ...rest,
+      meta: request.meta ? structuredClone(request.meta) : (record?.meta ?? pendingMeta(request.taskId)),
+      state: request.state,
+      minAttempt: request.state === 'RETRY' ? request.attempt + 1 : request.attempt,
+      ...(request.ttlSeconds === undefined
+        ? {}
+        : { expiresAtSeconds: Math.floor(request.nowMs / 1000) + request.ttlSeconds }),
+    });
+  }
+
+  async forget(taskId: string): Promise<void> {
+    this.#records.delete(taskId);
+  }
+
+  /** Test helper: the claim part of a record, to assert on leases and attempts. */
+  inspect(taskId: string): ClaimRecord | undefined {
+    const record = this.#live(taskId);
+    if (!record) return undefined;
+    const { meta: _meta, expiresAtSeconds: _ttl, ...claim } = record;
+    return claim;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The payload-store port: bytes too large for a message or a result item, stored under keys that name their
+ * task id. `src/aws/s3-payload-store.ts` implements it on S3.
+ */
+
+/** Where a payload lives. */
+export interface PayloadLocation {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** Large payloads, kept outside messages and result items. */
+export interface PayloadStore {
+  /** Stores `bytes` at `key` (under the store's prefix) and returns where they went. */
+  put(key: string, bytes: Uint8Array): Promise<PayloadLocation>;
+  /** Reads a payload back. */
+  get(location: PayloadLocation): Promise<Uint8Array>;
+  /** Deletes every payload whose key starts with `keyPrefix` (under the store's prefix). */
+  deletePrefix(keyPrefix: string): Promise<void>;
+}

@@ -1,0 +1,92 @@
+/**
+ * The result-store port: where task states and results live, in Celery's result meta shape, plus the claim
+ * that makes execution effectively once on an at-least-once queue. `src/aws/dynamodb-result-store.ts` stores
+ * items in the format of Celery's DynamoDB backend; `src/memory/memory-result-store.ts` keeps them in memory.
+ *
+ * The claim lifecycle of one task id:
+ * ```
+ *  (no record) ──claim──► RUNNING(lease owner, lease expiry, attempt r)
+ *  RUNNING ──complete(SUCCESS|FAILURE|REVOKED)──► finished: every later claim is refused
+ *  RUNNING ──complete(RETRY)──► waiting for attempt r+1: claims by attempts <= r are refused as stale
+ *  RUNNING, lease expired (worker crashed) ──claim by the redelivered message──► RUNNING(new owner)
+ *  (no record) ──revoke──► REVOKED: every claim is refused
+ * ```
+ */
+import type { ResultMeta } from '../protocol/result-meta.js';
+
+/** What a worker asks for when it is about to run a task. */
+export interface ClaimRequest {
+  readonly taskId: string;
+  /** Who claims: unique per worker and delivery, so a repeated claim by the same owner succeeds. */
+  readonly owner: string;
+  /** The attempt: the message's `retries` header. */
+  readonly attempt: number;
+  /** How long the claim holds without renewal. */
+  readonly leaseMs: number;
+  /** Current time, epoch ms. */
+  readonly nowMs: number;
+  /**
+   * Meta to show while the task runs: STARTED with `{pid, hostname}` when the task tracks it. When absent, an
+   * existing record keeps its meta and a new one shows PENDING, as Celery shows for tasks that do not track
+   * STARTED.
+   */
+  readonly runningMeta?: ResultMeta;
+  /** Seconds until the record expires (DynamoDB TTL); none when absent. */
+  readonly ttlSeconds?: number;
+}
+
+/** The answer to a claim. */
+export type ClaimOutcome =
+  | { readonly kind: 'claimed' }
+  /** The task already finished (SUCCESS, FAILURE or REVOKED): do not run it again. */
+  | { readonly kind: 'finished'; readonly state: string }
+  /** Another delivery holds a live lease: try again after it ends. */
+  | { readonly kind: 'busy'; readonly leaseExpiresAtMs: number }
+  /** This message is an older attempt than one already recorded (a duplicate of a retried message). */
+  | { readonly kind: 'stale'; readonly recordedAttempt: number };
+
+/** How a run ended, for {@link ResultStore.complete}. */
+export interface CompleteRequest {
+  readonly taskId: string;
+  readonly owner: string;
+  readonly attempt: number;
+  /**
+   * The meta to store. `undefined` means "store nothing visible" (`ignore_result`): the record only remembers
+   * that the task finished, so a duplicate delivery is not run again, and readers keep seeing PENDING.
+   */
+  readonly meta: ResultMeta | undefined;
+  /** The state the run ended in (the meta's status, or the would-be status when `meta` is absent). */
+  readonly state: string;
+  readonly nowMs: number;
+  readonly ttlSeconds?: number;
+}
+
+/** Options for {@link ResultStore.put}. */
+export interface PutOptions {
+  readonly nowMs: number;
+  readonly ttlSeconds?: number;
+}
+
+/** Task states and results, keyed by task id. */
+export interface ResultStore {
+  /** The stored meta, or `undefined` when nothing is stored (PENDING). */
+  get(taskId: string): Promise<ResultMeta | undefined>;
+  /**
+   * Stores a meta unless the stored one is SUCCESS (Celery's guard against overwriting a success). Used for
+   * progress and custom states, REVOKED, and results written outside a claim. Returns false when kept.
+   */
+  put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean>;
+  /** Claims a task id for one run, in one conditional write. */
+  claim(request: ClaimRequest): Promise<ClaimOutcome>;
+  /** Extends a live claim's lease; false when the claim was lost (taken over or finished). */
+  renewClaim(request: {
+    readonly taskId: string;
+    readonly owner: string;
+    readonly leaseMs: number;
+    readonly nowMs: number;
+  }): Promise<boolean>;
+  /** Records the end of a run and releases the claim. Never overwrites a SUCCESS. */
+  complete(request: CompleteRequest): Promise<void>;
+  /** Deletes the record (`AsyncResult.forget()`). */
+  forget(taskId: string): Promise<void>;
+}

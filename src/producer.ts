@@ -1,0 +1,164 @@
+/**
+ * Turns validated sends into SQS messages and puts them on their queues.
+ *
+ * How the delivery options combine:
+ * - The Celery message always carries `eta` and `expires` headers, exactly as Python Celery writes them, so any
+ *   consumer (a Python worker included) sees the same message.
+ * - On a standard queue a future ETA also delays delivery: up to 900 s with SQS `DelaySeconds`; beyond that,
+ *   with a one-time EventBridge Scheduler schedule when the app has a scheduler, else with the maximum 900 s
+ *   delay, after which the worker re-delays the message until its ETA (nothing waits in memory).
+ * - FIFO queues take no per-message delay, so a future ETA on a FIFO queue needs the scheduler; without one the
+ *   send is refused. FIFO sends get kombu's defaults: group `default` and a random deduplication id, and both
+ *   ids are also written into the message properties, as kombu does.
+ * - Several sends to one queue go out in `SendMessageBatch` requests.
+ */
+import { hostname } from 'node:os';
+import type { SendRequest } from './apply-options.js';
+import { InvalidOptionError } from './errors.js';
+import type { OutgoingMessage } from './ports/broker.js';
+import { isFifoQueueName } from './protocol/queue-name.js';
+import { buildTaskMessage, encodeTaskMessage, type TaskMessage } from './protocol/task-message.js';
+import type { QueueRouter } from './queue-router.js';
+import type { Transport } from './transport.js';
+
+/** SQS's largest per-message delay. */
+export const MAX_DELAY_SECONDS = 900;
+
+/** Celery's anonymous node name for a producer process: `gen<pid>@<hostname>`. */
+export function defaultOrigin(): string {
+  return `gen${process.pid}@${hostname()}`;
+}
+
+/** A send ready to go: its message and how to deliver it. */
+export interface PreparedSend {
+  readonly request: SendRequest;
+  readonly message: TaskMessage;
+  readonly queueUrl: string;
+  readonly outgoing: OutgoingMessage;
+  /** Set when the delivery goes through the scheduler instead of the queue. */
+  readonly scheduleAt?: Date;
+}
+
+/** Builds and delivers task messages. */
+export class Producer {
+  readonly #transport: Transport;
+  readonly #router: QueueRouter;
+  readonly #origin: string;
+
+  constructor(transport: Transport, router: QueueRouter, origin: string = defaultOrigin()) {
+    this.#transport = transport;
+    this.#router = router;
+    this.#origin = origin;
+  }
+
+  /** The Celery v2 message for a send. */
+  buildMessage(request: SendRequest, nowMs: number): TaskMessage {
+    const { options } = request;
+    const fifo = isFifoQueueName(request.queue);
+    const extraProperties = fifo
+      ? {
+          ...(options.messageGroupId === undefined ? {} : { MessageGroupId: options.messageGroupId }),
+          ...(options.messageDeduplicationId === undefined
+            ? {}
+            : { MessageDeduplicationId: options.messageDeduplicationId }),
+        }
+      : undefined;
+    return buildTaskMessage({
+      taskId: request.taskId,
+      name: request.name,
+      queue: request.queue,
+      args: request.args,
+      kwargs: request.kwargs,
+      eta: request.eta ?? null,
+      expires: request.expires ?? null,
+      now: new Date(nowMs),
+      group: options.groupId ?? null,
+      groupIndex: options.groupIndex ?? null,
+      retries: options.retries ?? 0,
+      timeLimitSeconds: options.timeLimitSeconds ?? null,
+      softTimeLimitSeconds: options.softTimeLimitSeconds ?? null,
+      rootId: options.rootId ?? null,
+      parentId: options.parentId ?? null,
+      shadow: options.shadow ?? null,
+      callbacks: request.callbacks ?? null,
+      errbacks: request.errbacks ?? null,
+      chain: options.chain ? [...options.chain] : null,
+      chord: options.chord ?? null,
+      origin: options.origin ?? this.#origin,
+      ignoreResult: options.ignoreResult ?? false,
+      ...(options.stamps ? { stamps: options.stamps } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(extraProperties ? { extraProperties } : {}),
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+      ...(options.priority === undefined ? {} : { priority: options.priority }),
+    });
+  }
+
+  /** Builds the message and works out where and when it goes. */
+  async prepare(request: SendRequest): Promise<PreparedSend> {
+    const nowMs = this.#transport.clock.now();
+    const message = this.buildMessage(request, nowMs);
+    const queueUrl = await this.#router.urlFor(request.queue);
+    const body = encodeTaskMessage(message);
+    const waitMs = request.eta ? request.eta.getTime() - nowMs : 0;
+    if (isFifoQueueName(request.queue)) {
+      if (waitMs > 0 && !this.#transport.scheduler) {
+        throw new InvalidOptionError(
+          'countdown',
+          'unset for the FIFO queue ' +
+            `${JSON.stringify(request.queue)}: SQS FIFO queues take no per-message delay (configure the scheduler ` +
+            'for delayed FIFO sends)',
+          request.options.countdown ?? request.options.eta,
+        );
+      }
+      const outgoing: OutgoingMessage = {
+        body,
+        messageGroupId: request.options.messageGroupId ?? 'default',
+        messageDeduplicationId: request.options.messageDeduplicationId ?? globalThis.crypto.randomUUID(),
+      };
+      return waitMs > 0 && request.eta
+        ? { request, message, queueUrl, outgoing, scheduleAt: request.eta }
+        : { request, message, queueUrl, outgoing };
+    }
+    const delaySeconds = Math.ceil(waitMs / 1000);
+    if (delaySeconds > MAX_DELAY_SECONDS && this.#transport.scheduler && request.eta) {
+      return { request, message, queueUrl, outgoing: { body }, scheduleAt: request.eta };
+    }
+    const outgoing: OutgoingMessage =
+      delaySeconds > 0 ? { body, delaySeconds: Math.min(delaySeconds, MAX_DELAY_SECONDS) } : { body };
+    return { request, message, queueUrl, outgoing };
+  }
+
+  /** Delivers prepared sends: batched per queue, or handed to the scheduler. */
+  async deliver(sends: readonly PreparedSend[]): Promise<void> {
+    const byQueue = new Map<string, OutgoingMessage[]>();
+    const scheduled: Promise<void>[] = [];
+    for (const send of sends) {
+      const { scheduler } = this.#transport;
+      if (send.scheduleAt && scheduler) {
+        scheduled.push(
+          scheduler.scheduleOnce({
+            name: `celeriac-${send.request.taskId}-${send.request.options.retries ?? 0}`,
+            at: send.scheduleAt,
+            queueUrl: send.queueUrl,
+            body: send.outgoing.body,
+          }),
+        );
+        continue;
+      }
+      const list = byQueue.get(send.queueUrl) ?? [];
+      list.push(send.outgoing);
+      byQueue.set(send.queueUrl, list);
+    }
+    await Promise.all([
+      ...scheduled,
+      ...[...byQueue].map(([queueUrl, messages]) => this.#transport.broker.send(queueUrl, messages)),
+    ]);
+  }
+
+  /** Prepares and delivers. */
+  async send(requests: readonly SendRequest[]): Promise<void> {
+    const prepared = await Promise.all(requests.map((request) => this.prepare(request)));
+    await this.deliver(prepared);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * `AsyncResult`: a handle on a task's state and result, read from the result store. Reads are eventually
+ * consistent and cheap; `get()` polls with backoff until the task is ready or the timeout passes, and caches
+ * a ready meta, as Celery's client does.
+ */
+import { ResultTimeoutError, TaskRevokedError } from './errors.js';
+import type { ErrorTable } from './exception-table.js';
+import type { ResultStore } from './ports/result-store.js';
+import { type ExceptionInfo, isExceptionInfo } from './protocol/exception-info.js';
+import type { ResultMeta } from './protocol/result-meta.js';
+import { READY_STATES, TaskState } from './protocol/states.js';
+
+/** Options for {@link AsyncResult.get}. */
+export interface GetOptions {
+  /** Give up after this long and throw {@link ResultTimeoutError}. Default: wait forever. */
+  readonly timeoutMs?: number;
+  /** First pause between polls. Default 100 ms; each pause grows by half, up to `maxIntervalMs`. */
+  readonly intervalMs?: number;
+  /** Longest pause between polls. Default 1000 ms. */
+  readonly maxIntervalMs?: number;
+  /** Throw the task's error when it failed or was revoked (default true); otherwise resolve with the error. */
+  readonly propagate?: boolean;
+  /** Stops waiting early (rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
+}
+
+/** What an {@link AsyncResult} needs from its app. */
+export interface ResultBackendContext {
+  readonly results: ResultStore;
+  readonly errors: ErrorTable;
+  /** Deletes stored payloads of a task (large results), used by `forget()`. */
+  readonly forgetPayloads?: (taskId: string) => Promise<void>;
+  /** Resolves a stored large-result claim into the real meta. */
+  readonly resolveMeta?: (meta: ResultMeta) => Promise<ResultMeta>;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly now?: () => number;
+}
+
+const PENDING_META = (taskId: string): ResultMeta => ({
+  status: TaskState.PENDING,
+  result: null,
+  traceback: null,
+  children: null,
+  date_done: null,
+  task_id: taskId,
+});
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A task's pending or finished result.
+ *
+ * @example
+ * const result = await add.delay(2, 3);
+ * const sum = await result.get({ timeoutMs: 10_000 }); // 5
+ */
+export class AsyncResult<R = unknown> {
+  /** The task id. */
+  readonly id: string;
+  readonly #backend: ResultBackendContext;
+  #cached: ResultMeta | undefined;
+
+  constructor(id: string, backend: ResultBackendContext) {
+    this.id = id;
+    this.#backend = backend;
+  }
+
+  /** The stored meta (Celery's field names), or a PENDING meta when nothing is stored yet. */
+  async meta(): Promise<ResultMeta> {
+    if (this.#cached) return this.#cached;
+    const stored = await this.#backend.results.get(this.id);
+    if (!stored) return PENDING_META(this.id);
+    const meta = this.#backend.resolveMeta ? await this.#backend.resolveMeta(stored) : stored;
+    if (READY_STATES.has(meta.status)) this.#cached = meta;
+    return meta;
+  }
+
+  /** The current state: PENDING, STARTED, RETRY, SUCCESS, FAILURE, REVOKED, or a custom state. */
+  async state(): Promise<string> {
+    return (await this.meta()).status;
+  }
+
+  /** The stored result payload: the return value, the progress meta, or the exception info. */
+  async info(): Promise<unknown> {
+    return (await this.meta()).result;
+  }
+
+  /** True once the task finished: SUCCESS, FAILURE or REVOKED. */
+  async ready(): Promise<boolean> {
+    return READY_STATES.has(await this.state());
+  }
+
+  /** True when the task succeeded. */
+  async successful(): Promise<boolean> {
+    return (await this.state()) === TaskState.SUCCESS;
+  }
+
+  /** True when the task failed. */
+  async failed(): Promise<boolean> {
+    return (await this.state()) === TaskState.FAILURE;
+  }
+
+  /** The remote traceback of a failed or retried task, else null. */
+  async traceback(): Promise<string | null> {
+    return (await this.meta()).traceback;
+  }
+
+  /**
+   * Waits for the task to finish and returns its result, or throws its error.
+   *
+   * @throws {ResultTimeoutError} when `timeoutMs` passes first.
+   * @throws the task's error (a registered error class or {@link TaskError}) for FAILURE, and
+   *   {@link TaskRevokedError} for REVOKED, unless `propagate` is false.
+   */
+  async get(options: GetOptions = {}): Promise<R> {
+    const sleep = this.#backend.sleep ?? defaultSleep;
+    const now = this.#backend.now ?? Date.now;
+    const start = now();
+    let interval = options.intervalMs ?? 100;
+    const maxInterval = options.maxIntervalMs ?? 1000;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const meta = await this.meta();
+      if (READY_STATES.has(meta.status)) return this.#settle(meta, options.propagate ?? true);
+      if (options.timeoutMs !== undefined) {
+        const left = options.timeoutMs - (now() - start);
+        if (left <= 0) throw new ResultTimeoutError(this.id, options.timeoutMs, meta.status);
+        interval = Math.min(interval, left);
+      }
+      await sleep(interval, options.signal);
+      interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
+    }
+  }
+
+  #settle(meta: ResultMeta, propagate: boolean): R {
+    if (meta.status === TaskState.SUCCESS) return meta.result as R;
+    const error = this.#errorFor(meta);
+    if (propagate) throw error;
+    return error as R;
+  }
+
+  #errorFor(meta: ResultMeta): Error {
+    const info: ExceptionInfo = isExceptionInfo(meta.result)
+      ? meta.result
+      : meta.status === TaskState.REVOKED
+        ? { exc_type: 'TaskRevokedError', exc_message: ['revoked'], exc_module: 'celery.exceptions' }
+        : { exc_type: 'Exception', exc_message: [String(meta.result)], exc_module: 'builtins' };
+    const error = this.#backend.errors.toError(info, this.id, meta.traceback);
+    if (meta.status === TaskState.REVOKED && !(error instanceof TaskRevokedError)) {
+      return new TaskRevokedError(this.id, 'revoked', { cause: error });
+    }
+    return error;
+  }
+
+  /** Deletes the stored result (and any large-payload objects), as Celery's `forget()` does. */
+  async forget(): Promise<void> {
+    this.#cached = undefined;
+    await Promise.all([this.#backend.results.forget(this.id), this.#backend.forgetPayloads?.(this.id)]);
+  }
+
+  toString(): string {
+    return this.id;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The adapters an app runs on. `createApp()` builds the AWS transport from its settings; tests and local
+ * tools pass the in-memory one from `celeriac/testing`.
+ */
+import type { Broker } from './ports/broker.js';
+import type { Clock } from './ports/clock.js';
+import type { PayloadStore } from './ports/payload-store.js';
+import type { ResultStore } from './ports/result-store.js';
+import type { Scheduler } from './ports/scheduler.js';
+
+/** The ports an app needs, each backed by an adapter. */
+export interface Transport {
+  readonly broker: Broker;
+  readonly results: ResultStore;
+  /** Large-payload store; without it, oversize messages and results are refused. */
+  readonly payloads?: PayloadStore;
+  /** One-time deliveries for ETAs beyond 15 minutes; without it, long ETAs hop through 15-minute delays. */
+  readonly scheduler?: Scheduler;
+  readonly clock: Clock;
+}

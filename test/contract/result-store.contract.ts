@@ -1,0 +1,193 @@
+/**
+ * The contract every ResultStore adapter meets. Run against the memory store and the DynamoDB store.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ResultStore } from '../../src/ports/result-store.js';
+import { buildResultMeta } from '../../src/protocol/result-meta.js';
+
+const NOW = 1_800_000_000_000;
+
+const meta = (taskId: string, status: string, result: unknown = null) =>
+  buildResultMeta({ taskId, status, result, dateDone: status === 'SUCCESS' ? new Date(NOW) : null });
+
+let counter = 0;
+const newId = () => `contract-${Date.now().toString(36)}-${++counter}`;
+
+export function describeResultStoreContract(
+  name: string,
+  makeStore: () => ResultStore | Promise<ResultStore>,
+): void {
+  describe(`ResultStore contract: ${name}`, () => {
+    const claim = (
+      store: ResultStore,
+      taskId: string,
+      owner: string,
+      extra: Partial<Parameters<ResultStore['claim']>[0]> = {},
+    ) => store.claim({ taskId, owner, attempt: 0, leaseMs: 60_000, nowMs: NOW, ...extra });
+
+    it('returns undefined for a task it never stored', async () => {
+      const store = await makeStore();
+      expect(await store.get(newId())).toBeUndefined();
+    });
+
+    it('stores and returns a meta with its values intact', async () => {
+      const store = await makeStore();
+      const id = newId();
+      const stored = buildResultMeta({
+        taskId: id,
+        status: 'SUCCESS',
+        result: { sum: 5, when: new Date(NOW) },
+        dateDone: new Date(NOW),
+      });
+      expect(await store.put(id, stored, { nowMs: NOW })).toBe(true);
+      expect(await store.get(id)).toEqual(stored);
+    });
+
+    it("never overwrites a SUCCESS (Celery's guard)", async () => {
+      const store = await makeStore();
+      const id = newId();
+      await store.put(id, meta(id, 'SUCCESS', 1), { nowMs: NOW });
+      expect(await store.put(id, meta(id, 'FAILURE'), { nowMs: NOW })).toBe(false);
+      await store.complete({
+        taskId: id,
+        owner: 'o',
+        attempt: 0,
+        meta: meta(id, 'FAILURE'),
+        state: 'FAILURE',
+        nowMs: NOW,
+      });
+      expect((await store.get(id))?.status).toBe('SUCCESS');
+    });
+
+    it('grants the first claim and shows PENDING while the task runs without STARTED tracking', async () => {
+      const store = await makeStore();
+      const id = newId();
+      expect(await claim(store, id, 'w1')).toEqual({ kind: 'claimed' });
+      expect((await store.get(id))?.status).toBe('PENDING');
+    });
+
+    it('shows the running meta (STARTED) when one is given', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1', { runningMeta: meta(id, 'STARTED', { pid: 1, hostname: 'celeriac@h' }) });
+      expect(await store.get(id)).toMatchObject({
+        status: 'STARTED',
+        result: { pid: 1, hostname: 'celeriac@h' },
+      });
+    });
+
+    it('refuses a second owner while the lease is live, and says until when', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      expect(await claim(store, id, 'w2', { nowMs: NOW + 1000 })).toEqual({
+        kind: 'busy',
+        leaseExpiresAtMs: NOW + 60_000,
+      });
+    });
+
+    it('lets the same owner claim again', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      expect(await claim(store, id, 'w1', { nowMs: NOW + 1000 })).toEqual({ kind: 'claimed' });
+    });
+
+    it('lets another owner take over once the lease expired (a crashed worker)', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      expect(await claim(store, id, 'w2', { nowMs: NOW + 60_001 })).toEqual({ kind: 'claimed' });
+      expect(await claim(store, id, 'w1', { nowMs: NOW + 60_002 })).toMatchObject({ kind: 'busy' });
+    });
+
+    it('refuses every claim after SUCCESS or FAILURE, naming the state', async () => {
+      const store = await makeStore();
+      for (const state of ['SUCCESS', 'FAILURE']) {
+        const id = newId();
+        await claim(store, id, 'w1');
+        await store.complete({
+          taskId: id,
+          owner: 'w1',
+          attempt: 0,
+          meta: meta(id, state),
+          state,
+          nowMs: NOW,
+        });
+        expect(await claim(store, id, 'w2', { nowMs: NOW + 1 })).toEqual({ kind: 'finished', state });
+        expect((await store.get(id))?.status).toBe(state);
+      }
+    });
+
+    it('refuses claims for a revoked task', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await store.put(id, meta(id, 'REVOKED'), { nowMs: NOW });
+      expect(await claim(store, id, 'w1')).toEqual({ kind: 'finished', state: 'REVOKED' });
+    });
+
+    it('after RETRY, refuses the old attempt as stale and grants the next one', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      await store.complete({
+        taskId: id,
+        owner: 'w1',
+        attempt: 0,
+        meta: meta(id, 'RETRY'),
+        state: 'RETRY',
+        nowMs: NOW,
+      });
+      expect(await claim(store, id, 'w2', { nowMs: NOW + 1 })).toEqual({ kind: 'stale', recordedAttempt: 1 });
+      expect(await claim(store, id, 'w3', { attempt: 1, nowMs: NOW + 2 })).toEqual({ kind: 'claimed' });
+    });
+
+    it('remembers an ignored result as finished while readers still see PENDING', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      await store.complete({
+        taskId: id,
+        owner: 'w1',
+        attempt: 0,
+        meta: undefined,
+        state: 'SUCCESS',
+        nowMs: NOW,
+      });
+      expect((await store.get(id))?.status).toBe('PENDING');
+      expect(await claim(store, id, 'w2', { nowMs: NOW + 1 })).toEqual({
+        kind: 'finished',
+        state: 'SUCCESS',
+      });
+    });
+
+    it('keeps the lease when a running task stores progress', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      await store.put(id, meta(id, 'PROGRESS', { done: 1 }), { nowMs: NOW + 10 });
+      expect(await store.get(id)).toMatchObject({ status: 'PROGRESS', result: { done: 1 } });
+      expect(await claim(store, id, 'w2', { nowMs: NOW + 20 })).toMatchObject({ kind: 'busy' });
+    });
+
+    it('renews a lease only for its owner', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      expect(await store.renewClaim({ taskId: id, owner: 'w2', leaseMs: 120_000, nowMs: NOW })).toBe(false);
+      expect(await store.renewClaim({ taskId: id, owner: 'w1', leaseMs: 120_000, nowMs: NOW })).toBe(true);
+      expect(await claim(store, id, 'w2', { nowMs: NOW + 90_000 })).toEqual({
+        kind: 'busy',
+        leaseExpiresAtMs: NOW + 120_000,
+      });
+    });
+
+    it('forgets a result', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await store.put(id, meta(id, 'SUCCESS', 1), { nowMs: NOW });
+      await store.forget(id);
+      expect(await store.get(id)).toBeUndefined();
+    });
+  });
+}
