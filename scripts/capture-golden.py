@@ -341,6 +341,24 @@ VECTORS: list[Vector] = [
         "ignore_result=True as a call option: header ignore_result true",
         f"tasks.add.apply_async((2, 3), task_id='{tid(17)}', ignore_result=True)",
     ),
+    Vector(
+        "message-attributes",
+        "producer",
+        ("messages",),
+        "apply_async(message_attributes={...}): kombu pops them from the properties into SQS MessageAttributes",
+        f"tasks.add.apply_async((2, 3), task_id='{tid(19)}',\n"
+        "                       message_attributes={'tenant': {'DataType': 'String', 'StringValue': 'acme'},\n"
+        "                                           'attempt': {'DataType': 'Number', 'StringValue': '1'}})",
+    ),
+    # ---- kombu transport variant: sqs_base64_encoding=False -----------------------------------------------------
+    Vector(
+        "plain-json-body",
+        "plain-json",
+        ("messages",),
+        "an app with the SQS transport option sqs_base64_encoding=False: MessageBody is the envelope JSON "
+        "itself (the inner body is still base64)",
+        f"tasks.add.apply_async((2, 3), task_id='{tid(20)}')",
+    ),
     # ---- protocol v1 producer ---------------------------------------------------------------------------------
     Vector(
         "protocol-v1",
@@ -492,6 +510,7 @@ class Phase:
 PHASES = [
     Phase("producer", False, {}, "producer only, no worker"),
     Phase("protocol-v1", False, {"CELERIAC_TEST_TASK_PROTOCOL": "1"}, "producer with task_protocol=1"),
+    Phase("plain-json", False, {"CELERIAC_TEST_SQS_BASE64": "0"}, "producer with sqs_base64_encoding=False"),
     Phase("worker", True, {}, "producer and a `celery worker --pool=solo`"),
     Phase(
         "worker-extended",
@@ -769,7 +788,7 @@ def main() -> int:
             "PYTHONUNBUFFERED": "1",
         }
     )
-    prefixes = {"producer": "golden-p-", "protocol-v1": "golden-p-", "worker": "golden-w-"}
+    prefixes = {"producer": "golden-p-", "protocol-v1": "golden-p-", "plain-json": "golden-p-", "worker": "golden-w-"}
     calls: list[dict[str, Any]] = []
     windows: dict[str, dict[str, float]] = {}
     try:
