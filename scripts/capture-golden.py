@@ -501,20 +501,30 @@ VECTORS: list[Vector] = [
 
 @dataclass(frozen=True)
 class Phase:
+    """One fresh producer process (and optionally a worker) sharing one environment."""
+
     name: str
     worker: bool
+    queue_prefix: str
     env: dict[str, str]
     description: str
 
 
 PHASES = [
-    Phase("producer", False, {}, "producer only, no worker"),
-    Phase("protocol-v1", False, {"CELERIAC_TEST_TASK_PROTOCOL": "1"}, "producer with task_protocol=1"),
-    Phase("plain-json", False, {"CELERIAC_TEST_SQS_BASE64": "0"}, "producer with sqs_base64_encoding=False"),
-    Phase("worker", True, {}, "producer and a `celery worker --pool=solo`"),
+    Phase("producer", False, "golden-p", {}, "producer only, no worker"),
+    Phase("protocol-v1", False, "golden-p", {"CELERIAC_TEST_TASK_PROTOCOL": "1"}, "producer with task_protocol=1"),
+    Phase(
+        "plain-json",
+        False,
+        "golden-p",
+        {"CELERIAC_TEST_SQS_BASE64": "0"},
+        "producer with sqs_base64_encoding=False",
+    ),
+    Phase("worker", True, "golden-w", {}, "producer and a `celery worker --pool=solo`"),
     Phase(
         "worker-extended",
         True,
+        "golden-x",
         {"CELERIAC_TEST_RESULT_EXTENDED": "1", "CELERIAC_TEST_TRACK_STARTED": "1"},
         "producer and a worker with result_extended and task_track_started",
     ),
@@ -737,6 +747,17 @@ the run change on every capture: moto's port in queue URLs, `origin` (`gen<pid>@
 """
 
 
+def check_vector(vector: Vector, calls: list[dict[str, Any]]) -> None:
+    """Refuses to write a vector that obviously missed what it is about."""
+    operations = [c["operation"] for c in calls]
+    if not any(op in ("SendMessage", "SendMessageBatch") for op in operations):
+        raise RuntimeError(f"vector {vector.name} recorded no SendMessage: {operations}")
+    if "results" in vector.outputs and vector.name != "ignore-result" and "PutItem" not in operations:
+        raise RuntimeError(f"result vector {vector.name} recorded no PutItem: {operations}")
+    if vector.name == "ignore-result" and "PutItem" in operations:
+        raise RuntimeError(f"vector ignore-result stored a result: {operations}")
+
+
 def format_markdown(path: Path) -> None:
     """Formats the generated README with the project's Biome, so `biome check` stays clean."""
     biome = ROOT / "node_modules" / ".bin" / "biome"
@@ -788,14 +809,12 @@ def main() -> int:
             "PYTHONUNBUFFERED": "1",
         }
     )
-    prefixes = {"producer": "golden-p-", "protocol-v1": "golden-p-", "plain-json": "golden-p-", "worker": "golden-w-"}
     calls: list[dict[str, Any]] = []
     windows: dict[str, dict[str, float]] = {}
     try:
         for phase in PHASES:
             print(f"phase {phase.name}", flush=True)
-            prefix = prefixes.get(phase.name, "golden-x-")
-            env = {**base_env, **phase.env, "CELERIAC_TEST_QUEUE_PREFIX": f"{prefix[:-1]}{suffix}-"}
+            env = {**base_env, **phase.env, "CELERIAC_TEST_QUEUE_PREFIX": f"{phase.queue_prefix}{suffix}-"}
             producer_calls = workdir / f"{phase.name}-producer.jsonl"
             worker_calls = workdir / f"{phase.name}-worker.jsonl"
             events = workdir / f"{phase.name}-events.jsonl"
@@ -820,7 +839,10 @@ def main() -> int:
                 if done.returncode != 0:
                     log = workdir / f"{phase.name}-worker.log"
                     tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-                    raise RuntimeError(f"phase {phase.name} failed ({done.returncode}); worker log:\n{tail}")
+                    raise RuntimeError(
+                        f"phase {phase.name} failed ({done.returncode}); recordings in {workdir}; "
+                        f"worker log:\n{tail}"
+                    )
             finally:
                 if worker is not None:
                     stop(worker)
@@ -833,10 +855,7 @@ def main() -> int:
 
     calls.sort(key=lambda c: c["t"])
     versions = produced_by()
-    for out in ("messages", "results"):
-        if (GOLDEN / out).exists():
-            for stale in (GOLDEN / out).glob("*.json"):
-                stale.unlink()
+    files: dict[Path, dict[str, Any]] = {}
     for vector in VECTORS:
         window = windows.get(vector.name)
         if window is None:
@@ -846,17 +865,23 @@ def main() -> int:
             for c in calls
             if window["start"] <= c["t"] <= window["end"] and c["operation"] not in HOUSEKEEPING
         ]
-        data = {
-            "vector": vector.name,
-            "description": vector.description,
-            "python": vector.python,
-            "produced_by": versions,
-            "queue": vector.queue,
-            "sent_at": window["start"],
-            "calls": in_window,
-        }
+        check_vector(vector, in_window)
         for out in vector.outputs:
-            write_json(GOLDEN / out / f"{vector.name}.json", data)
+            files[GOLDEN / out / f"{vector.name}.json"] = {
+                "vector": vector.name,
+                "description": vector.description,
+                "python": vector.python,
+                "produced_by": versions,
+                "queue": vector.queue,
+                "sent_at": window["start"],
+                "calls": in_window,
+            }
+    # Only now that every vector is complete: replace the previous capture.
+    for out in ("messages", "results"):
+        for stale in (GOLDEN / out).glob("*.json"):
+            stale.unlink()
+    for path, data in files.items():
+        write_json(path, data)
     (GOLDEN / "README.md").write_text(readme(versions), encoding="utf-8")
     format_markdown(GOLDEN / "README.md")
 
