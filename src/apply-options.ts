@@ -58,6 +58,8 @@ export interface InternalApplyOptions extends ApplyOptions {
   /** Keep this `origin` (a retry keeps the original sender's). */
   readonly origin?: string;
   readonly expiresAt?: Date;
+  /** Send to this queue URL instead of routing `queue` (a worker re-sending to the queue a message came from). */
+  readonly queueUrl?: string;
 }
 
 /** A fully validated send. */

@@ -98,7 +98,7 @@ export class Producer {
   async prepare(request: SendRequest): Promise<PreparedSend> {
     const nowMs = this.#transport.clock.now();
     const message = this.buildMessage(request, nowMs);
-    const queueUrl = await this.#router.urlFor(request.queue);
+    const queueUrl = request.options.queueUrl ?? (await this.#router.urlFor(request.queue));
     const body = encodeTaskMessage(message);
     const waitMs = request.eta ? request.eta.getTime() - nowMs : 0;
     if (isFifoQueueName(request.queue)) {

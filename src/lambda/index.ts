@@ -1,0 +1,3 @@
+/** The Lambda entry point for SQS event source mappings. Exported as `celeriac/lambda`. */
+export { createSqsHandler, queueFromArn, type SqsHandlerOptions } from './create-sqs-handler.js';
+export type { LambdaContextLike, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs-event.js';

@@ -1,0 +1,377 @@
+import { describe, expect, it } from 'vitest';
+import { SoftTimeLimitExceeded, TaskError } from '../../../src/errors.js';
+import { base64Encode } from '../../../src/protocol/envelope.js';
+import { type ExecutionContext, executeMessage } from '../../../src/worker/execute-message.js';
+import type { InboundMessage } from '../../../src/worker/message-outcome.js';
+import { type MemoryAppFixture, memoryApp } from '../../helpers/memory-app.js';
+
+function context(fx: MemoryAppFixture, extra: Partial<ExecutionContext> = {}): ExecutionContext {
+  return { app: fx.app, identity: fx.identity, leaseMs: 60_000, queueName: 'celery', ...extra };
+}
+
+async function receiveOne(fx: MemoryAppFixture): Promise<InboundMessage> {
+  const [message] = await fx.receiveAll();
+  if (!message) throw new Error('no message on the queue');
+  return message;
+}
+
+describe('executeMessage', () => {
+  it("runs the task and stores SUCCESS in Celery's shape", async () => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const result = await add.delay(2, 3);
+    const outcome = await executeMessage(await receiveOne(fx), context(fx));
+    expect(outcome).toMatchObject({
+      action: 'delete',
+      state: 'SUCCESS',
+      taskId: result.id,
+      taskName: 'tasks.add',
+    });
+    const meta = await result.meta();
+    expect(Object.keys(meta)).toEqual(['status', 'result', 'traceback', 'children', 'date_done', 'task_id']);
+    expect(meta).toMatchObject({
+      status: 'SUCCESS',
+      result: 5,
+      traceback: null,
+      children: [],
+      task_id: result.id,
+    });
+    expect(meta.date_done).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/);
+    expect(await result.get({ timeoutMs: 100 })).toBe(5);
+  });
+
+  it('passes kwargs as a trailing object and gives the task its context', async () => {
+    const fx = memoryApp();
+    const seen: unknown[] = [];
+    fx.app.task('tasks.echo', function (this, ...args: unknown[]) {
+      seen.push({ id: this.taskId, retries: this.retries, queue: this.queue, args });
+      return args;
+    });
+    const result = await fx.app.sendTask('tasks.echo', [1], { flag: true });
+    await executeMessage(await receiveOne(fx), context(fx));
+    expect(seen).toEqual([{ id: result.id, retries: 0, queue: 'celery', args: [1, { flag: true }] }]);
+  });
+
+  it('stores FAILURE NotRegistered for an unknown task and deletes the message', async () => {
+    const fx = memoryApp();
+    const result = await fx.app.sendTask('tasks.nobody', [1]);
+    const outcome = await executeMessage(await receiveOne(fx), context(fx));
+    expect(outcome).toMatchObject({ action: 'delete', state: 'FAILURE' });
+    expect(await result.info()).toEqual({
+      exc_type: 'NotRegistered',
+      exc_message: ['tasks.nobody'],
+      exc_module: 'celery.exceptions',
+    });
+  });
+
+  it('stores REVOKED for an expired task and does not run it', async () => {
+    const fx = memoryApp();
+    let ran = false;
+    fx.app.task('tasks.late', () => {
+      ran = true;
+    });
+    const result = await fx.app.sendTask('tasks.late', [], {}, { expires: new Date(Date.now() - 1000) });
+    const outcome = await executeMessage(await receiveOne(fx), context(fx));
+    expect(outcome).toMatchObject({ action: 'delete', state: 'REVOKED' });
+    expect(ran).toBe(false);
+    expect(await result.info()).toEqual({
+      exc_type: 'TaskRevokedError',
+      exc_message: ['expired'],
+      exc_module: 'celery.exceptions',
+    });
+  });
+
+  it('re-delays a message whose ETA is in the future instead of holding it', async () => {
+    const fx = memoryApp();
+    let ran = false;
+    fx.app.task('tasks.later', () => {
+      ran = true;
+    });
+    // eta only, as a Python producer sends it: no DelaySeconds on the way in.
+    const eta = new Date(Date.now() + 120_000);
+    const message = fx.app.producer.buildMessage(
+      fx.app.sendRequest('tasks.later', [], {}, { eta }),
+      Date.now(),
+    );
+    const { encodeTaskMessage } = await import('../../../src/protocol/task-message.js');
+    await fx.transport.broker.send(fx.queueUrl, [{ body: encodeTaskMessage(message) }]);
+    const inbound = await receiveOne(fx);
+    const outcome = await executeMessage(inbound, context(fx));
+    expect(outcome).toMatchObject({ action: 'delete', state: 'DELAYED' });
+    expect(ran).toBe(false);
+    const queued = fx.transport.broker.peek(fx.queueUrl);
+    const copy = queued.find((m) => m.body === inbound.body && m.receiveCount === 0);
+    expect(copy).toBeDefined();
+    expect(copy?.visibleAtMs).toBeGreaterThan(Date.now() + 115_000);
+  });
+
+  it('stores STARTED before running when the task tracks it', async () => {
+    const fx = memoryApp();
+    let during: unknown;
+    const probe = fx.app.task(
+      'tasks.probe',
+      async function (this) {
+        during = await fx.app.asyncResult(this.taskId).meta();
+        return 'ok';
+      },
+      { trackStarted: true },
+    );
+    await probe.delay();
+    await executeMessage(await receiveOne(fx), context(fx));
+    expect(during).toMatchObject({
+      status: 'STARTED',
+      result: { pid: process.pid, hostname: fx.identity.hostname },
+      date_done: null,
+    });
+  });
+
+  it('stores nothing visible with ignoreResult, yet does not run a duplicate', async () => {
+    const fx = memoryApp();
+    let runs = 0;
+    const quiet = fx.app.task(
+      'tasks.quiet',
+      () => {
+        runs++;
+      },
+      { ignoreResult: true },
+    );
+    const result = await quiet.delay();
+    const inbound = await receiveOne(fx);
+    await executeMessage(inbound, context(fx));
+    expect(await result.state()).toBe('PENDING');
+    const again = await executeMessage(
+      { ...inbound, messageId: 'redelivered', receiptHandle: 'x#2' },
+      context(fx),
+    );
+    expect(again).toMatchObject({ action: 'delete', state: 'DUPLICATE' });
+    expect(runs).toBe(1);
+  });
+
+  it('runs a message delivered twice only once', async () => {
+    const fx = memoryApp();
+    let runs = 0;
+    const count = fx.app.task('tasks.count', () => ++runs);
+    await count.delay();
+    const inbound = await receiveOne(fx);
+    const first = await executeMessage(inbound, context(fx));
+    const second = await executeMessage(
+      { ...inbound, messageId: 'copy', receiptHandle: 'copy#1' },
+      context(fx),
+    );
+    expect(first.state).toBe('SUCCESS');
+    expect(second).toMatchObject({ action: 'delete', state: 'DUPLICATE', reason: 'already SUCCESS' });
+    expect(runs).toBe(1);
+  });
+
+  it('asks for a later delivery when another delivery holds the claim', async () => {
+    const fx = memoryApp();
+    let release: () => void = () => undefined;
+    const slow = fx.app.task('tasks.slow', () => new Promise<void>((resolve) => (release = resolve)));
+    await slow.delay();
+    const inbound = await receiveOne(fx);
+    const running = executeMessage(inbound, context(fx));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const duplicate = await executeMessage(
+      { ...inbound, messageId: 'dup', receiptHandle: 'dup#1' },
+      context(fx),
+    );
+    expect(duplicate).toMatchObject({ action: 'retry-later', state: 'BUSY' });
+    expect(duplicate.delaySeconds).toBeGreaterThanOrEqual(59);
+    release();
+    expect((await running).state).toBe('SUCCESS');
+  });
+
+  it("stores FAILURE with the exception in Celery's shape when the task throws", async () => {
+    const fx = memoryApp();
+    class PaymentDeclined extends Error {
+      override name = 'PaymentDeclined';
+      excArgs = ['card 4242 declined', 402];
+    }
+    const pay = fx.app.task('tasks.pay', () => {
+      throw new PaymentDeclined('card 4242 declined');
+    });
+    const result = await pay.delay();
+    const outcome = await executeMessage(await receiveOne(fx), context(fx));
+    expect(outcome).toMatchObject({ action: 'delete', state: 'FAILURE' });
+    const meta = await result.meta();
+    expect(meta.result).toEqual({
+      exc_type: 'PaymentDeclined',
+      exc_message: ['card 4242 declined', 402],
+      exc_module: 'celeriac',
+    });
+    expect(meta.traceback).toContain('PaymentDeclined');
+    const error = await result.get({ timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error).toMatchObject({ excType: 'PaymentDeclined', excArgs: ['card 4242 declined', 402] });
+  });
+
+  it('sends the retry with the same id and retries + 1, and stores RETRY', async () => {
+    const fx = memoryApp();
+    const flaky = fx.app.task('tasks.flaky', function (this) {
+      throw this.retry({ countdown: 5, exc: new RangeError('not yet') });
+    });
+    const result = await flaky.delay();
+    const outcome = await executeMessage(await receiveOne(fx), context(fx));
+    expect(outcome).toMatchObject({ action: 'delete', state: 'RETRY' });
+    const meta = await result.meta();
+    expect(meta).toMatchObject({
+      status: 'RETRY',
+      result: { exc_type: 'RangeError', exc_message: ['not yet'] },
+      date_done: null,
+    });
+    const [retry] = fx.queued().filter((m) => m.headers.retries === 1);
+    expect(retry?.headers).toMatchObject({
+      id: result.id,
+      task: 'tasks.flaky',
+      retries: 1,
+      parent_id: result.id,
+      root_id: result.id,
+    });
+    const eta = Date.parse(retry?.headers.eta ?? '');
+    expect(eta - Date.now()).toBeGreaterThan(3000);
+    expect(eta - Date.now()).toBeLessThanOrEqual(5000);
+  });
+
+  it('fails with the retry reason once maxRetries is reached', async () => {
+    const fx = memoryApp();
+    const flaky = fx.app.task(
+      'tasks.flaky',
+      function (this) {
+        throw this.retry({ countdown: 0, exc: new RangeError('still not') });
+      },
+      { maxRetries: 1 },
+    );
+    const result = await flaky.delay();
+    expect((await executeMessage(await receiveOne(fx), context(fx))).state).toBe('RETRY');
+    const [retry] = await fx.receiveAll();
+    expect(retry).toBeDefined();
+    const final = await executeMessage(retry as InboundMessage, context(fx));
+    expect(final).toMatchObject({ action: 'delete', state: 'FAILURE' });
+    expect(await result.info()).toMatchObject({ exc_type: 'RangeError', exc_message: ['still not'] });
+  });
+
+  it('retries automatically for autoretryFor errors', async () => {
+    const fx = memoryApp();
+    class Flaky extends Error {}
+    const task = fx.app.task(
+      'tasks.auto',
+      () => {
+        throw new Flaky('x');
+      },
+      { autoretryFor: [Flaky], retryBackoff: 2, retryJitter: false },
+    );
+    await task.delay();
+    const outcome = await executeMessage(await receiveOne(fx), context(fx));
+    expect(outcome.state).toBe('RETRY');
+    const [retry] = fx.queued().filter((m) => m.headers.retries === 1);
+    expect(Date.parse(retry?.headers.eta ?? '') - Date.now()).toBeGreaterThan(1000);
+  });
+
+  it('aborts the task signal at the soft time limit', async () => {
+    const fx = memoryApp();
+    const patient = fx.app.task(
+      'tasks.patient',
+      function (this) {
+        return new Promise((_, reject) =>
+          this.signal.addEventListener('abort', () => reject(this.signal.reason)),
+        );
+      },
+      { softTimeLimitSeconds: 0.05 },
+    );
+    const result = await patient.delay();
+    const outcome = await executeMessage(await receiveOne(fx), context(fx));
+    expect(outcome.state).toBe('FAILURE');
+    expect(await result.info()).toMatchObject({
+      exc_type: 'SoftTimeLimitExceeded',
+      exc_module: 'billiard.exceptions',
+    });
+    expect(new SoftTimeLimitExceeded(1).name).toBe('SoftTimeLimitExceeded');
+  });
+
+  it('stores TimeLimitExceeded when the hard limit passes', async () => {
+    const fx = memoryApp();
+    const stuck = fx.app.task('tasks.stuck', () => new Promise(() => undefined), { timeLimitSeconds: 0.05 });
+    const result = await stuck.delay();
+    const outcome = await executeMessage(await receiveOne(fx), context(fx));
+    expect(outcome.state).toBe('FAILURE');
+    expect(await result.info()).toEqual({
+      exc_type: 'TimeLimitExceeded',
+      exc_message: ['Time limit (0.05 s) exceeded'],
+      exc_module: 'billiard.exceptions',
+    });
+  });
+
+  it('stores custom states from updateState', async () => {
+    const fx = memoryApp();
+    let seen: unknown;
+    fx.app.task('tasks.progress', async function (this) {
+      await this.updateState('PROGRESS', { done: 1, total: 2 });
+      seen = await fx.app.asyncResult(this.taskId).meta();
+      return 'ok';
+    });
+    await fx.app.sendTask('tasks.progress');
+    await executeMessage(await receiveOne(fx), context(fx));
+    expect(seen).toMatchObject({ status: 'PROGRESS', result: { done: 1, total: 2 } });
+  });
+
+  it('sends link callbacks and the next chain step with the result', async () => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const chainStep = { ...add.s(4), options: { task_id: 'step-3' } };
+    const result = await add.applyAsync([1, 2], {}, { link: add.s(10) });
+    const message = fx.app.producer.buildMessage(
+      fx.app.sendRequest('tasks.add', [1, 2], {}, { chain: [chainStep], taskId: 'step-1' }),
+      Date.now(),
+    );
+    const { encodeTaskMessage } = await import('../../../src/protocol/task-message.js');
+    await fx.transport.broker.send(fx.queueUrl, [{ body: encodeTaskMessage(message) }]);
+    for (const inbound of await fx.receiveAll()) await executeMessage(inbound, context(fx));
+    const followUps = fx.queued();
+    const callback = followUps.find((m) => m.headers.parent_id === result.id);
+    expect(callback?.args).toEqual([3, 10]);
+    const next = followUps.find((m) => m.headers.id === 'step-3');
+    expect(next?.args).toEqual([3, 4]);
+    expect(next?.headers).toMatchObject({ parent_id: 'step-1', root_id: 'step-1' });
+    expect(next?.embed.chain).toEqual([]);
+    expect((await fx.app.asyncResult('step-1').meta()).children).toEqual([[['step-3', null], null]]);
+  });
+
+  it('rejects an undecodable message without touching anything else', async () => {
+    const fx = memoryApp();
+    const outcome = await executeMessage(
+      {
+        messageId: 'bad',
+        receiptHandle: 'bad#1',
+        body: 'not a message',
+        receiveCount: 1,
+        queueUrl: fx.queueUrl,
+        attributes: {},
+      },
+      context(fx),
+    );
+    expect(outcome).toMatchObject({ action: 'reject', state: 'INVALID' });
+    expect(outcome.reason).toMatch(/DecodeError.*dead-letter queue/);
+  });
+
+  it('stores FAILURE for a refused content type when the message names its task id', async () => {
+    const fx = memoryApp();
+    const body = base64Encode(
+      JSON.stringify({
+        body: 'gASVAAAAAAAAAAA=',
+        'content-encoding': 'binary',
+        'content-type': 'application/x-python-serialize',
+        headers: { task: 'tasks.add', id: 'pickled-1' },
+        properties: { body_encoding: 'base64' },
+      }),
+    );
+    const outcome = await executeMessage(
+      { messageId: 'p', receiptHandle: 'p#1', body, receiveCount: 1, queueUrl: fx.queueUrl, attributes: {} },
+      context(fx),
+    );
+    expect(outcome).toMatchObject({ action: 'reject', state: 'INVALID', taskId: 'pickled-1' });
+    expect(await fx.app.asyncResult('pickled-1').info()).toMatchObject({
+      exc_type: 'ContentDisallowed',
+      exc_module: 'kombu.exceptions',
+    });
+  });
+});
