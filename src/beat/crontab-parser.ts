@@ -25,7 +25,9 @@ export type Cronspec = number | string | readonly number[] | ReadonlySet<number>
 
 /** The range and vocabulary of one crontab field. */
 export interface FieldRule {
+  /** Smallest value. */
   readonly min: number;
+  /** Largest value. */
   readonly max: number;
   /** Names accepted in place of numbers, indexed from `min` (three-letter lowercase prefixes). */
   readonly names?: readonly string[];

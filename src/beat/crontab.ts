@@ -36,6 +36,33 @@ export function maxDaysInMonth(month: number): number {
   return MONTH_LENGTH[month - 1] ?? 31;
 }
 
+/** Celery's keyword names, for a helpful error when Python code is ported as is. */
+const CELERY_NAMES: Readonly<Record<string, CrontabField>> = {
+  day_of_week: 'dayOfWeek',
+  day_of_month: 'dayOfMonth',
+  month_of_year: 'monthOfYear',
+};
+
+const FIELDS: readonly CrontabField[] = ['minute', 'hour', 'dayOfWeek', 'dayOfMonth', 'monthOfYear'];
+
+/** Refuses what is not a spec object and keys that are not fields, which would otherwise be ignored silently. */
+function assertSpec(spec: unknown): asserts spec is CrontabSpec {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new InvalidScheduleError(
+      `crontab(${JSON.stringify(spec)})`,
+      'expected an object such as { minute: 0, hour: 7 }; for a cron line use crontab.fromString("0 7 * * *")',
+    );
+  }
+  for (const key of Object.keys(spec)) {
+    if ((FIELDS as readonly string[]).includes(key)) continue;
+    const hint = CELERY_NAMES[key] === undefined ? '' : `; Celery's ${key} is \`${CELERY_NAMES[key]}\` here`;
+    throw new InvalidScheduleError(
+      `crontab({ ${key}: ... })`,
+      `unknown field \`${key}\`; the fields are ${FIELDS.join(', ')}${hint}`,
+    );
+  }
+}
+
 function pythonRepr(spec: Cronspec): string {
   if (typeof spec === 'string' || typeof spec === 'number') return String(spec);
   const values = [...spec].join(', ');
@@ -68,6 +95,7 @@ export class Crontab {
 
   /** Prefer {@link crontab}; this constructor takes the same spec. */
   constructor(spec: CrontabSpec = {}) {
+    assertSpec(spec);
     const original = {
       minute: spec.minute ?? '*',
       hour: spec.hour ?? '*',

@@ -82,6 +82,7 @@ function cronFor(schedule: Crontab, timezone: string): Cron {
  * decreased by some `d`, and then exactly when `instant - d` still had the earlier offset.
  */
 function isRepeatedWallTime(instant: Date, timezone: string): boolean {
+  if (timezone === 'UTC') return false;
   const offset = utcOffsetMs(instant, timezone);
   const earlierOffset = utcOffsetMs(new Date(instant.getTime() - THREE_HOURS_MS), timezone);
   if (earlierOffset <= offset) return false;

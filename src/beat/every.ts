@@ -55,7 +55,7 @@ export class Every {
 
   /**
    * Celery's `repr`, e.g. `<freq: 30.00 seconds>`, `<freq: 1.50 minutes>`, `<freq: 1.00 hour>`. For intervals
-   * under a second Celery prints `<freq: now>`; this prints the seconds instead (`<freq: 0.50 seconds>`).
+   * under a second Celery prints `<freq: now>`; this prints the seconds instead (`<freq: 0.5 seconds>`).
    */
   describe(): string {
     // Celery rounds to two decimals before choosing the unit.
@@ -66,7 +66,7 @@ export class Every {
         return `<freq: ${amount.toFixed(2)} ${unit}${amount === 1 ? '' : 's'}>`;
       }
     }
-    return `<freq: ${this.seconds.toFixed(2)} seconds>`;
+    return `<freq: ${Number(this.seconds.toFixed(3))} seconds>`;
   }
 
   /** Same as {@link Every.describe}. */

@@ -8,6 +8,7 @@ export const DEFAULT_TIMEZONE = 'UTC';
 
 /** The local date and time of an instant in some timezone; `weekday` uses Celery's numbering (Sunday = 0). */
 export interface WallClock {
+  /** Full year, e.g. 2026. */
   readonly year: number;
   /** 1-12. */
   readonly month: number;

@@ -248,6 +248,10 @@ function rateExpression(schedule: Every): string {
  * In a timezone with DST, Scheduler skips a time that does not exist (spring forward) and runs a repeated
  * time once (fall back); the local beat's `dueSlots` does the same.
  *
+ * A `rate()` counts from the schedule's creation (or its `StartDate`), not from the last run as Celery's
+ * interval does, nor from the Unix epoch as the local beat's slots do; set the schedule's `StartDate` to a
+ * local slot (`nextSlotAfter(schedule, new Date())`) to make both fire at the same times.
+ *
  * @example
  * toScheduleExpressions(crontab({ minute: 30, hour: 7, dayOfWeek: 'mon' }), { timezone: 'Europe/Berlin' });
  * // [{ expression: 'cron(30 7 ? * MON *)', timezone: 'Europe/Berlin' }]

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Crontab,
+  type CrontabSpec,
   crontab,
   InvalidCrontabError,
   InvalidScheduleError,
@@ -131,6 +132,17 @@ describe('crontab field parsing', () => {
     expect(() => crontab({ minute: [1, Number.NaN] })).toThrow(InvalidCrontabError);
     // A JavaScript caller without types can pass anything.
     expect(() => crontab({ minute: true as unknown as number })).toThrow(InvalidCrontabError);
+  });
+
+  it("refuses Celery's snake_case keywords and other unknown fields instead of ignoring them", () => {
+    const ported = { minute: 0, hour: 7, day_of_week: 'mon' } as CrontabSpec;
+    expect(() => crontab(ported)).toThrow(InvalidScheduleError);
+    expect(() => crontab(ported)).toThrow("Celery's day_of_week is `dayOfWeek` here");
+    expect(() => crontab({ minutes: 5 } as CrontabSpec)).toThrow(/unknown field `minutes`/);
+  });
+
+  it('refuses a cron line passed where an object is expected, pointing to fromString', () => {
+    expect(() => crontab('*/5 * * * *' as CrontabSpec)).toThrow(/crontab\.fromString/);
   });
 
   it('refuses a crontab that can never run, such as the 30th of February', () => {

@@ -55,7 +55,8 @@ describe('every', () => {
   });
 
   it('prints seconds under one second, where Celery prints "now"', () => {
-    expect(every(0.5).describe()).toBe('<freq: 0.50 seconds>');
+    expect(every(0.5).describe()).toBe('<freq: 0.5 seconds>');
+    expect(every(0.001).describe()).toBe('<freq: 0.001 seconds>');
   });
 
   it('is a schedule of kind "every"', () => {
