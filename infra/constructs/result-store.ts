@@ -7,7 +7,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { ENV } from '../../src/config/env.js';
 import { environmentTargetOf, registerResultStore } from './client-environment.js';
 import { describeDuration, PropValidator, secondsOf } from './validation.js';
@@ -124,6 +124,8 @@ export class ResultStore extends Construct {
   readonly clientEnvironment: Readonly<Record<string, string>>;
 
   private readonly bucket: s3.Bucket;
+  /** Principals whose payload-wildcard finding is already acknowledged. */
+  private readonly acknowledged = new Set<IConstruct>();
 
   constructor(scope: Construct, id: string, props: ResultStoreProps = {}) {
     super(scope, id);
@@ -308,7 +310,8 @@ export class ResultStore extends Construct {
       : Construct.isConstruct(grantee)
         ? grantee
         : null;
-    if (target === null || Stack.of(target) !== Stack.of(this)) return;
+    if (target === null || this.acknowledged.has(target) || Stack.of(target) !== Stack.of(this)) return;
+    this.acknowledged.add(target);
     const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
     const logicalId: unknown = Stack.of(this).resolve(cfnBucket.logicalId);
     Validations.of(target).acknowledge({

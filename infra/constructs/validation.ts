@@ -42,11 +42,11 @@ export class CeleriacConfigurationError extends Error {
   }
 }
 
-/** Renders a duration for a message: whole seconds, plus CDK's human form from one minute up. */
+/** Renders a duration for a message: seconds, plus CDK's human form above one minute (`90 s = 1 minute 30 seconds`). */
 export function describeDuration(duration: Duration): string {
   if (duration.isUnresolved()) return duration.toString();
   const seconds = duration.toSeconds({ integral: false });
-  return seconds >= 60 ? `${seconds} s = ${duration.toHumanString()}` : `${seconds} s`;
+  return seconds > 60 ? `${seconds} s = ${duration.toHumanString()}` : `${seconds} s`;
 }
 
 /** Seconds in a duration, or `undefined` when it is a token whose value is only known at deploy time. */

@@ -15,10 +15,14 @@ export const WORKER_ENTRY = path.join(import.meta.dirname, 'fixtures', 'worker-h
 
 /**
  * A fresh app and stack named `Demo`. Lambda assets are not bundled unless `bundle` is set, which keeps tests
- * that only read the template fast.
+ * that only read the template fast; bundled assets are recorded in resource metadata (`aws:asset:path`).
  */
-export function newStack(options: { readonly bundle?: boolean } = {}): Stack {
-  const app = new App(options.bundle === true ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
+export function newStack(options: { readonly bundle?: boolean; readonly outdir?: string } = {}): Stack {
+  const app = new App({
+    outdir: options.outdir,
+    context:
+      options.bundle === true ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] },
+  });
   return new Stack(app, 'Demo');
 }
 
