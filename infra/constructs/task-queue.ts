@@ -2,7 +2,7 @@
  * One Celery queue on AWS: an SQS queue, its dead-letter queue, the Lambda worker that consumes it, and an
  * alarm on the dead-letter queue.
  */
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -57,7 +57,9 @@ export interface TaskQueueProps {
    * Physical SQS queue name. The dead-letter queue is then named `<name>-dlq` (before any `.fifo`). Must end
    * in `.fifo` exactly when `celeryQueueName` does.
    *
-   * @default - CloudFormation generates unique names for both queues
+   * @default - for a standard queue, CloudFormation generates unique names for both queues; a FIFO queue is
+   * named `<stack name>-<construct path>-<hash>.fifo` (its dead-letter queue `...-dlq.fifo`), because
+   * CloudFormation's generated FIFO names can exceed SQS's 80 characters
    */
   readonly queueName?: string;
 
@@ -230,15 +232,16 @@ export class TaskQueue extends Construct {
         ? { encryption: sqs.QueueEncryption.SQS_MANAGED }
         : { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey };
     const fifoProps = fifo ? { fifo: true, contentBasedDeduplication: false } : {};
+    const queueName = props.queueName ?? (fifo ? generatedFifoQueueName(this) : undefined);
     const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: props.queueName === undefined ? undefined : deadLetterQueueName(props.queueName, fifo),
+      queueName: queueName === undefined ? undefined : deadLetterQueueName(queueName, fifo),
       retentionPeriod: deadLetterRetentionPeriod,
       enforceSSL: true,
       ...encryption,
       ...fifoProps,
     });
     const queue = new sqs.Queue(this, 'Queue', {
-      queueName: props.queueName,
+      queueName,
       visibilityTimeout,
       retentionPeriod,
       deadLetterQueue: {
@@ -369,6 +372,16 @@ function validateNames(
         'shorten it by at least 4 characters.',
     );
   }
+}
+
+/**
+ * A name for a FIFO queue the user did not name: `<stack name>-<path>-<hash>.fifo`, unique per stack and
+ * construct path. CloudFormation's own generated names for FIFO queues can exceed SQS's 80 characters
+ * (cloudformation-coverage-roadmap#280), and moto refuses FIFO queues without a name ending in `.fifo`.
+ */
+function generatedFifoQueueName(scope: Construct): string {
+  const maxLength = 80 - '-dlq'.length - FIFO_SUFFIX.length;
+  return `${Names.uniqueResourceName(scope, { maxLength, separator: '-', allowedSpecialCharacters: '-_' })}${FIFO_SUFFIX}`;
 }
 
 function deadLetterQueueName(queueName: string, fifo: boolean): string {

@@ -1,10 +1,11 @@
-import { Duration, type Stack } from 'aws-cdk-lib';
+import { type App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ResultStore, TaskQueue, type TaskQueueProps } from '../../infra/index.js';
 import {
@@ -334,6 +335,35 @@ describe('TaskQueue FIFO', () => {
     for (const queue of queues) {
       expect(queue.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false });
     }
+  });
+
+  /** The physical names the template gives a TaskQueue's queue and dead-letter queue. */
+  function physicalNames(queue: TaskQueue): { queueName: string; dlqName: string } {
+    const queues = Template.fromStack(Stack.of(queue)).findResources('AWS::SQS::Queue');
+    return {
+      queueName: String(queues[logicalIdOf(queue.queue)]?.Properties.QueueName),
+      dlqName: String(queues[logicalIdOf(queue.deadLetterQueue)]?.Properties.QueueName),
+    };
+  }
+
+  it('names unnamed FIFO queues after the stack and construct path, ending in .fifo', () => {
+    const { queueName, dlqName } = physicalNames(tasks);
+    expect(queueName).toMatch(/^Demo-Tasks-[A-Z0-9]{8}\.fifo$/);
+    expect(dlqName).toBe(queueName.replace(/\.fifo$/, '-dlq.fifo'));
+  });
+
+  it('keeps generated FIFO names within 80 characters under a long stack name and path', () => {
+    const app = newStack().node.root as App;
+    const scope = new Construct(new Stack(app, 'S'.repeat(60)), 'Nested'.repeat(8));
+    const queue = new TaskQueue(scope, 'Orders', {
+      celeryQueueName: 'orders.fifo',
+      resultStore: new ResultStore(scope, 'Results'),
+      worker: { entry: WORKER_ENTRY },
+    });
+    const { queueName, dlqName } = physicalNames(queue);
+    expect(queueName).toMatch(/^[A-Za-z0-9_-]+\.fifo$/);
+    expect(dlqName).toMatch(/^[A-Za-z0-9_-]+-dlq\.fifo$/);
+    expect(dlqName.length).toBeLessThanOrEqual(80);
   });
 
   it('maps the FIFO Celery name to the queue URL', () => {
