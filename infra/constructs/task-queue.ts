@@ -164,6 +164,11 @@ const VISIBILITY_FACTOR = 6;
  * variables and rights (`grantWriteResults`), rights to consume the queue, and `sqs:SendMessage` on it (to
  * re-delay ETA messages and send retries).
  *
+ * Props are validated in the constructor (a `CeleriacConfigurationError` names the prop, the value and the
+ * fix). When a message can outlive the result store's `payloadExpiration` (the default FIFO settings do),
+ * synthesis warns `@celeriac/infra:payloadExpiration`; acknowledge it with `Annotations.of(queue)
+ * .acknowledgeWarning(...)` if the queue never carries large arguments.
+ *
  * @example
  * const results = new ResultStore(this, 'Results');
  * const tasks = new TaskQueue(this, 'Tasks', {

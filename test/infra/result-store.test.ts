@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { CeleriacConfigurationError, ResultStore, type ResultStoreProps } from '../../infra/index.js';
+import { ENV } from '../../src/config/env.js';
 import { isCeleriacError } from '../../src/protocol/errors.js';
 import { callerFunction, logicalIdOf, newStack, pairs, rendered, testGrant } from './helpers.js';
 
@@ -86,9 +87,9 @@ describe('ResultStore defaults', () => {
     expect(results.payloadExpiration.toDays()).toBe(14);
     expect(results.resultTtl).toBeUndefined();
     expect(stack.resolve(results.clientEnvironment)).toEqual({
-      CELERIAC_RESULT_TABLE: stack.resolve(results.table.tableName),
-      CELERIAC_PAYLOAD_BUCKET: stack.resolve(results.payloadBucket.bucketName),
-      CELERIAC_PAYLOAD_PREFIX: 'celeriac/',
+      [ENV.RESULT_TABLE]: stack.resolve(results.table.tableName),
+      [ENV.PAYLOAD_BUCKET]: stack.resolve(results.payloadBucket.bucketName),
+      [ENV.PAYLOAD_PREFIX]: 'celeriac/',
     });
   });
 
@@ -176,7 +177,7 @@ describe('ResultStore props', () => {
 
   it('passes resultTtl to clients as whole seconds', () => {
     const { stack, results } = store({ resultTtl: Duration.hours(6) });
-    expect(stack.resolve(results.clientEnvironment).CELERIAC_RESULT_TTL_SECONDS).toBe('21600');
+    expect(stack.resolve(results.clientEnvironment)[ENV.RESULT_TTL_SECONDS]).toBe('21600');
   });
 
   it('keeps payloads at least as long as results when resultTtl is longer than 14 days', () => {
@@ -202,9 +203,9 @@ describe('ResultStore grants', () => {
   }
   const objects = (results: ResultStore) => results.payloadBucket.arnForObjects('celeriac/*');
   const environment = (stack: Stack, results: ResultStore) => ({
-    CELERIAC_RESULT_TABLE: rendered(stack, results.table.tableName),
-    CELERIAC_PAYLOAD_BUCKET: rendered(stack, results.payloadBucket.bucketName),
-    CELERIAC_PAYLOAD_PREFIX: 'celeriac/',
+    [ENV.RESULT_TABLE]: rendered(stack, results.table.tableName),
+    [ENV.PAYLOAD_BUCKET]: rendered(stack, results.payloadBucket.bucketName),
+    [ENV.PAYLOAD_PREFIX]: 'celeriac/',
   });
 
   it('grantReadResults: dynamodb:GetItem on the table and s3:GetObject under the prefix', () => {
@@ -290,17 +291,17 @@ describe('ResultStore grants', () => {
     ]);
   });
 
-  it('scopes object grants to a custom prefix and sets CELERIAC_RESULT_TTL_SECONDS when results expire', () => {
+  it('scopes object grants to a custom prefix and sets the result TTL variable when results expire', () => {
     const { stack, results } = setup({ payloadPrefix: 'tasks/', resultTtl: Duration.days(1) });
     testGrant(
       stack,
       (fn) => results.grantWritePayloads(fn),
       pairs(stack, ['s3:PutObject'], [results.payloadBucket.arnForObjects('tasks/*')]),
       {
-        CELERIAC_RESULT_TABLE: rendered(stack, results.table.tableName),
-        CELERIAC_PAYLOAD_BUCKET: rendered(stack, results.payloadBucket.bucketName),
-        CELERIAC_PAYLOAD_PREFIX: 'tasks/',
-        CELERIAC_RESULT_TTL_SECONDS: '86400',
+        [ENV.RESULT_TABLE]: rendered(stack, results.table.tableName),
+        [ENV.PAYLOAD_BUCKET]: rendered(stack, results.payloadBucket.bucketName),
+        [ENV.PAYLOAD_PREFIX]: 'tasks/',
+        [ENV.RESULT_TTL_SECONDS]: '86400',
       },
     );
   });

@@ -2,6 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ResultStore, TaskQueue, type TaskQueueProps } from '../../infra/index.js';
+import { ENV } from '../../src/config/env.js';
 import { WORKER_ENTRY } from './helpers.js';
 
 type Options = Omit<TaskQueueProps, 'resultStore' | 'worker'> & {
@@ -118,11 +119,11 @@ describe('TaskQueue validation', () => {
   });
 
   it('refuses worker environment variables that celeriac manages', () => {
-    expect(build({ worker: { environment: { CELERIAC_QUEUE_URLS: '{}' } } })).toThrow(
-      /`worker\.environment` \(CELERIAC_QUEUE_URLS\) is set by celeriac/,
+    expect(build({ worker: { environment: { [ENV.QUEUE_URLS]: '{}' } } })).toThrow(
+      `\`worker.environment\` (${ENV.QUEUE_URLS}) is set by celeriac`,
     );
-    expect(build({ worker: { environment: { CELERIAC_RESULT_TABLE: 'results' } } })).toThrow(
-      /\(CELERIAC_RESULT_TABLE\) is set by celeriac/,
+    expect(build({ worker: { environment: { [ENV.RESULT_TABLE]: 'results' } } })).toThrow(
+      `(${ENV.RESULT_TABLE}) is set by celeriac`,
     );
   });
 

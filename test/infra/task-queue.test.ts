@@ -1,5 +1,5 @@
-import { type App, Duration, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, type App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations as AnnotationsAssert, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ResultStore, TaskQueue, type TaskQueueProps } from '../../infra/index.js';
+import { ENV } from '../../src/config/env.js';
 import {
   allowedPairs,
   callerFunction,
@@ -142,11 +143,11 @@ describe('TaskQueue defaults', () => {
   it('tells the worker its queue, its default queue and the result store', () => {
     expect(environmentOf(template, workerIds(tasks).fn)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
-      CELERIAC_QUEUE_URLS: JSON.stringify({ celery: rendered(stack, tasks.queue.queueUrl) }),
-      CELERIAC_DEFAULT_QUEUE: 'celery',
-      CELERIAC_RESULT_TABLE: rendered(stack, results.table.tableName),
-      CELERIAC_PAYLOAD_BUCKET: rendered(stack, results.payloadBucket.bucketName),
-      CELERIAC_PAYLOAD_PREFIX: 'celeriac/',
+      [ENV.QUEUE_URLS]: JSON.stringify({ celery: rendered(stack, tasks.queue.queueUrl) }),
+      [ENV.DEFAULT_QUEUE]: 'celery',
+      [ENV.RESULT_TABLE]: rendered(stack, results.table.tableName),
+      [ENV.PAYLOAD_BUCKET]: rendered(stack, results.payloadBucket.bucketName),
+      [ENV.PAYLOAD_PREFIX]: 'celeriac/',
     });
   });
 
@@ -207,7 +208,7 @@ describe('TaskQueue defaults', () => {
   });
 
   it('does not warn about payload expiry: a standard message lives at most the 14-day payload expiry', () => {
-    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    AnnotationsAssert.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 });
 
@@ -277,8 +278,8 @@ describe('TaskQueue props', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 1);
     expect(environmentOf(template, workerIds(tasks).fn)).toMatchObject({
       LOG_LEVEL: 'debug',
-      CELERIAC_QUEUE_URLS: JSON.stringify({ reports: rendered(stack, tasks.queue.queueUrl) }),
-      CELERIAC_DEFAULT_QUEUE: 'reports',
+      [ENV.QUEUE_URLS]: JSON.stringify({ reports: rendered(stack, tasks.queue.queueUrl) }),
+      [ENV.DEFAULT_QUEUE]: 'reports',
     });
     const workerPairs = allowedPairs(template, workerIds(tasks).role);
     expect(workerPairs).toEqual(
@@ -320,8 +321,8 @@ describe('TaskQueue props', () => {
   });
 
   it('keeps a default queue set in the worker environment', () => {
-    const { template, tasks } = setup({ worker: { environment: { CELERIAC_DEFAULT_QUEUE: 'other' } } });
-    expect(environmentOf(template, workerIds(tasks).fn).CELERIAC_DEFAULT_QUEUE).toBe('other');
+    const { template, tasks } = setup({ worker: { environment: { [ENV.DEFAULT_QUEUE]: 'other' } } });
+    expect(environmentOf(template, workerIds(tasks).fn)[ENV.DEFAULT_QUEUE]).toBe('other');
   });
 });
 
@@ -368,8 +369,8 @@ describe('TaskQueue FIFO', () => {
 
   it('maps the FIFO Celery name to the queue URL', () => {
     expect(environmentOf(template, workerIds(tasks).fn)).toMatchObject({
-      CELERIAC_QUEUE_URLS: JSON.stringify({ 'orders.fifo': rendered(stack, tasks.queue.queueUrl) }),
-      CELERIAC_DEFAULT_QUEUE: 'orders.fifo',
+      [ENV.QUEUE_URLS]: JSON.stringify({ 'orders.fifo': rendered(stack, tasks.queue.queueUrl) }),
+      [ENV.DEFAULT_QUEUE]: 'orders.fifo',
     });
   });
 
@@ -382,8 +383,17 @@ describe('TaskQueue FIFO', () => {
     });
   });
 
+  it('drops the payload warning once acknowledged', () => {
+    const acknowledged = newStack();
+    const orders = taskQueue(acknowledged, 'Orders', new ResultStore(acknowledged, 'Results'), {
+      celeryQueueName: 'orders.fifo',
+    });
+    Annotations.of(orders).acknowledgeWarning('@celeriac/infra:payloadExpiration', 'arguments stay small');
+    AnnotationsAssert.fromStack(acknowledged).hasNoWarning('*', Match.anyValue());
+  });
+
   it('warns that a FIFO message (4 + 14 days) can outlive its 14-day payload', () => {
-    Annotations.fromStack(stack).hasWarning(
+    AnnotationsAssert.fromStack(stack).hasWarning(
       '/Demo/Tasks',
       Match.stringLikeRegexp('1555200 s in this FIFO queue.*`payloadExpiration` \\(1209600 s'),
     );
@@ -399,8 +409,8 @@ describe('TaskQueue grants', () => {
       (fn) => tasks.grantSendTasks(fn),
       pairs(stack, ['sqs:SendMessage'], [tasks.queue.queueArn]),
       {
-        CELERIAC_QUEUE_URLS: JSON.stringify({ celery: rendered(stack, tasks.queue.queueUrl) }),
-        CELERIAC_DEFAULT_QUEUE: 'celery',
+        [ENV.QUEUE_URLS]: JSON.stringify({ celery: rendered(stack, tasks.queue.queueUrl) }),
+        [ENV.DEFAULT_QUEUE]: 'celery',
       },
     );
   });
@@ -437,13 +447,13 @@ describe('TaskQueue grants', () => {
         ...pairs(stack, ['kms:Decrypt', 'kms:GenerateDataKey'], [key.keyArn]),
       ],
       {
-        CELERIAC_QUEUE_URLS: JSON.stringify({ celery: rendered(stack, tasks.queue.queueUrl) }),
-        CELERIAC_DEFAULT_QUEUE: 'celery',
+        [ENV.QUEUE_URLS]: JSON.stringify({ celery: rendered(stack, tasks.queue.queueUrl) }),
+        [ENV.DEFAULT_QUEUE]: 'celery',
       },
     );
   });
 
-  it('merges every queue granted to one function into one CELERIAC_QUEUE_URLS; the first is the default', () => {
+  it('merges every queue granted to one function into one queue-URL map; the first is the default', () => {
     const stack = newStack();
     const results = new ResultStore(stack, 'Results');
     const jobs = taskQueue(stack, 'Jobs', results, { celeryQueueName: 'jobs' });
@@ -453,11 +463,11 @@ describe('TaskQueue grants', () => {
     jobs.grantSendTasks(caller);
     jobs.grantSendTasks(caller);
     const environment = environmentOf(Template.fromStack(stack), logicalIdOf(caller));
-    expect(JSON.parse(String(environment.CELERIAC_QUEUE_URLS))).toEqual({
+    expect(JSON.parse(String(environment[ENV.QUEUE_URLS]))).toEqual({
       jobs: rendered(stack, jobs.queue.queueUrl),
       'orders.fifo': rendered(stack, orders.queue.queueUrl),
     });
-    expect(environment.CELERIAC_DEFAULT_QUEUE).toBe('orders.fifo');
+    expect(environment[ENV.DEFAULT_QUEUE]).toBe('orders.fifo');
   });
 
   it("adds another queue to a worker's own map when that queue is granted to the worker", () => {
@@ -467,11 +477,11 @@ describe('TaskQueue grants', () => {
     const reports = taskQueue(stack, 'Reports', results, { celeryQueueName: 'reports' });
     reports.grantSendTasks(jobs.workerFunction);
     const environment = environmentOf(Template.fromStack(stack), workerIds(jobs).fn);
-    expect(JSON.parse(String(environment.CELERIAC_QUEUE_URLS))).toEqual({
+    expect(JSON.parse(String(environment[ENV.QUEUE_URLS]))).toEqual({
       jobs: rendered(stack, jobs.queue.queueUrl),
       reports: rendered(stack, reports.queue.queueUrl),
     });
-    expect(environment.CELERIAC_DEFAULT_QUEUE).toBe('jobs');
+    expect(environment[ENV.DEFAULT_QUEUE]).toBe('jobs');
   });
 
   it('refuses two different queues with the same Celery name on one function', () => {
