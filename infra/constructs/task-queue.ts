@@ -223,11 +223,10 @@ export class TaskQueue extends Construct {
     validateRetention(validate, fifo, retentionPeriod, deadLetterRetentionPeriod);
     const maxConcurrency = resolveMaxConcurrency(validate, props);
     const threshold = props.deadLetterAlarm?.threshold ?? 1;
-    validate.integerInRange(
+    validate.integerAtLeast(
       'deadLetterAlarm.threshold',
       threshold,
       1,
-      Number.MAX_SAFE_INTEGER,
       'the alarm fires when the dead-letter queue holds at least this many visible messages.',
     );
     warnIfPayloadsExpireFirst(this, props.resultStore, fifo, retentionPeriod, deadLetterRetentionPeriod);

@@ -83,6 +83,14 @@ export class PropValidator {
     }
   }
 
+  /** Requires a whole number of at least `min`; `reason` says what a smaller value would break. */
+  integerAtLeast(prop: string, value: number | undefined, min: number, reason: string): void {
+    if (!isKnown(value)) return;
+    if (!Number.isInteger(value) || value < min) {
+      this.fail(prop, String(value), `must be a whole number of at least ${min}: ${reason}`);
+    }
+  }
+
   /**
    * Requires `min <= duration <= max` (either bound optional), in whole `unit`s (seconds unless told
    * otherwise); `reason` says what a value outside would break.

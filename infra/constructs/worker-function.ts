@@ -151,11 +151,10 @@ export function validateWorkerProps(validate: PropValidator, props: TaskQueueWor
     10_240,
     'the memory sizes Lambda accepts, in MiB.',
   );
-  validate.integerInRange(
+  validate.integerAtLeast(
     'worker.reservedConcurrentExecutions',
     props.reservedConcurrentExecutions,
     1,
-    Number.MAX_SAFE_INTEGER,
     '0 would throttle every invocation, and every message would reach the dead-letter queue after ' +
       '`maxReceiveCount` receives. Leave it unset for no reservation.',
   );

@@ -114,7 +114,7 @@ describe('TaskQueue validation', () => {
 
   it('refuses zero reserved concurrency, which would dead-letter every message', () => {
     expect(build({ worker: { reservedConcurrentExecutions: 0 } })).toThrow(
-      /`worker\.reservedConcurrentExecutions` \(0\) .*every message would reach the dead-letter queue/,
+      /`worker\.reservedConcurrentExecutions` \(0\) must be a whole number of at least 1: 0 would throttle every invocation, and every message would reach the dead-letter queue/,
     );
   });
 
@@ -201,6 +201,9 @@ describe('TaskQueue validation', () => {
   });
 
   it('refuses a dead-letter alarm threshold under 1', () => {
-    expect(build({ deadLetterAlarm: { threshold: 0 } })).toThrow(/`deadLetterAlarm\.threshold` \(0\)/);
+    expect(build({ deadLetterAlarm: { threshold: 0 } })).toThrow(
+      /`deadLetterAlarm\.threshold` \(0\) must be a whole number of at least 1/,
+    );
+    expect(build({ deadLetterAlarm: { threshold: 1.5 } })).toThrow(/`deadLetterAlarm\.threshold` \(1\.5\)/);
   });
 });
