@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
  * - `unit`: pure code and in-memory adapters; no network.
  * - `integration`: contract, integration, golden-capture and interop tests against one moto server started for
  *   the run (test/emulator/global-setup.ts); files isolate themselves with unique resource names.
+ * - `infra`: CDK template assertions and cdk-nag checks on the constructs in infra/; no emulator. Bundling a
+ *   worker with esbuild takes a second or two, hence the longer timeout.
  */
 export default defineConfig({
   test: {
@@ -28,6 +30,14 @@ export default defineConfig({
           setupFiles: ['test/emulator/setup-env.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],

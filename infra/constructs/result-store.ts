@@ -1,0 +1,335 @@
+/**
+ * Where celeriac keeps task state and results (DynamoDB, in Celery's DynamoDB backend schema) and the
+ * payloads too large for a message or an item (S3).
+ */
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, type IConstruct } from 'constructs';
+import { ENV } from '../../src/config/env.js';
+import { environmentTargetOf, registerResultStore } from './client-environment.js';
+import { describeDuration, PropValidator, secondsOf } from './validation.js';
+
+/** Properties of a {@link ResultStore}. */
+export interface ResultStoreProps {
+  /**
+   * How long a stored result lives. Workers then write a `ttl` attribute (epoch seconds, now + this) on each
+   * result item, and DynamoDB's TTL deletes expired items, as Celery's `result_expires` does with the
+   * DynamoDB backend's `ttl_seconds`. Must be a whole number of seconds, at least 1 s. Passed to every granted
+   * function as `CELERIAC_RESULT_TTL_SECONDS`.
+   *
+   * @default - results never expire: workers write no `ttl` attribute
+   */
+  readonly resultTtl?: Duration;
+
+  /**
+   * Key prefix under which payload objects live in the bucket. Grants and the expiry rule cover only keys
+   * under it. Letters, digits and `!_.'()-`, in `/`-separated segments, ending in `/`.
+   *
+   * @default 'celeriac/'
+   */
+  readonly payloadPrefix?: string;
+
+  /**
+   * How long a payload object lives before an S3 lifecycle rule deletes it. A payload holds either the
+   * arguments of a task whose message was too large for SQS (needed until the message is consumed, at most
+   * its queue's retention) or a result too large for a DynamoDB item (needed as long as the result item).
+   * Without `resultTtl` result items never expire, but large results still disappear after this period.
+   * Whole days, at least 1 day, and at least `resultTtl`.
+   *
+   * @default - 14 days (SQS's longest retention), or `resultTtl` rounded up to whole days if that is longer
+   */
+  readonly payloadExpiration?: Duration;
+
+  /**
+   * Customer managed KMS key that encrypts both the table and the bucket. Grants then include the KMS
+   * actions each needs on this key.
+   *
+   * @default - the table uses the AWS managed key `aws/dynamodb`; the bucket uses S3-managed keys (SSE-S3)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the table and the bucket when they leave the stack. With `DESTROY`, CloudFormation can
+   * delete the bucket only once it is empty (the lifecycle rule empties it over time); celeriac does not add
+   * `autoDeleteObjects`, because that deploys a custom-resource Lambda function.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Whether the bucket keeps object versions. When on, non-current versions expire one day after they are
+   * replaced or deleted, so versioning does not undo `payloadExpiration`.
+   *
+   * @default false
+   */
+  readonly versioned?: boolean;
+
+  /**
+   * Bucket that receives S3 server access logs for the payload bucket.
+   *
+   * @default - no server access logs. Payload objects are short-lived copies of task arguments and results
+   * addressed by task id; use CloudTrail S3 data events, or set this prop, when you must audit each access.
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * Key prefix for the server access logs in `serverAccessLogsBucket`.
+   *
+   * @default - no prefix (logs land at the root of `serverAccessLogsBucket`)
+   */
+  readonly serverAccessLogsPrefix?: string;
+}
+
+const DEFAULT_PAYLOAD_PREFIX = 'celeriac/';
+const DEFAULT_PAYLOAD_EXPIRATION = Duration.days(14);
+const PAYLOAD_PREFIX_PATTERN = /^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/$/;
+const SECONDS_PER_DAY = 86_400;
+
+/**
+ * The result store: a DynamoDB table in Celery's DynamoDB result-backend schema (partition key `id`, a string;
+ * TTL attribute `ttl`) and an S3 bucket for large payloads. Python Celery configured with
+ * `result_backend = 'dynamodb://@<region>/<table name>'` reads and writes the same table.
+ *
+ * The grants give a principal the exact IAM actions celeriac's client or worker needs and, for a
+ * `lambda.Function`, the environment variables that tell celeriac where the store is
+ * (`CELERIAC_RESULT_TABLE`, `CELERIAC_PAYLOAD_BUCKET`, `CELERIAC_PAYLOAD_PREFIX`, and
+ * `CELERIAC_RESULT_TTL_SECONDS` when `resultTtl` is set).
+ *
+ * @example
+ * const results = new ResultStore(this, 'Results', { resultTtl: Duration.days(1) });
+ * results.grantReadResults(apiFunction); // AsyncResult.get() from the API
+ * results.grantWritePayloads(apiFunction); // large task arguments
+ */
+export class ResultStore extends Construct {
+  /** The results table (partition key `id` of type S). */
+  readonly table: dynamodb.ITable;
+  /** The bucket that holds large payloads under {@link ResultStore.payloadPrefix}. */
+  readonly payloadBucket: s3.IBucket;
+  /** Key prefix of payload objects, ending in `/`. */
+  readonly payloadPrefix: string;
+  /** How long results live, if they expire. */
+  readonly resultTtl: Duration | undefined;
+  /** How long payload objects live. */
+  readonly payloadExpiration: Duration;
+  /** The customer managed key, if the store uses one. */
+  readonly encryptionKey: kms.IKey | undefined;
+  /**
+   * The variables celeriac's client and worker read to find this store. Grants set them on Lambda
+   * functions; set them yourself on other compute (an ECS task running `celeriac worker`, say).
+   */
+  readonly clientEnvironment: Readonly<Record<string, string>>;
+
+  private readonly bucket: s3.Bucket;
+  /** Principals whose payload-wildcard finding is already acknowledged. */
+  private readonly acknowledged = new Set<IConstruct>();
+
+  constructor(scope: Construct, id: string, props: ResultStoreProps = {}) {
+    super(scope, id);
+    const validate = new PropValidator('ResultStore', this);
+    const payloadPrefix = props.payloadPrefix ?? DEFAULT_PAYLOAD_PREFIX;
+    if (!PAYLOAD_PREFIX_PATTERN.test(payloadPrefix)) {
+      validate.fail(
+        'payloadPrefix',
+        JSON.stringify(payloadPrefix),
+        "must be letters, digits and !_.'()- in /-separated segments, ending in / (e.g. 'celeriac/'): grants " +
+          'and the expiry rule match keys by this prefix, and `*` or `?` would act as IAM wildcards.',
+      );
+    }
+    validate.durationInRange(
+      'resultTtl',
+      props.resultTtl,
+      { min: Duration.seconds(1) },
+      'workers write it to the `ttl` attribute as whole epoch seconds.',
+    );
+    validate.durationInRange(
+      'payloadExpiration',
+      props.payloadExpiration,
+      { min: Duration.days(1), unit: 'days' },
+      'S3 lifecycle rules expire objects after whole days.',
+    );
+    const ttlSeconds = secondsOf(props.resultTtl);
+    const payloadExpiration = props.payloadExpiration ?? defaultPayloadExpiration(ttlSeconds);
+    const expirationSeconds = secondsOf(payloadExpiration);
+    if (ttlSeconds !== undefined && expirationSeconds !== undefined && expirationSeconds < ttlSeconds) {
+      validate.fail(
+        'payloadExpiration',
+        describeDuration(payloadExpiration),
+        `must be at least \`resultTtl\` (${describeDuration(props.resultTtl ?? payloadExpiration)}), or large ` +
+          'results stored in S3 would be deleted while their result items still point to them. Raise ' +
+          '`payloadExpiration` or lower `resultTtl`.',
+      );
+    }
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption:
+        props.encryptionKey === undefined
+          ? dynamodb.TableEncryption.AWS_MANAGED
+          : dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.encryptionKey,
+      removalPolicy,
+    });
+
+    const versioned = props.versioned ?? false;
+    this.bucket = new s3.Bucket(this, 'PayloadBucket', {
+      encryption:
+        props.encryptionKey === undefined ? s3.BucketEncryption.S3_MANAGED : s3.BucketEncryption.KMS,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: props.encryptionKey === undefined ? undefined : true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned,
+      removalPolicy,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: props.serverAccessLogsPrefix,
+      lifecycleRules: [
+        {
+          id: 'ExpirePayloads',
+          prefix: payloadPrefix,
+          expiration: payloadExpiration,
+          noncurrentVersionExpiration: versioned ? Duration.days(1) : undefined,
+        },
+        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    if (props.serverAccessLogsBucket === undefined) {
+      Validations.of(this.bucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'Server access logs are opt-in (`serverAccessLogsBucket`): payload objects are short-lived copies of ' +
+          'task arguments and results addressed by task id, every request is authenticated and TLS-only, and ' +
+          'CloudTrail S3 data events audit access without a second bucket.',
+      });
+    }
+
+    this.table = table;
+    this.payloadBucket = this.bucket;
+    this.payloadPrefix = payloadPrefix;
+    this.resultTtl = props.resultTtl;
+    this.payloadExpiration = payloadExpiration;
+    this.encryptionKey = props.encryptionKey;
+    this.clientEnvironment = {
+      [ENV.RESULT_TABLE]: table.tableName,
+      [ENV.PAYLOAD_BUCKET]: this.bucket.bucketName,
+      [ENV.PAYLOAD_PREFIX]: payloadPrefix,
+      ...(props.resultTtl === undefined
+        ? {}
+        : { [ENV.RESULT_TTL_SECONDS]: ttlSecondsString(props.resultTtl) }),
+    };
+  }
+
+  /**
+   * Lets `grantee` read task states and results (`AsyncResult.get()`, including large results in S3).
+   *
+   * Adds exactly: `dynamodb:GetItem` on the table; `s3:GetObject` on `<bucket>/<payloadPrefix>*`; with
+   * `encryptionKey`, `kms:Decrypt` on the key. A `lambda.Function` grantee also gets the store's
+   * {@link ResultStore.clientEnvironment}.
+   */
+  grantReadResults(grantee: iam.IGrantable): iam.Grant {
+    return this.grantStore(grantee, ['dynamodb:GetItem'], ['s3:GetObject'], ['kms:Decrypt']);
+  }
+
+  /**
+   * Lets `grantee` delete stored results (`AsyncResult.forget()`).
+   *
+   * Adds exactly: `dynamodb:DeleteItem` on the table; `s3:DeleteObject` on `<bucket>/<payloadPrefix>*`. A
+   * `lambda.Function` grantee also gets the store's {@link ResultStore.clientEnvironment}.
+   */
+  grantForgetResults(grantee: iam.IGrantable): iam.Grant {
+    return this.grantStore(grantee, ['dynamodb:DeleteItem'], ['s3:DeleteObject'], []);
+  }
+
+  /**
+   * Lets `grantee` act as a worker: claim task ids, store states and results, update chord counters, and read,
+   * write and delete payloads.
+   *
+   * Adds exactly: `dynamodb:GetItem`, `dynamodb:PutItem`, `dynamodb:UpdateItem`, `dynamodb:DeleteItem` on the
+   * table; `s3:GetObject`, `s3:PutObject`, `s3:DeleteObject` on `<bucket>/<payloadPrefix>*`; with
+   * `encryptionKey`, `kms:Encrypt`, `kms:Decrypt`, `kms:GenerateDataKey` on the key. A `lambda.Function`
+   * grantee also gets the store's {@link ResultStore.clientEnvironment}.
+   */
+  grantWriteResults(grantee: iam.IGrantable): iam.Grant {
+    return this.grantStore(
+      grantee,
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+    );
+  }
+
+  /**
+   * Lets `grantee` upload the arguments of tasks too large for an SQS message (what a producer needs besides
+   * `TaskQueue.grantSendTasks`).
+   *
+   * Adds exactly: `s3:PutObject` on `<bucket>/<payloadPrefix>*`; with `encryptionKey`, `kms:GenerateDataKey`
+   * on the key. A `lambda.Function` grantee also gets the store's {@link ResultStore.clientEnvironment}.
+   */
+  grantWritePayloads(grantee: iam.IGrantable): iam.Grant {
+    return this.grantStore(grantee, [], ['s3:PutObject'], ['kms:GenerateDataKey']);
+  }
+
+  private grantStore(
+    grantee: iam.IGrantable,
+    tableActions: readonly string[],
+    objectActions: readonly string[],
+    keyActions: readonly string[],
+  ): iam.Grant {
+    const payloadObjects = this.bucket.arnForObjects(`${this.payloadPrefix}*`);
+    let grant = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: [...objectActions],
+      resourceArns: [payloadObjects],
+      resource: this.bucket,
+    });
+    if (tableActions.length > 0) grant = this.table.grant(grantee, ...tableActions).combine(grant);
+    if (this.encryptionKey !== undefined && keyActions.length > 0) {
+      grant = grant.combine(this.encryptionKey.grant(grantee, ...keyActions));
+    }
+    this.acknowledgePayloadWildcard(grantee);
+    const fn = environmentTargetOf(grantee);
+    if (fn !== undefined) registerResultStore(fn, this, this.clientEnvironment);
+    return grant;
+  }
+
+  /**
+   * The object grants end in `<payloadPrefix>*`, which cdk-nag's AwsSolutions-IAM5 reports on the grantee's
+   * policy. Acknowledge that one finding where the policy lives (the grantee's role).
+   */
+  private acknowledgePayloadWildcard(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    const target = Construct.isConstruct(principal)
+      ? principal
+      : Construct.isConstruct(grantee)
+        ? grantee
+        : null;
+    if (target === null || this.acknowledged.has(target) || Stack.of(target) !== Stack.of(this)) return;
+    this.acknowledged.add(target);
+    const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
+    const logicalId: unknown = Stack.of(this).resolve(cfnBucket.logicalId);
+    Validations.of(target).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${String(logicalId)}.Arn>/${this.payloadPrefix}*]`,
+      reason:
+        `Payload objects are keyed by task id under '${this.payloadPrefix}', so the principal must reach any ` +
+        'key under that prefix; the wildcard covers only that prefix of the celeriac payload bucket.',
+    });
+  }
+}
+
+function defaultPayloadExpiration(ttlSeconds: number | undefined): Duration {
+  if (ttlSeconds === undefined) return DEFAULT_PAYLOAD_EXPIRATION;
+  const ttlDays = Math.ceil(ttlSeconds / SECONDS_PER_DAY);
+  return ttlDays > DEFAULT_PAYLOAD_EXPIRATION.toDays() ? Duration.days(ttlDays) : DEFAULT_PAYLOAD_EXPIRATION;
+}
+
+function ttlSecondsString(ttl: Duration): string {
+  const seconds = secondsOf(ttl);
+  return seconds === undefined ? Token.asString(ttl.toSeconds()) : String(seconds);
+}

@@ -1,0 +1,349 @@
+/**
+ * One Celery queue on AWS: an SQS queue, its dead-letter queue, the Lambda worker that consumes it, and an
+ * alarm on the dead-letter queue.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../src/config/env.js';
+import { environmentTargetOf, registerQueue, reserveDefaultQueue } from './client-environment.js';
+import { FIFO_SUFFIX } from './queue-names.js';
+import type { ResultStore } from './result-store.js';
+import {
+  deadLetterQueueName,
+  generatedFifoQueueName,
+  resolveMaxConcurrency,
+  validateBatching,
+  validateNames,
+  validateRetention,
+  validateVisibility,
+  warnIfPayloadsExpireFirst,
+} from './task-queue-rules.js';
+import { PropValidator } from './validation.js';
+import {
+  createWorkerFunction,
+  type TaskQueueWorkerProps,
+  validateWorkerProps,
+  WORKER_DEFAULTS,
+} from './worker-function.js';
+
+/** The CloudWatch alarm on a task queue's dead-letter queue. */
+export interface DeadLetterAlarmOptions {
+  /**
+   * Number of visible messages in the dead-letter queue at which the alarm fires (a whole number, at least
+   * 1). The alarm looks at the maximum of `ApproximateNumberOfMessagesVisible` over one 1-minute period and
+   * treats missing data as not breaching.
+   *
+   * @default 1
+   */
+  readonly threshold?: number;
+
+  /**
+   * Actions to run when the alarm fires, e.g. `new cloudwatch_actions.SnsAction(topic)`.
+   *
+   * @default - none: the alarm only changes state
+   */
+  readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+}
+
+/** Properties of a {@link TaskQueue}. */
+export interface TaskQueueProps {
+  /**
+   * The Celery queue name (Celery's routing key, `task_default_queue`, `apply_async(queue=...)`). A name that
+   * ends in `.fifo` makes the queue and its dead-letter queue FIFO. Must map, under kombu's SQS naming rules,
+   * to a name SQS accepts, so Python Celery can share the queue.
+   *
+   * @default 'celery'
+   */
+  readonly celeryQueueName?: string;
+
+  /**
+   * Physical SQS queue name. The dead-letter queue is then named `<name>-dlq` (before any `.fifo`). Must end
+   * in `.fifo` exactly when `celeryQueueName` does.
+   *
+   * @default - for a standard queue, CloudFormation generates unique names for both queues; a FIFO queue is
+   * named `<stack name>-<construct path>-<hash>.fifo` (its dead-letter queue `...-dlq.fifo`), because
+   * CloudFormation's generated FIFO names can exceed SQS's 80 characters
+   */
+  readonly queueName?: string;
+
+  /** Where the worker stores states and results; the worker is granted `grantWriteResults` on it. */
+  readonly resultStore: ResultStore;
+
+  /** The Lambda function that consumes the queue. */
+  readonly worker: TaskQueueWorkerProps;
+
+  /**
+   * How long a received message stays invisible before SQS delivers it again. At least 6 × `worker.timeout`
+   * (plus `maxBatchingWindow`), as AWS advises for Lambda event sources, so a message is not redelivered
+   * while its batch is still running; at most 12 hours.
+   *
+   * @default - 6 × `worker.timeout` + `maxBatchingWindow`
+   */
+  readonly visibilityTimeout?: Duration;
+
+  /**
+   * Receives after which SQS moves a message to the dead-letter queue (1 to 1000). Each failed attempt of a
+   * batch item counts once.
+   *
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+
+  /**
+   * How long the queue keeps an unconsumed message (60 seconds to 14 days).
+   *
+   * @default Duration.days(4)
+   */
+  readonly retentionPeriod?: Duration;
+
+  /**
+   * How long the dead-letter queue keeps a message (60 seconds to 14 days). For a standard queue it must be
+   * longer than `retentionPeriod`: a message moved to a standard dead-letter queue keeps its original
+   * enqueue time, so it would otherwise expire on arrival.
+   *
+   * @default Duration.days(14)
+   */
+  readonly deadLetterRetentionPeriod?: Duration;
+
+  /**
+   * Messages per worker invocation: 1 to 10 for FIFO queues, 1 to 10000 for standard queues, where more than
+   * 10 requires `maxBatchingWindow`.
+   *
+   * @default 10
+   */
+  readonly batchSize?: number;
+
+  /**
+   * How long the event source mapping gathers messages before invoking the worker (up to 5 minutes; not for
+   * FIFO queues).
+   *
+   * @default - no batching window: invoke as soon as messages arrive
+   */
+  readonly maxBatchingWindow?: Duration;
+
+  /**
+   * The most concurrent worker invocations the event source mapping starts (2 to 1000), at most
+   * `worker.reservedConcurrentExecutions`.
+   *
+   * @default - `worker.reservedConcurrentExecutions` when that is set (and at least 2), otherwise no limit
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * Customer managed KMS key that encrypts both queues. Grants then include the KMS actions needed to send
+   * and receive.
+   *
+   * @default - SQS-managed server-side encryption (SSE-SQS)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The alarm on the dead-letter queue.
+   *
+   * @default - alarm when the dead-letter queue holds at least 1 visible message, with no actions
+   */
+  readonly deadLetterAlarm?: DeadLetterAlarmOptions;
+}
+
+const DEFAULT_CELERY_QUEUE = 'celery';
+const DEFAULT_MAX_RECEIVE_COUNT = 5;
+const DEFAULT_RETENTION = Duration.days(4);
+const DEFAULT_DLQ_RETENTION = Duration.days(14);
+const DEFAULT_BATCH_SIZE = 10;
+
+/**
+ * One Celery queue: an SQS queue (TLS-only, encrypted) with a dead-letter queue, a Lambda worker consuming it
+ * through an event source mapping that reports partial batch failures, and a CloudWatch alarm on the
+ * dead-letter queue.
+ *
+ * The worker gets `CELERIAC_QUEUE_URLS` (its own Celery queue name → queue URL, plus any queue granted to it
+ * with {@link TaskQueue.grantSendTasks}), `CELERIAC_DEFAULT_QUEUE` (its own queue), the result store's
+ * variables and rights (`grantWriteResults`), rights to consume the queue, and `sqs:SendMessage` on it (to
+ * re-delay ETA messages and send retries).
+ *
+ * Props are validated in the constructor (a `CeleriacConfigurationError` names the prop, the value and the
+ * fix). When a message can outlive the result store's `payloadExpiration` (the default FIFO settings do),
+ * synthesis warns `@celeriac/infra:payloadExpiration`; acknowledge it with `Annotations.of(queue)
+ * .acknowledgeWarning(...)` if the queue never carries large arguments.
+ *
+ * @example
+ * const results = new ResultStore(this, 'Results');
+ * const tasks = new TaskQueue(this, 'Tasks', {
+ *   resultStore: results,
+ *   worker: { entry: 'functions/worker.ts', timeout: Duration.minutes(2) },
+ * });
+ * tasks.grantSendTasks(apiFunction); // apiFunction can now `sendTask(...)` to 'celery'
+ * results.grantReadResults(apiFunction);
+ */
+export class TaskQueue extends Construct {
+  /** The Celery queue name this queue serves. */
+  readonly celeryQueueName: string;
+  /** Whether the queues are FIFO (the Celery name ends in `.fifo`). */
+  readonly fifo: boolean;
+  /** The task queue. */
+  readonly queue: sqs.IQueue;
+  /** Where messages go after `maxReceiveCount` receives. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The Lambda function that consumes the queue. */
+  readonly workerFunction: lambda.IFunction;
+  /** The alarm on the dead-letter queue. */
+  readonly deadLetterAlarm: cloudwatch.IAlarm;
+
+  private readonly encryptionKey: kms.IKey | undefined;
+
+  constructor(scope: Construct, id: string, props: TaskQueueProps) {
+    super(scope, id);
+    const validate = new PropValidator('TaskQueue', this);
+    const celeryQueueName = props.celeryQueueName ?? DEFAULT_CELERY_QUEUE;
+    const fifo = celeryQueueName.endsWith(FIFO_SUFFIX);
+    validateNames(validate, celeryQueueName, props.queueName, fifo);
+    validateWorkerProps(validate, props.worker);
+
+    const timeout = props.worker.timeout ?? WORKER_DEFAULTS.timeout;
+    const batchSize = props.batchSize ?? DEFAULT_BATCH_SIZE;
+    validateBatching(validate, fifo, batchSize, props.maxBatchingWindow);
+    const visibilityTimeout = validateVisibility(
+      validate,
+      props.visibilityTimeout,
+      timeout,
+      props.maxBatchingWindow,
+    );
+    validate.integerInRange(
+      'maxReceiveCount',
+      props.maxReceiveCount,
+      1,
+      1000,
+      'SQS moves a message to the dead-letter queue after this many receives.',
+    );
+    const retentionPeriod = props.retentionPeriod ?? DEFAULT_RETENTION;
+    const deadLetterRetentionPeriod = props.deadLetterRetentionPeriod ?? DEFAULT_DLQ_RETENTION;
+    validateRetention(validate, fifo, retentionPeriod, deadLetterRetentionPeriod);
+    const maxConcurrency = resolveMaxConcurrency(
+      validate,
+      props.maxConcurrency,
+      props.worker.reservedConcurrentExecutions,
+    );
+    const threshold = props.deadLetterAlarm?.threshold ?? 1;
+    validate.integerAtLeast(
+      'deadLetterAlarm.threshold',
+      threshold,
+      1,
+      'the alarm fires when the dead-letter queue holds at least this many visible messages.',
+    );
+    warnIfPayloadsExpireFirst(this, props.resultStore, fifo, retentionPeriod, deadLetterRetentionPeriod);
+
+    const encryption =
+      props.encryptionKey === undefined
+        ? { encryption: sqs.QueueEncryption.SQS_MANAGED }
+        : { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey };
+    const fifoProps = fifo ? { fifo: true, contentBasedDeduplication: false } : {};
+    const queueName = props.queueName ?? (fifo ? generatedFifoQueueName(this) : undefined);
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName: queueName === undefined ? undefined : deadLetterQueueName(queueName, fifo),
+      retentionPeriod: deadLetterRetentionPeriod,
+      enforceSSL: true,
+      ...encryption,
+      ...fifoProps,
+    });
+    const queue = new sqs.Queue(this, 'Queue', {
+      queueName,
+      visibilityTimeout,
+      retentionPeriod,
+      deadLetterQueue: {
+        queue: deadLetterQueue,
+        maxReceiveCount: props.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+      },
+      enforceSSL: true,
+      ...encryption,
+      ...fifoProps,
+    });
+
+    this.celeryQueueName = celeryQueueName;
+    this.fifo = fifo;
+    this.queue = queue;
+    this.deadLetterQueue = deadLetterQueue;
+    this.encryptionKey = props.encryptionKey;
+
+    const worker = createWorkerFunction(this, props.worker);
+    const presetDefault = props.worker.environment?.[ENV.DEFAULT_QUEUE];
+    if (presetDefault !== undefined) reserveDefaultQueue(worker, presetDefault);
+    worker.addEventSource(
+      new sources.SqsEventSource(queue, {
+        batchSize,
+        maxBatchingWindow: props.maxBatchingWindow,
+        maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.grantSendTasks(worker);
+    props.resultStore.grantWriteResults(worker);
+    this.workerFunction = worker;
+
+    const alarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        `Messages of Celery queue '${celeryQueueName}' reached its dead-letter queue after ` +
+        `${props.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT} failed receives.`,
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(...(props.deadLetterAlarm?.alarmActions ?? []));
+    this.deadLetterAlarm = alarm;
+  }
+
+  /**
+   * Lets `grantee` send tasks to this queue (`sendTask`, `delay`, `applyAsync`).
+   *
+   * Adds exactly: `sqs:SendMessage` on the queue; with `encryptionKey`, `kms:GenerateDataKey` and
+   * `kms:Decrypt` on the key. A `lambda.Function` grantee also gets this queue in `CELERIAC_QUEUE_URLS` (one
+   * JSON object shared by every TaskQueue granted to the function) and, if it has none yet,
+   * `CELERIAC_DEFAULT_QUEUE` set to this queue's Celery name.
+   */
+  grantSendTasks(grantee: iam.IGrantable): iam.Grant {
+    return this.grantQueue(grantee, ['sqs:SendMessage'], ['kms:GenerateDataKey', 'kms:Decrypt']);
+  }
+
+  /**
+   * Lets `grantee` consume this queue as a long-running worker outside Lambda (`celeriac worker`, or Python
+   * Celery with `predefined_queues`).
+   *
+   * Adds exactly: `sqs:ReceiveMessage`, `sqs:DeleteMessage`, `sqs:ChangeMessageVisibility`,
+   * `sqs:GetQueueAttributes` and `sqs:SendMessage` (for ETA re-delays and retries) on the queue; with
+   * `encryptionKey`, `kms:Decrypt` and `kms:GenerateDataKey` on the key. A `lambda.Function` grantee also
+   * gets the variables {@link TaskQueue.grantSendTasks} sets.
+   */
+  grantConsumeTasks(grantee: iam.IGrantable): iam.Grant {
+    return this.grantQueue(
+      grantee,
+      [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueAttributes',
+        'sqs:SendMessage',
+      ],
+      ['kms:Decrypt', 'kms:GenerateDataKey'],
+    );
+  }
+
+  private grantQueue(grantee: iam.IGrantable, queueActions: string[], keyActions: string[]): iam.Grant {
+    let grant = this.queue.grant(grantee, ...queueActions);
+    if (this.encryptionKey !== undefined)
+      grant = grant.combine(this.encryptionKey.grant(grantee, ...keyActions));
+    const fn = environmentTargetOf(grantee);
+    if (fn !== undefined) registerQueue(fn, this.celeryQueueName, this.queue.queueUrl, this);
+    return grant;
+  }
+}

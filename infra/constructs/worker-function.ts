@@ -1,0 +1,226 @@
+/**
+ * The Lambda function that consumes one `TaskQueue`: its props, their validation, and the bundling defaults
+ * that make the handler run the same on AWS and in a local emulator.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ENV } from '../../src/config/env.js';
+import type { PropValidator } from './validation.js';
+
+/** The worker Lambda function of a `TaskQueue`. */
+export interface TaskQueueWorkerProps {
+  /**
+   * Path to the handler's source file (TypeScript or JavaScript), bundled with esbuild. The handler receives
+   * SQS batches and must return `{ batchItemFailures }` (celeriac's Lambda adapter does).
+   */
+  readonly entry: string;
+
+  /**
+   * Name of the exported handler in `entry`.
+   *
+   * @default 'handler'
+   */
+  readonly handler?: string;
+
+  /**
+   * The function timeout: the hard time limit of one batch. At most 15 minutes (Lambda's limit). The
+   * queue's visibility timeout follows it (see `TaskQueueProps.visibilityTimeout`).
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Memory in MiB, from 128 to 10240; CPU scales with it.
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Extra environment variables. The celeriac variables that say where queues and results are
+   * (`CELERIAC_QUEUE_URLS`, `CELERIAC_RESULT_TABLE`, ...) are set by the constructs and may not appear here,
+   * except `CELERIAC_DEFAULT_QUEUE`, which overrides the worker's own queue as the default for tasks sent
+   * without a queue.
+   *
+   * @default - only the variables celeriac sets
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+
+  /**
+   * A Node.js runtime of major version 22 or later.
+   *
+   * @default lambda.Runtime.NODEJS_22_X
+   */
+  readonly runtime?: lambda.Runtime;
+
+  /**
+   * Instruction set architecture.
+   *
+   * @default lambda.Architecture.ARM_64
+   */
+  readonly architecture?: lambda.Architecture;
+
+  /**
+   * esbuild options, merged over celeriac's defaults: local esbuild (no Docker), ES module output
+   * (`format: OutputFormat.ESM`, `mainFields: ['module', 'main']`, a banner defining `require` through
+   * `createRequire` for CommonJS dependencies), `externalModules: []` so the AWS SDK is bundled at the
+   * version in your lock file (and an emulator's Lambda executor needs no SDK of its own), and source maps,
+   * with `NODE_OPTIONS=--enable-source-maps` unless `environment` sets `NODE_OPTIONS`.
+   *
+   * @default - celeriac's defaults above
+   */
+  readonly bundling?: nodejs.BundlingOptions;
+
+  /**
+   * Concurrent executions reserved for (and capping) the worker. When set and `maxConcurrency` is not, the
+   * event source mapping's maximum concurrency follows it, so the mapping does not invoke more copies than
+   * may run: throttled invocations return their messages to the queue and count towards `maxReceiveCount`.
+   *
+   * @default - no reservation: the worker shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * Log group the worker writes to.
+   *
+   * @default - a new log group whose events are kept for one month
+   */
+  readonly logGroup?: logs.ILogGroup;
+}
+
+/** Defaults of {@link TaskQueueWorkerProps}, for validation messages and derived settings. */
+export const WORKER_DEFAULTS = {
+  handler: 'handler',
+  timeout: Duration.minutes(1),
+  memorySize: 512,
+  runtime: lambda.Runtime.NODEJS_22_X,
+  architecture: lambda.Architecture.ARM_64,
+} as const;
+
+/** Lambda's hard limit on a function timeout. */
+export const MAX_LAMBDA_TIMEOUT = Duration.minutes(15);
+
+const MIN_NODE_MAJOR = 22;
+
+/** Variables the constructs own; a worker's `environment` may not set them. */
+const MANAGED_VARIABLES: readonly string[] = [
+  ENV.QUEUE_URLS,
+  ENV.RESULT_TABLE,
+  ENV.PAYLOAD_BUCKET,
+  ENV.PAYLOAD_PREFIX,
+  ENV.RESULT_TTL_SECONDS,
+];
+
+/** Defines `require` in an ES module bundle, for CommonJS dependencies that call it. */
+const CREATE_REQUIRE_BANNER =
+  "import { createRequire as __celeriacCreateRequire } from 'node:module'; " +
+  'const require = __celeriacCreateRequire(import.meta.url);';
+
+/** Checks the worker props that can be checked on their own. */
+export function validateWorkerProps(validate: PropValidator, props: TaskQueueWorkerProps): void {
+  const runtime = props.runtime ?? WORKER_DEFAULTS.runtime;
+  const major = /^nodejs(\d+)\.x$/.exec(runtime.name)?.[1];
+  if (
+    runtime.family !== lambda.RuntimeFamily.NODEJS ||
+    major === undefined ||
+    Number(major) < MIN_NODE_MAJOR
+  ) {
+    validate.fail(
+      'worker.runtime',
+      runtime.name,
+      `must be a Node.js runtime of major version ${MIN_NODE_MAJOR} or later (e.g. ` +
+        'lambda.Runtime.NODEJS_22_X): the worker targets Node.js 22 and later, and older lines are past their ' +
+        'end of life.',
+    );
+  }
+  validate.durationInRange(
+    'worker.timeout',
+    props.timeout,
+    { min: Duration.seconds(1), max: MAX_LAMBDA_TIMEOUT },
+    'Lambda runs a function for at most 15 minutes; use the long-running `celeriac worker` for longer tasks.',
+  );
+  validate.integerInRange(
+    'worker.memorySize',
+    props.memorySize,
+    128,
+    10_240,
+    'the memory sizes Lambda accepts, in MiB.',
+  );
+  validate.integerAtLeast(
+    'worker.reservedConcurrentExecutions',
+    props.reservedConcurrentExecutions,
+    1,
+    '0 would throttle every invocation, and every message would reach the dead-letter queue after ' +
+      '`maxReceiveCount` receives. Leave it unset for no reservation.',
+  );
+  for (const name of Object.keys(props.environment ?? {})) {
+    if (MANAGED_VARIABLES.includes(name)) {
+      validate.fail(
+        'worker.environment',
+        name,
+        'is set by celeriac from the TaskQueue and ResultStore (and their grants); remove it, or grant the ' +
+          'queue or store you meant instead.',
+      );
+    }
+  }
+}
+
+/** Creates the worker function, its role and its log group under `scope`. */
+export function createWorkerFunction(scope: Construct, props: TaskQueueWorkerProps): nodejs.NodejsFunction {
+  const runtime = props.runtime ?? WORKER_DEFAULTS.runtime;
+  const bundling = workerBundling(props.bundling);
+  const environment: Record<string, string> = { ...props.environment };
+  if ((bundling.sourceMap ?? false) && environment.NODE_OPTIONS === undefined) {
+    environment.NODE_OPTIONS = '--enable-source-maps';
+  }
+  const role = new iam.Role(scope, 'WorkerRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: 'Runs the celeriac worker: consumes its task queue, stores results and payloads.',
+  });
+  const logGroup =
+    props.logGroup ?? new logs.LogGroup(scope, 'WorkerLogs', { retention: logs.RetentionDays.ONE_MONTH });
+  logGroup.grantWrite(role);
+
+  const fn = new nodejs.NodejsFunction(scope, 'Worker', {
+    entry: props.entry,
+    handler: props.handler ?? WORKER_DEFAULTS.handler,
+    runtime,
+    architecture: props.architecture ?? WORKER_DEFAULTS.architecture,
+    timeout: props.timeout ?? WORKER_DEFAULTS.timeout,
+    memorySize: props.memorySize ?? WORKER_DEFAULTS.memorySize,
+    reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    environment,
+    bundling,
+    role,
+    logGroup,
+  });
+  if (runtime.name === lambda.Runtime.NODEJS_22_X.name) {
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is a Node.js LTS runtime that Lambda supports. celeriac pins it as the default instead of ' +
+        'following the newest runtime, so upgrading aws-cdk-lib never changes a deployed worker underneath ' +
+        'its tasks; set `worker.runtime` to move on.',
+    });
+  }
+  return fn;
+}
+
+/** celeriac's bundling defaults with the user's options merged over them. */
+function workerBundling(options: nodejs.BundlingOptions | undefined): nodejs.BundlingOptions {
+  const format = options?.format ?? nodejs.OutputFormat.ESM;
+  const esm = format === nodejs.OutputFormat.ESM;
+  return {
+    format,
+    ...(esm ? { mainFields: ['module', 'main'], banner: CREATE_REQUIRE_BANNER } : {}),
+    externalModules: [],
+    sourceMap: true,
+    forceDockerBundling: false,
+    ...options,
+  };
+}

@@ -1,0 +1,87 @@
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { ResultStore, TaskQueue } from '../../infra/index.js';
+import { logicalIdOf, WORKER_ENTRY } from './helpers.js';
+
+/**
+ * What a deployment of celeriac looks like: a result store, a standard and a KMS-encrypted FIFO task queue,
+ * and a caller function that sends to both, reads results and uploads large arguments. The caller is the
+ * user's own code; it uses the newest runtime and a role of its own so that every finding is the constructs'.
+ */
+function representativeApp(): { app: App; results: ResultStore } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Demo');
+  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const results = new ResultStore(stack, 'Results', { resultTtl: Duration.days(1) });
+  const tasks = new TaskQueue(stack, 'Tasks', { resultStore: results, worker: { entry: WORKER_ENTRY } });
+  const orders = new TaskQueue(stack, 'Orders', {
+    celeryQueueName: 'orders.fifo',
+    encryptionKey: key,
+    resultStore: results,
+    worker: { entry: WORKER_ENTRY },
+  });
+  const caller = new lambda.Function(stack, 'Caller', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => null;'),
+    role: new iam.Role(stack, 'CallerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }),
+  });
+  tasks.grantSendTasks(caller);
+  orders.grantSendTasks(caller);
+  results.grantReadResults(caller);
+  results.grantWritePayloads(caller);
+  return { app, results };
+}
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('finds nothing unacknowledged, errors or warnings, in a representative deployment', () => {
+    const report = new AwsSolutionsChecks().validateScope(representativeApp().app);
+    expect(report.violations).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('lets the app synthesize with the checks registered as a validation plugin', () => {
+    const { app } = representativeApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('reports findings on a stack outside the constructs (the check is live)', () => {
+    const app = new App();
+    new s3.Bucket(new Stack(app, 'Bare'), 'Bucket');
+    const rules = new AwsSolutionsChecks()
+      .validateScope(app)
+      .violations.map((violation) => violation.ruleName);
+    expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
+  });
+
+  it('acknowledges only specific findings, each where it arises and with a reason', () => {
+    const { app, results } = representativeApp();
+    const acknowledgements: Array<{ path: string; id: string; reason: string }> = [];
+    for (const construct of app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acknowledgements.push({ path: construct.node.path, id: id.replace(/^Annotation::/, ''), reason });
+        }
+      }
+    }
+    const payloadObjects = `AwsSolutions-IAM5[Resource::<${logicalIdOf(results.payloadBucket)}.Arn>/celeriac/*]`;
+    expect(acknowledgements.map(({ path, id }) => `${path} ${id}`).sort()).toEqual(
+      [
+        'Demo/Results/PayloadBucket AwsSolutions-S1',
+        'Demo/Tasks/Worker AwsSolutions-L1',
+        'Demo/Orders/Worker AwsSolutions-L1',
+        `Demo/Tasks/WorkerRole ${payloadObjects}`,
+        `Demo/Orders/WorkerRole ${payloadObjects}`,
+        `Demo/CallerRole ${payloadObjects}`,
+      ].sort(),
+    );
+    for (const { reason } of acknowledgements) expect(reason.length).toBeGreaterThan(100);
+  });
+});
