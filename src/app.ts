@@ -11,6 +11,7 @@ import {
 import type { ResolvedConfig } from './config/resolve-config.js';
 import { ImproperlyConfigured, InvalidOptionError } from './errors.js';
 import { type ErrorFactory, ErrorTable } from './exception-table.js';
+import { Payloads } from './payloads.js';
 import { Producer } from './producer.js';
 import { buildResultMeta } from './protocol/result-meta.js';
 import { TaskState } from './protocol/states.js';
@@ -33,6 +34,8 @@ export class App implements TaskSender {
   readonly transport: Transport;
   readonly router: QueueRouter;
   readonly producer: Producer;
+  /** Offloads and resolves large messages and results (the payload bucket). */
+  readonly payloads: Payloads;
   /** Errors this app rebuilds from stored failures; register your own with {@link App.registerError}. */
   readonly errors = new ErrorTable();
   readonly #tasks = new Map<string, Task<never, unknown>>();
@@ -41,7 +44,12 @@ export class App implements TaskSender {
     this.config = config;
     this.transport = transport;
     this.router = new QueueRouter(transport.broker, config.queueNamePrefix, config.queueUrls);
-    this.producer = new Producer(transport, this.router, options.origin);
+    this.payloads = new Payloads(transport.payloads, {
+      payloadThresholdBytes: config.payloadThresholdBytes,
+      resultThresholdBytes: config.resultThresholdBytes,
+      maxPayloadBytes: config.maxPayloadBytes,
+    });
+    this.producer = new Producer(transport, this.router, this.payloads, options.origin);
   }
 
   /**
@@ -90,7 +98,13 @@ export class App implements TaskSender {
 
   /** What result handles need from this app. */
   resultContext(): ResultBackendContext {
-    return { results: this.transport.results, errors: this.errors, now: () => this.transport.clock.now() };
+    return {
+      results: this.transport.results,
+      errors: this.errors,
+      now: () => this.transport.clock.now(),
+      resolveMeta: (meta) => this.payloads.resolveMeta(meta),
+      forgetPayloads: (taskId) => this.payloads.forget(taskId),
+    };
   }
 
   /**

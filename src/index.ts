@@ -14,6 +14,7 @@
 import { App } from './app.js';
 import { type AwsClients, createAwsClients } from './aws/clients.js';
 import { DynamoDbResultStore } from './aws/dynamodb-result-store.js';
+import { S3PayloadStore } from './aws/s3-payload-store.js';
 import { SqsBroker } from './aws/sqs-broker.js';
 import { type AppConfig, type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
 import { systemClock } from './ports/clock.js';
@@ -25,6 +26,7 @@ export { ENV } from './config/env.js';
 export type { AppConfig, ResolvedConfig } from './config/resolve-config.js';
 export * from './errors.js';
 export { type ErrorFactory, ErrorTable, toExceptionInfo } from './exception-table.js';
+export { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, Payloads } from './payloads.js';
 export type { ResultMeta } from './protocol/result-meta.js';
 export type { SignatureDict } from './protocol/signature.js';
 export { READY_STATES, TaskState } from './protocol/states.js';
@@ -42,6 +44,14 @@ export function createAwsTransport(
     clients,
     broker: new SqsBroker(clients.sqs),
     results: new DynamoDbResultStore(clients.dynamodb, { tableName: config.resultTable }),
+    ...(config.payloadBucket
+      ? {
+          payloads: new S3PayloadStore(clients.s3, {
+            bucket: config.payloadBucket,
+            prefix: config.payloadPrefix,
+          }),
+        }
+      : {}),
     clock: systemClock,
   };
 }

@@ -15,6 +15,7 @@
 import { hostname } from 'node:os';
 import type { SendRequest } from './apply-options.js';
 import { InvalidOptionError } from './errors.js';
+import type { Payloads } from './payloads.js';
 import type { OutgoingMessage } from './ports/broker.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
 import { buildTaskMessage, encodeTaskMessage, type TaskMessage } from './protocol/task-message.js';
@@ -43,11 +44,18 @@ export interface PreparedSend {
 export class Producer {
   readonly #transport: Transport;
   readonly #router: QueueRouter;
+  readonly #payloads: Payloads;
   readonly #origin: string;
 
-  constructor(transport: Transport, router: QueueRouter, origin: string = defaultOrigin()) {
+  constructor(
+    transport: Transport,
+    router: QueueRouter,
+    payloads: Payloads,
+    origin: string = defaultOrigin(),
+  ) {
     this.#transport = transport;
     this.#router = router;
+    this.#payloads = payloads;
     this.#origin = origin;
   }
 
@@ -99,7 +107,13 @@ export class Producer {
     const nowMs = this.#transport.clock.now();
     const message = this.buildMessage(request, nowMs);
     const queueUrl = request.options.queueUrl ?? (await this.#router.urlFor(request.queue));
-    const body = encodeTaskMessage(message);
+    const { body, attributes } = await this.#payloads.offloadMessage(
+      request.taskId,
+      request.options.retries ?? 0,
+      { body: encodeTaskMessage(message) },
+      `task message for ${request.name} (${request.taskId})`,
+    );
+    const extra = attributes ? { attributes } : {};
     const waitMs = request.eta ? request.eta.getTime() - nowMs : 0;
     if (isFifoQueueName(request.queue)) {
       if (waitMs > 0 && !this.#transport.scheduler) {
@@ -113,6 +127,7 @@ export class Producer {
       }
       const outgoing: OutgoingMessage = {
         body,
+        ...extra,
         messageGroupId: request.options.messageGroupId ?? 'default',
         messageDeduplicationId: request.options.messageDeduplicationId ?? globalThis.crypto.randomUUID(),
       };
@@ -122,10 +137,12 @@ export class Producer {
     }
     const delaySeconds = Math.ceil(waitMs / 1000);
     if (delaySeconds > MAX_DELAY_SECONDS && this.#transport.scheduler && request.eta) {
-      return { request, message, queueUrl, outgoing: { body }, scheduleAt: request.eta };
+      return { request, message, queueUrl, outgoing: { body, ...extra }, scheduleAt: request.eta };
     }
     const outgoing: OutgoingMessage =
-      delaySeconds > 0 ? { body, delaySeconds: Math.min(delaySeconds, MAX_DELAY_SECONDS) } : { body };
+      delaySeconds > 0
+        ? { body, ...extra, delaySeconds: Math.min(delaySeconds, MAX_DELAY_SECONDS) }
+        : { body, ...extra };
     return { request, message, queueUrl, outgoing };
   }
 

@@ -29,6 +29,12 @@ export interface AppConfig {
   readonly payloadBucket?: string;
   /** Key prefix for payload objects. Default `celeriac/`. */
   readonly payloadPrefix?: string;
+  /** Messages larger than this go through the payload bucket. Default 262 144 bytes (256 KiB). */
+  readonly payloadThresholdBytes?: number;
+  /** Result metas larger than this go through the payload bucket. Default 262 144 bytes. */
+  readonly resultThresholdBytes?: number;
+  /** Messages and results larger than this are refused. Default 67 108 864 bytes (64 MiB). */
+  readonly maxPayloadBytes?: number;
   /** EventBridge Scheduler group for ETAs beyond 15 minutes. Default: `CELERIAC_SCHEDULE_GROUP`. */
   readonly scheduleGroup?: string;
   /** Role the scheduler assumes to send to the queue. Default: `CELERIAC_SCHEDULER_ROLE_ARN`. */
@@ -54,6 +60,9 @@ export interface ResolvedConfig {
   readonly resultExtended: boolean;
   readonly payloadBucket: string | undefined;
   readonly payloadPrefix: string;
+  readonly payloadThresholdBytes: number;
+  readonly resultThresholdBytes: number;
+  readonly maxPayloadBytes: number;
   readonly scheduleGroup: string | undefined;
   readonly schedulerRoleArn: string | undefined;
   readonly schedulerDeadLetterArn: string | undefined;
@@ -102,6 +111,17 @@ function seconds(setting: string, value: number | string | undefined): number | 
   return n;
 }
 
+function bytes(setting: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ImproperlyConfigured(
+      setting,
+      `Expected \`${setting}\` to be a whole number of bytes >= 1, got ${value}`,
+    );
+  }
+  return value;
+}
+
 const nonEmpty = (value: string | undefined): string | undefined => (value ? value : undefined);
 
 /**
@@ -123,6 +143,9 @@ export function resolveConfig(config: AppConfig = {}): ResolvedConfig {
     resultExtended: config.resultExtended ?? false,
     payloadBucket: config.payloadBucket ?? nonEmpty(env[ENV.PAYLOAD_BUCKET]),
     payloadPrefix: config.payloadPrefix ?? nonEmpty(env[ENV.PAYLOAD_PREFIX]) ?? 'celeriac/',
+    payloadThresholdBytes: bytes('payloadThresholdBytes', config.payloadThresholdBytes, 262_144),
+    resultThresholdBytes: bytes('resultThresholdBytes', config.resultThresholdBytes, 262_144),
+    maxPayloadBytes: bytes('maxPayloadBytes', config.maxPayloadBytes, 64 * 1024 * 1024),
     scheduleGroup: config.scheduleGroup ?? nonEmpty(env[ENV.SCHEDULE_GROUP]),
     schedulerRoleArn: config.schedulerRoleArn ?? nonEmpty(env[ENV.SCHEDULER_ROLE_ARN]),
     schedulerDeadLetterArn: config.schedulerDeadLetterArn ?? nonEmpty(env[ENV.SCHEDULER_DEAD_LETTER_ARN]),

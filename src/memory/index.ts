@@ -8,20 +8,28 @@
  */
 import { type Clock, systemClock } from '../ports/clock.js';
 import { MemoryBroker } from './memory-broker.js';
+import { MemoryPayloadStore } from './memory-payload-store.js';
 import { MemoryResultStore } from './memory-result-store.js';
 
 export { MemoryBroker, type MemoryQueueOptions } from './memory-broker.js';
+export { MemoryPayloadStore } from './memory-payload-store.js';
 export { MemoryResultStore } from './memory-result-store.js';
 
 /** A transport whose every adapter lives in memory. */
 export interface MemoryTransport {
   readonly broker: MemoryBroker;
   readonly results: MemoryResultStore;
+  readonly payloads: MemoryPayloadStore;
   readonly clock: Clock;
 }
 
 /** Creates an in-memory transport sharing one clock. */
 export function createMemoryTransport(clock: Clock = systemClock): MemoryTransport {
   const now = (): number => clock.now();
-  return { broker: new MemoryBroker(now), results: new MemoryResultStore(now), clock };
+  return {
+    broker: new MemoryBroker(now),
+    results: new MemoryResultStore(now),
+    payloads: new MemoryPayloadStore(),
+    clock,
+  };
 }

@@ -16,9 +16,12 @@
  */
 import type { App } from '../app.js';
 import {
+  BackendError,
+  EncodeError,
   InvalidTaskError,
   MaxRetriesExceededError,
   NotRegistered,
+  PayloadTooLargeError,
   Retry,
   type RetryOptions,
 } from '../errors.js';
@@ -116,7 +119,10 @@ class Execution {
 
   async #storeQuietly(taskId: string, meta: ResultMeta): Promise<void> {
     try {
-      await this.#app.transport.results.put(taskId, meta, { nowMs: this.#now(), ...this.#ttl() });
+      await this.#app.transport.results.put(taskId, await this.#app.payloads.offloadMeta(meta), {
+        nowMs: this.#now(),
+        ...this.#ttl(),
+      });
     } catch (error) {
       this.#ctx.log?.(
         `could not store ${meta.status} for ${taskId}: ${error instanceof Error ? error.message : String(error)}`,
@@ -125,11 +131,25 @@ class Execution {
   }
 
   async run(): Promise<MessageOutcome> {
+    let body: string;
+    try {
+      body = await this.#app.payloads.resolveMessage(this.#message.body, this.#message.attributes);
+    } catch (error) {
+      if (error instanceof BackendError && error.retryable) {
+        return {
+          action: 'retry-later',
+          delaySeconds: TRANSIENT_RETRY_SECONDS,
+          state: 'UNRESOLVED',
+          reason: error.message,
+        };
+      }
+      return this.#invalid(error, undefined);
+    }
     let message: TaskMessage;
     try {
-      message = decodeTaskMessage(this.#message.body);
+      message = decodeTaskMessage(body);
     } catch (error) {
-      return this.#invalid(error, peekTaskId(this.#message.body));
+      return this.#invalid(error, peekTaskId(body));
     }
     const { headers } = message;
     const base = { taskId: headers.id, taskName: headers.task };
@@ -349,14 +369,10 @@ class Execution {
       groupId: headers.group,
       hostname: this.#ctx.identity.hostname,
       updateState: async (state: string, meta?: unknown) => {
-        await this.#app.transport.results.put(
-          headers.id,
+        const stored = await this.#app.payloads.offloadMeta(
           this.#meta(message, state, meta ?? null, null, false),
-          {
-            nowMs: this.#now(),
-            ...this.#ttl(),
-          },
         );
+        await this.#app.transport.results.put(headers.id, stored, { nowMs: this.#now(), ...this.#ttl() });
       },
       retry: (options?: RetryOptions) => new Retry(options),
     };
@@ -386,16 +402,18 @@ class Execution {
   ): Promise<Pick<MessageOutcome, 'action' | 'state' | 'reason'>> {
     const { headers } = message;
     const results = this.#app.transport.results;
-    const complete = (meta: ResultMeta | undefined, state: string) =>
-      results.complete({
+    const complete = async (meta: ResultMeta | undefined, state: string): Promise<void> => {
+      const stored = meta ? await this.#app.payloads.offloadMeta(meta) : undefined;
+      await results.complete({
         taskId: headers.id,
         owner: this.#owner,
         attempt: headers.retries,
-        meta,
+        meta: stored,
         state,
         nowMs: this.#now(),
         ...ttl,
       });
+    };
     let run = result;
     if (run.kind === 'failure' && this.#autoretries(task, run.error)) {
       run = {
@@ -405,17 +423,19 @@ class Execution {
     }
     switch (run.kind) {
       case 'success': {
-        const sends = successFollowUps(this.#app, message, run.value);
-        await this.#app.producer.send(sends);
-        const meta = this.#meta(
-          message,
-          TaskState.SUCCESS,
-          run.value,
-          null,
-          true,
-          sends.map((s) => childTuple(s.taskId)),
-        );
-        await complete(ignoreResult ? undefined : meta, TaskState.SUCCESS);
+        try {
+          const sends = successFollowUps(this.#app, message, run.value);
+          await this.#app.producer.send(sends);
+          const children = sends.map((send) => childTuple(send.taskId));
+          const meta = this.#meta(message, TaskState.SUCCESS, run.value, null, true, children);
+          await complete(ignoreResult ? undefined : meta, TaskState.SUCCESS);
+        } catch (error) {
+          // A result that cannot travel (not JSON, too large) fails the task with that reason instead.
+          if (error instanceof PayloadTooLargeError || error instanceof EncodeError) {
+            return this.#fail(message, error, false, complete);
+          }
+          throw error;
+        }
         return { action: 'delete', state: TaskState.SUCCESS };
       }
       case 'retry': {

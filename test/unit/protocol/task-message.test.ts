@@ -279,3 +279,16 @@ describe('decodeTaskMessage', () => {
     expect(decodeSqsMessageBody(base64Encode(PYTHON_ENVELOPE)).wasBase64).toBe(true);
   });
 });
+
+describe('large messages', () => {
+  it('decodes a 5 MB message without exhausting the stack', () => {
+    const message = buildTaskMessage({
+      taskId: 'big-1',
+      name: 'tasks.echo',
+      args: ['x'.repeat(5 * 1024 * 1024)],
+      queue: 'celery',
+      origin: 'gen1@h',
+    });
+    expect((decodeTaskMessage(encodeTaskMessage(message)).args[0] as string).length).toBe(5 * 1024 * 1024);
+  });
+});

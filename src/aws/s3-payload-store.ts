@@ -1,0 +1,97 @@
+/**
+ * The payload store on S3. Objects go under the store's key prefix (the ResultStore construct's lifecycle rule
+ * expires that prefix, and its grants cover exactly it); encryption at rest is the bucket's default encryption.
+ * Deleting a task's payloads lists its key prefix and deletes what is there.
+ */
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { PayloadLocation, PayloadStore } from '../ports/payload-store.js';
+import { awsErrorName, backendError } from './aws-error.js';
+
+/** Options for {@link S3PayloadStore}. */
+export interface S3PayloadStoreOptions {
+  readonly bucket: string;
+  /** Prefix for every key, e.g. `celeriac/`. */
+  readonly prefix: string;
+}
+
+/** {@link PayloadStore} on Amazon S3. */
+export class S3PayloadStore implements PayloadStore {
+  readonly #s3: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+
+  constructor(s3: S3Client, options: S3PayloadStoreOptions) {
+    this.#s3 = s3;
+    this.#bucket = options.bucket;
+    this.#prefix = options.prefix;
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<PayloadLocation> {
+    const location = { bucket: this.#bucket, key: this.#prefix + key };
+    try {
+      await this.#s3.send(
+        new PutObjectCommand({
+          Bucket: location.bucket,
+          Key: location.key,
+          Body: bytes,
+          ContentType: 'application/json',
+        }),
+      );
+    } catch (error) {
+      throw backendError(`S3 PutObject(s3://${location.bucket}/${location.key})`, error, this.#hint(error));
+    }
+    return location;
+  }
+
+  async get(location: PayloadLocation): Promise<Uint8Array> {
+    try {
+      const { Body } = await this.#s3.send(
+        new GetObjectCommand({ Bucket: location.bucket, Key: location.key }),
+      );
+      if (!Body) throw new Error('GetObject returned no body');
+      return await Body.transformToByteArray();
+    } catch (error) {
+      const missing = awsErrorName(error) === 'NoSuchKey';
+      throw backendError(
+        `S3 GetObject(s3://${location.bucket}/${location.key})`,
+        error,
+        missing
+          ? 'The payload is gone: it expired under the bucket lifecycle rule, or the result was forgotten'
+          : this.#hint(error),
+      );
+    }
+  }
+
+  async deletePrefix(keyPrefix: string): Promise<void> {
+    const prefix = this.#prefix + keyPrefix;
+    try {
+      let token: string | undefined;
+      do {
+        const page = await this.#s3.send(
+          new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+        if (keys.length > 0) {
+          await this.#s3.send(
+            new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: keys, Quiet: true } }),
+          );
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (error) {
+      throw backendError(`S3 delete s3://${this.#bucket}/${prefix}*`, error, this.#hint(error));
+    }
+  }
+
+  #hint(error: unknown): string {
+    return awsErrorName(error) === 'NoSuchBucket'
+      ? `The payload bucket ${JSON.stringify(this.#bucket)} does not exist: deploy it (the ResultStore construct) or set \`payloadBucket\` / CELERIAC_PAYLOAD_BUCKET`
+      : '';
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Large payloads, so SQS's 1 MiB message limit and DynamoDB's 400 KB item limit never reach the user.
+ *
+ * How the settings combine:
+ * - A message whose `MessageBody` (plus attributes) is over `payloadThresholdBytes` goes to the payload store, and
+ *   a pointer in the SQS Extended Client format goes on the queue. Without a payload store, a message that fits
+ *   SQS's limit is sent as it is and one that does not is refused before anything is sent.
+ * - A result meta over `resultThresholdBytes` goes to the payload store, and the DynamoDB item keeps a small meta
+ *   with a claim (see `protocol/payload-pointer.ts`). Without a store, a result too large for an item is refused
+ *   with an error, which the worker stores as the task's FAILURE instead.
+ * - Anything over `maxPayloadBytes` is refused outright, with its size and the limit.
+ * Keys tie payloads to their task id (`<prefix><task id>/...`), so `forget()` removes them with the result.
+ */
+import { PayloadTooLargeError } from './errors.js';
+import type { MessageAttribute, OutgoingMessage } from './ports/broker.js';
+import type { PayloadStore } from './ports/payload-store.js';
+import {
+  claimMeta,
+  EXTENDED_PAYLOAD_SIZE_ATTRIBUTE,
+  encodeS3Pointer,
+  LEGACY_PAYLOAD_SIZE_ATTRIBUTE,
+  parseS3Pointer,
+  resultPayloadClaim,
+} from './protocol/payload-pointer.js';
+import { decodeResultMeta, encodeResultMeta, type ResultMeta } from './protocol/result-meta.js';
+
+/** SQS's limit on one message: body and attributes together. */
+export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+/** DynamoDB's item limit; celeriac keeps metas well under it to leave room for the key and attributes. */
+export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
+
+/** The thresholds of {@link Payloads}. */
+export interface PayloadLimits {
+  /** Offload messages larger than this. Default 262 144 (256 KiB, the Extended Client's default). */
+  readonly payloadThresholdBytes: number;
+  /** Offload result metas larger than this. Default 262 144. */
+  readonly resultThresholdBytes: number;
+  /** Refuse anything larger. Default 67 108 864 (64 MiB). */
+  readonly maxPayloadBytes: number;
+}
+
+export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = {
+  payloadThresholdBytes: 262_144,
+  resultThresholdBytes: 262_144,
+  maxPayloadBytes: 64 * 1024 * 1024,
+};
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function attributesSize(attributes: Readonly<Record<string, MessageAttribute>> | undefined): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    size += encoder.encode(name).length + encoder.encode(value.dataType).length;
+    size += value.stringValue
+      ? encoder.encode(value.stringValue).length
+      : (value.binaryValue?.byteLength ?? 0);
+  }
+  return size;
+}
+
+/** Offloads and resolves large messages and results. */
+export class Payloads {
+  readonly #store: PayloadStore | undefined;
+  readonly limits: PayloadLimits;
+
+  constructor(store: PayloadStore | undefined, limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS) {
+    this.#store = store;
+    this.limits = limits;
+  }
+
+  /**
+   * The message to put on the queue for `body`: itself, or a pointer to it in the payload store.
+   *
+   * @throws {PayloadTooLargeError} when it is over `maxPayloadBytes`, or too large for SQS with no store.
+   */
+  async offloadMessage(
+    taskId: string,
+    attempt: number,
+    message: OutgoingMessage,
+    subject: string,
+  ): Promise<OutgoingMessage> {
+    const bytes = encoder.encode(message.body);
+    const size = bytes.length + attributesSize(message.attributes);
+    if (size > this.limits.maxPayloadBytes) {
+      throw new PayloadTooLargeError(
+        subject,
+        size,
+        this.limits.maxPayloadBytes,
+        'Raise `maxPayloadBytes`, or pass a reference (an S3 key, say) instead of the data.',
+      );
+    }
+    if (size <= this.limits.payloadThresholdBytes) return message;
+    if (!this.#store) {
+      if (size <= SQS_MAX_MESSAGE_BYTES) return message;
+      throw new PayloadTooLargeError(
+        subject,
+        size,
+        SQS_MAX_MESSAGE_BYTES,
+        'SQS takes at most 1 MiB per message; configure a payload bucket (`payloadBucket` / CELERIAC_PAYLOAD_BUCKET, set by the ResultStore construct grants) so large messages go through S3.',
+      );
+    }
+    const location = await this.#store.put(
+      `${taskId}/message-r${attempt}-${globalThis.crypto.randomUUID()}.json`,
+      bytes,
+    );
+    return {
+      ...message,
+      body: encodeS3Pointer({ s3BucketName: location.bucket, s3Key: location.key }),
+      attributes: {
+        ...(message.attributes ?? {}),
+        [EXTENDED_PAYLOAD_SIZE_ATTRIBUTE]: { dataType: 'Number', stringValue: String(bytes.length) },
+      },
+    };
+  }
+
+  /**
+   * The real `MessageBody` of a received message: fetched from the payload store when the message is an
+   * Extended Client pointer, else the body itself.
+   */
+  async resolveMessage(
+    body: string,
+    attributes: Readonly<Record<string, MessageAttribute>>,
+  ): Promise<string> {
+    const pointer = parseS3Pointer(body);
+    if (!pointer) return body;
+    if (!this.#store) {
+      throw new PayloadTooLargeError(
+        'offloaded message',
+        Number(
+          (attributes[EXTENDED_PAYLOAD_SIZE_ATTRIBUTE] ?? attributes[LEGACY_PAYLOAD_SIZE_ATTRIBUTE])
+            ?.stringValue ?? 0,
+        ),
+        0,
+        `It points to s3://${pointer.s3BucketName}/${pointer.s3Key} and this app has no payload store: configure \`payloadBucket\`.`,
+      );
+    }
+    return decoder.decode(await this.#store.get({ bucket: pointer.s3BucketName, key: pointer.s3Key }));
+  }
+
+  /**
+   * The meta to store for `meta`: itself, or a small meta with a claim on the full one in the payload store.
+   *
+   * @throws {PayloadTooLargeError} when the meta is too large for an item and there is no store, or over the max.
+   */
+  async offloadMeta(meta: ResultMeta): Promise<ResultMeta> {
+    const bytes = encoder.encode(encodeResultMeta(meta));
+    if (bytes.length <= this.limits.resultThresholdBytes) return meta;
+    const subject = `${meta.status} result of task ${meta.task_id}`;
+    if (bytes.length > this.limits.maxPayloadBytes) {
+      throw new PayloadTooLargeError(
+        subject,
+        bytes.length,
+        this.limits.maxPayloadBytes,
+        'Return a reference (an S3 key, say) instead of the data.',
+      );
+    }
+    if (!this.#store) {
+      if (bytes.length <= DYNAMODB_MAX_ITEM_BYTES - 8 * 1024) return meta;
+      throw new PayloadTooLargeError(
+        subject,
+        bytes.length,
+        DYNAMODB_MAX_ITEM_BYTES - 8 * 1024,
+        'DynamoDB items hold at most 400 KB; configure a payload bucket (`payloadBucket` / CELERIAC_PAYLOAD_BUCKET) so large results go through S3.',
+      );
+    }
+    const location = await this.#store.put(`${meta.task_id}/result-${meta.status.toLowerCase()}.json`, bytes);
+    return claimMeta(meta, { s3BucketName: location.bucket, s3Key: location.key, size: bytes.length });
+  }
+
+  /** The full meta behind a stored one (fetched when the stored one is a claim). */
+  async resolveMeta(meta: ResultMeta): Promise<ResultMeta> {
+    const claim = resultPayloadClaim(meta);
+    if (!claim) return meta;
+    if (!this.#store) {
+      throw new PayloadTooLargeError(
+        `${meta.status} result of task ${meta.task_id}`,
+        claim.size,
+        0,
+        `It is stored at s3://${claim.s3BucketName}/${claim.s3Key} and this app has no payload store: configure \`payloadBucket\`.`,
+      );
+    }
+    const bytes = await this.#store.get({ bucket: claim.s3BucketName, key: claim.s3Key });
+    return decodeResultMeta(decoder.decode(bytes));
+  }
+
+  /** Deletes every payload of a task. */
+  async forget(taskId: string): Promise<void> {
+    await this.#store?.deletePrefix(`${taskId}/`);
+  }
+}
