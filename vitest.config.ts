@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test projects:
- * - `unit`: pure code and in-memory adapters; no network.
+ * - `unit`: pure code and in-memory adapters, and the golden-vector tests (recorded Python Celery traffic read
+ *   from files); no network.
  * - `integration`: contract, integration, golden-capture and interop tests against one moto server started for
  *   the run (test/emulator/global-setup.ts); files isolate themselves with unique resource names.
  * - `infra`: CDK template assertions and cdk-nag checks on the constructs in infra/; no emulator. Bundling a
@@ -14,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts'],
           testTimeout: 10_000,
         },
       },

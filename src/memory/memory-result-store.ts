@@ -11,7 +11,7 @@ import type {
   PutOptions,
   ResultStore,
 } from '../ports/result-store.js';
-import type { ResultMeta } from '../protocol/result-meta.js';
+import { decodeResultMeta, encodeResultMeta, type ResultMeta } from '../protocol/result-meta.js';
 
 interface StoredRecord extends ClaimRecord {
   meta: ResultMeta | undefined;
@@ -27,6 +27,15 @@ const pendingMeta = (taskId: string): ResultMeta => ({
   date_done: null,
   task_id: taskId,
 });
+
+/**
+ * A copy of a meta through the stored format (kombu JSON), as the DynamoDB store keeps it: the value types
+ * (`Date`, `Decimal`, `CalendarDate`, `Uuid`, bytes) come back as themselves, which `structuredClone` would
+ * turn into plain objects, and a value DynamoDB could not store is refused here too.
+ */
+function copyMeta(meta: ResultMeta): ResultMeta {
+  return decodeResultMeta(encodeResultMeta(meta));
+}
 
 /** An in-memory {@link ResultStore}. */
 export class MemoryResultStore implements ResultStore {
@@ -48,7 +57,8 @@ export class MemoryResultStore implements ResultStore {
   }
 
   async get(taskId: string): Promise<ResultMeta | undefined> {
-    return structuredClone(this.#live(taskId)?.meta);
+    const meta = this.#live(taskId)?.meta;
+    return meta ? copyMeta(meta) : undefined;
   }
 
   async put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean> {
@@ -56,7 +66,7 @@ export class MemoryResultStore implements ResultStore {
     if (record?.meta?.status === 'SUCCESS' || record?.state === 'SUCCESS') return false;
     this.#records.set(taskId, {
       ...record,
-      meta: structuredClone(meta),
+      meta: copyMeta(meta),
       state: meta.status,
       ...(options.ttlSeconds === undefined
         ? {}
@@ -71,7 +81,7 @@ export class MemoryResultStore implements ResultStore {
     if (outcome.kind !== 'claimed') return outcome;
     const meta = request.runningMeta ?? record?.meta ?? pendingMeta(request.taskId);
     this.#records.set(request.taskId, {
-      meta: structuredClone(meta),
+      meta: copyMeta(meta),
       state: meta.status,
       minAttempt: request.attempt,
       leaseOwner: request.owner,
@@ -103,7 +113,7 @@ export class MemoryResultStore implements ResultStore {
     const { leaseOwner: _owner, leaseExpiresAtMs: _expires, ...rest } = record ?? { meta: undefined };
     this.#records.set(request.taskId, {
       ...rest,
-      meta: request.meta ? structuredClone(request.meta) : (record?.meta ?? pendingMeta(request.taskId)),
+      meta: request.meta ? copyMeta(request.meta) : (record?.meta ?? pendingMeta(request.taskId)),
       state: request.state,
       minAttempt: request.state === 'RETRY' ? request.attempt + 1 : request.attempt,
       ...(request.ttlSeconds === undefined

@@ -22,14 +22,62 @@ type Token =
   | { readonly kind: 'quoted'; readonly value: string }
   | { readonly kind: 'bytes'; readonly value: Uint8Array };
 
-/** Python's `truncate`: cut at `maxlen`, back to the last space, and add `...`. */
+/**
+ * Python's `len(text)`: code points, not UTF-16 units, so an astral character such as an emoji counts once, as
+ * it does in Celery's length budget.
+ */
+function pythonLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length--;
+        i++;
+      }
+    }
+  }
+  return length;
+}
+
+/** Python's `text[:count]`: the first `count` code points. */
+function pythonSlice(text: string, count: number): string {
+  let end = 0;
+  for (let taken = 0; taken < count && end < text.length; taken++) {
+    const code = text.charCodeAt(end);
+    const pair = code >= 0xd800 && code <= 0xdbff && end + 1 < text.length;
+    const next = pair ? text.charCodeAt(end + 1) : 0;
+    end += pair && next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+  }
+  return text.slice(0, end);
+}
+
+/** Python's `truncate`: cut at `maxlen` code points, back to the last space, and add `...`. */
 function truncate(text: string, maxlen: number | undefined): string {
-  if (maxlen && text.length >= maxlen) {
-    const head = text.slice(0, maxlen);
+  if (maxlen && pythonLength(text) >= maxlen) {
+    const head = pythonSlice(text, maxlen);
     const space = head.lastIndexOf(' ');
     return `${space >= 0 ? head.slice(0, space) : head}...`;
   }
   return text;
+}
+
+/**
+ * Python's repr of a `datetime.timezone` for an ISO offset (`+01:00`, `-05:30`, `Z`), as `time.fromisoformat`
+ * builds it: UTC is `datetime.timezone.utc`, others hold a `timedelta` whose negative values borrow a day.
+ */
+function timezoneRepr(offset: string): string {
+  if (offset.toUpperCase() === 'Z') return 'datetime.timezone.utc';
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const [hours = 0, minutes = 0, seconds = 0] = offset.slice(1).split(':').map(Number);
+  const total = sign * (hours * 3600 + minutes * 60 + seconds);
+  if (total === 0) return 'datetime.timezone.utc';
+  const delta =
+    total > 0
+      ? `datetime.timedelta(seconds=${total})`
+      : `datetime.timedelta(days=-1, seconds=${86_400 + total})`;
+  return `datetime.timezone(${delta})`;
 }
 
 function scalarRepr(value: unknown): string | undefined {
@@ -60,8 +108,8 @@ function scalarRepr(value: unknown): string | undefined {
     return `datetime.date(${y}, ${m}, ${d})`;
   }
   if (value instanceof TimeOfDay) {
-    const match = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?/.exec(value.iso);
-    const fields = [
+    const match = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(.*)$/.exec(value.iso);
+    const fields: (number | string)[] = [
       Number(match?.[1]),
       Number(match?.[2]),
       Number(match?.[3] ?? 0),
@@ -69,6 +117,8 @@ function scalarRepr(value: unknown): string | undefined {
     ];
     if (fields[3] === 0) fields.pop();
     if (fields.length === 3 && fields[2] === 0) fields.pop();
+    const offset = match?.[5] ?? '';
+    if (offset !== '') fields.push(`tzinfo=${timezoneRepr(offset)}`);
     return `datetime.time(${fields.join(', ')})`;
   }
   if (value instanceof Decimal) return `Decimal('${value.value}')`;
@@ -177,7 +227,7 @@ function render(value: unknown, maxlen: number | undefined, asTuple: boolean): s
         break;
     }
     out += text;
-    if (remaining !== undefined) remaining -= text.length;
+    if (remaining !== undefined) remaining -= pythonLength(text);
   }
   return out;
 }
