@@ -238,13 +238,22 @@ export class ResultStore extends Construct {
   }
 
   /**
-   * Lets `grantee` delete stored results (`AsyncResult.forget()`).
+   * Lets `grantee` delete stored results (`AsyncResult.forget()`), including their payloads in S3.
    *
-   * Adds exactly: `dynamodb:DeleteItem` on the table; `s3:DeleteObject` on `<bucket>/<payloadPrefix>*`. A
-   * `lambda.Function` grantee also gets the store's {@link ResultStore.clientEnvironment}.
+   * Adds exactly: `dynamodb:DeleteItem` on the table; `s3:DeleteObject` on `<bucket>/<payloadPrefix>*`; and
+   * `s3:ListBucket` on the bucket, limited by an `s3:prefix` condition to `<payloadPrefix>*` (forget lists a
+   * task's payload keys, `<payloadPrefix><task id>/`, to delete them). A `lambda.Function` grantee also gets the
+   * store's {@link ResultStore.clientEnvironment}.
    */
   grantForgetResults(grantee: iam.IGrantable): iam.Grant {
-    return this.grantStore(grantee, ['dynamodb:DeleteItem'], ['s3:DeleteObject'], []);
+    const listing = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      resource: this.bucket,
+      conditions: { StringLike: { 's3:prefix': [`${this.payloadPrefix}*`] } },
+    });
+    return this.grantStore(grantee, ['dynamodb:DeleteItem'], ['s3:DeleteObject'], []).combine(listing);
   }
 
   /**

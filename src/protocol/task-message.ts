@@ -19,7 +19,7 @@ import { fromTaggedJson, kombuJsonDumps, kombuJsonLoads } from './type-tags.js';
 
 /** Protocol v2 headers, in the order Celery 5.6 writes them. */
 export interface TaskHeaders {
-  /** Language of the producer; `py` from Python, `js` from celeriac. */
+  /** Language of the producer. celeriac writes `py` too: Celery workers read it as "a standard Celery message", and the bytes then match what Python sends. */
   lang: string;
   /** Registered task name. */
   task: string;

@@ -230,7 +230,7 @@ describe('ResultStore grants', () => {
     ]);
   });
 
-  it('grantForgetResults: dynamodb:DeleteItem on the table and s3:DeleteObject under the prefix, even with a key', () => {
+  it('grantForgetResults: dynamodb:DeleteItem on the table, s3:DeleteObject under the prefix and a prefix-limited s3:ListBucket', () => {
     const { stack, results } = setupKeyed();
     testGrant(
       stack,
@@ -238,6 +238,7 @@ describe('ResultStore grants', () => {
       [
         ...pairs(stack, ['dynamodb:DeleteItem'], [results.table.tableArn]),
         ...pairs(stack, ['s3:DeleteObject'], [objects(results)]),
+        ...pairs(stack, ['s3:ListBucket'], [results.bucket.bucketArn]),
       ],
       environment(stack, results),
     );
@@ -396,6 +397,25 @@ describe('ResultStore validation', () => {
       constructPath: 'Demo/Results',
       prop: 'payloadPrefix',
       value: '"x"',
+    });
+  });
+});
+
+describe('ResultStore forget grant condition', () => {
+  it('limits s3:ListBucket to the payload prefix', () => {
+    const stack = newStack();
+    const results = new ResultStore(stack, 'Results');
+    const fn = callerFunction(stack, 'Forgetter');
+    results.grantForgetResults(fn);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 's3:ListBucket',
+            Condition: { StringLike: { 's3:prefix': ['celeriac/*'] } },
+          }),
+        ]),
+      },
     });
   });
 });
