@@ -238,7 +238,7 @@ describe('ResultStore grants', () => {
       [
         ...pairs(stack, ['dynamodb:DeleteItem'], [results.table.tableArn]),
         ...pairs(stack, ['s3:DeleteObject'], [objects(results)]),
-        ...pairs(stack, ['s3:ListBucket'], [results.bucket.bucketArn]),
+        ...pairs(stack, ['s3:ListBucket'], [results.payloadBucket.bucketArn]),
       ],
       environment(stack, results),
     );
