@@ -502,7 +502,15 @@ class Execution {
     for (const chainId of pendingChainIds(message)) {
       await this.#storeQuietly(chainId, { ...this.#failureMeta(message, info, traceback), task_id: chainId });
     }
-    await complete(hide ? undefined : this.#failureMeta(message, info, traceback), TaskState.FAILURE);
+    try {
+      await complete(hide ? undefined : this.#failureMeta(message, info, traceback), TaskState.FAILURE);
+    } catch (storeError) {
+      if (!(storeError instanceof PayloadTooLargeError || storeError instanceof EncodeError))
+        throw storeError;
+      // The exception itself cannot be stored (huge or unserializable arguments): keep its type, say why.
+      const brief = { ...info, exc_message: [`${describe(error).slice(0, 1000)} (${storeError.message})`] };
+      await complete(this.#failureMeta(message, brief, null), TaskState.FAILURE);
+    }
     return { action: 'delete', state: TaskState.FAILURE, reason: `${info.exc_type}: ${describe(error)}` };
   }
 

@@ -150,3 +150,29 @@ describe('large payloads through the app and the worker (memory transport)', () 
     });
   });
 });
+
+describe('failures that cannot be stored whole', () => {
+  it('stores the exception type with a shortened message when its arguments are too large or not JSON', async () => {
+    const fx = memoryApp({ resultThresholdBytes: 1000, maxPayloadBytes: 5000 });
+    class Loud extends Error {
+      override name = 'Loud';
+      excArgs = ['z'.repeat(10_000)];
+    }
+    const task = fx.app.task('tasks.loud', () => {
+      throw new Loud('too much to say');
+    });
+    const result = await task.delay();
+    const [inbound] = await fx.receiveAll();
+    const outcome = await executeMessage(inbound as NonNullable<typeof inbound>, {
+      app: fx.app,
+      identity: fx.identity,
+      leaseMs: 60_000,
+      queueName: 'celery',
+    });
+    expect(outcome.state).toBe('FAILURE');
+    expect(await result.info()).toMatchObject({
+      exc_type: 'Loud',
+      exc_message: [expect.stringMatching(/^too much to say \(.*over the limit of 5000 bytes/)],
+    });
+  });
+});
