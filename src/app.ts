@@ -9,9 +9,16 @@ import {
   toSendRequest,
 } from './apply-options.js';
 import type { ResolvedConfig } from './config/resolve-config.js';
+import type { ScheduleDefinition } from './config/schedule-definition.js';
 import { ImproperlyConfigured, InvalidOptionError } from './errors.js';
 import { type ErrorFactory, ErrorTable } from './exception-table.js';
 import { Payloads } from './payloads.js';
+import {
+  type PeriodicTask,
+  type PeriodicTaskSpec,
+  toPeriodicTask,
+  toScheduleDefinition,
+} from './periodic.js';
 import { Producer } from './producer.js';
 import { buildResultMeta } from './protocol/result-meta.js';
 import { TaskState } from './protocol/states.js';
@@ -39,6 +46,7 @@ export class App implements TaskSender {
   /** Errors this app rebuilds from stored failures; register your own with {@link App.registerError}. */
   readonly errors = new ErrorTable();
   readonly #tasks = new Map<string, Task<never, unknown>>();
+  readonly #periodic = new Map<string, PeriodicTask>();
 
   constructor(config: ResolvedConfig, transport: Transport, options: { origin?: string } = {}) {
     this.config = config;
@@ -83,6 +91,40 @@ export class App implements TaskSender {
   /** Names of every registered task. */
   get taskNames(): string[] {
     return [...this.#tasks.keys()];
+  }
+
+  /**
+   * Registers a periodic task: deployed as EventBridge Scheduler schedules by the `PeriodicTasks` construct, fired
+   * locally by `celeriac beat`.
+   *
+   * @throws {ImproperlyConfigured} when the name is taken.
+   * @example
+   * app.periodic('nightly-cleanup', { task: cleanup, schedule: crontab({ minute: 0, hour: 4 }) });
+   */
+  periodic<A extends unknown[]>(name: string, spec: PeriodicTaskSpec<A>): PeriodicTask {
+    if (this.#periodic.has(name)) {
+      throw new ImproperlyConfigured(
+        'periodic',
+        `A periodic task named ${JSON.stringify(name)} is already registered in this app`,
+      );
+    }
+    const entry = toPeriodicTask(name, spec as PeriodicTaskSpec);
+    this.#periodic.set(name, entry);
+    return entry;
+  }
+
+  /** Every registered periodic task. */
+  get periodicTasks(): PeriodicTask[] {
+    return [...this.#periodic.values()];
+  }
+
+  /**
+   * The periodic tasks as the CDK construct deploys them (disabled ones included, marked disabled).
+   *
+   * @throws {UnsupportedScheduleError} for a schedule EventBridge Scheduler cannot fire exactly.
+   */
+  scheduleDefinitions(): ScheduleDefinition[] {
+    return this.periodicTasks.map((entry) => toScheduleDefinition(this, entry));
   }
 
   /** Registers how to rebuild a remote exception type when a result holds it (see {@link ErrorTable}). */

@@ -55,6 +55,8 @@ export interface InternalApplyOptions extends ApplyOptions {
   readonly chord?: SignatureDict;
   readonly stamps?: Readonly<Record<string, unknown>>;
   readonly replyTo?: string;
+  /** The `delivery_tag` property (a random UUID by default). */
+  readonly deliveryTag?: string;
   /** Keep this `origin` (a retry keeps the original sender's). */
   readonly origin?: string;
   readonly expiresAt?: Date;

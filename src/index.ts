@@ -22,11 +22,31 @@ import type { Transport } from './transport.js';
 
 export { App, type TaskCall } from './app.js';
 export type { ApplyOptions } from './apply-options.js';
+export {
+  type CrontabSpec,
+  crontab,
+  type EveryDuration,
+  every,
+  type Schedule,
+  UnsupportedScheduleError,
+} from './beat/index.js';
 export { ENV } from './config/env.js';
 export type { AppConfig, ResolvedConfig } from './config/resolve-config.js';
+export {
+  SCHEDULED_TIME_PLACEHOLDER,
+  type ScheduleDefinition,
+  type ScheduleExpressionDefinition,
+} from './config/schedule-definition.js';
 export * from './errors.js';
 export { type ErrorFactory, ErrorTable, toExceptionInfo } from './exception-table.js';
 export { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, Payloads } from './payloads.js';
+export {
+  type PeriodicSendOptions,
+  type PeriodicTask,
+  type PeriodicTaskSpec,
+  periodicTaskId,
+  renderFiring,
+} from './periodic.js';
 export type { ResultMeta } from './protocol/result-meta.js';
 export type { SignatureDict } from './protocol/signature.js';
 export { READY_STATES, TaskState } from './protocol/states.js';

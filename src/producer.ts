@@ -98,6 +98,7 @@ export class Producer {
       ...(options.headers ? { headers: options.headers } : {}),
       ...(extraProperties ? { extraProperties } : {}),
       ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+      ...(options.deliveryTag ? { deliveryTag: options.deliveryTag } : {}),
       ...(options.priority === undefined ? {} : { priority: options.priority }),
     });
   }

@@ -4,6 +4,7 @@
  * 0 success, 1 runtime failure, 2 usage error, 3 configuration error.
  */
 import { ImproperlyConfigured, isCeleriacError } from '../errors.js';
+import { BEAT_USAGE, beatCommand } from './beat-command.js';
 import { UsageError } from './usage-error.js';
 import { WORKER_USAGE, workerCommand } from './worker-command.js';
 
@@ -11,12 +12,14 @@ const USAGE = `Usage: celeriac <command> [options]
 
 Commands:
   worker    Run tasks from SQS queues (celeriac worker --help)
+  beat      Fire periodic tasks locally (celeriac beat --help)
 
 Environment: AWS_REGION, AWS_ENDPOINT_URL (an emulator), and the CELERIAC_* variables the CDK constructs set.
 `;
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
   worker: { run: workerCommand, usage: WORKER_USAGE },
+  beat: { run: beatCommand, usage: BEAT_USAGE },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,60 @@
+/** `celeriac beat`: fire the app's periodic tasks locally until SIGTERM or SIGINT. */
+import { parseArgs } from 'node:util';
+import { runBeat } from '../worker/run-beat.js';
+import { loadApp } from './load-app.js';
+import { UsageError } from './usage-error.js';
+
+export const BEAT_USAGE = `Usage: celeriac beat --app <module> [options]
+
+Fires the app's periodic tasks (app.periodic(...)) into their queues, sending exactly the messages the deployed
+EventBridge Scheduler schedules send. For emulators that do not fire schedules; in AWS, deploy the
+PeriodicTasks construct instead.
+
+Options:
+  --app, -A <module>      Module exporting the app
+  --state-file <path>     Where fired slots are recorded (default .celeriac-beat.json)
+  --catch-up <seconds>    Fire slots missed while beat was down, up to this old (default 300)
+`;
+
+/** Runs the command; resolves when beat has stopped. */
+export async function beatCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      app: { type: 'string', short: 'A' },
+      'state-file': { type: 'string' },
+      'catch-up': { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.app) throw new UsageError(`--app is required\n\n${BEAT_USAGE}`);
+  const catchUp = values['catch-up'] === undefined ? 300 : Number(values['catch-up']);
+  if (!Number.isFinite(catchUp) || catchUp < 0) {
+    throw new UsageError(
+      `Expected --catch-up to be a number of seconds >= 0, got ${JSON.stringify(values['catch-up'])}`,
+    );
+  }
+  const app = await loadApp(values.app);
+  if (app.periodicTasks.length === 0) {
+    throw new UsageError(
+      `${values.app} registers no periodic tasks; add some with app.periodic(name, { task, schedule })`,
+    );
+  }
+  const beat = runBeat(app, {
+    ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
+    catchUpWindowMs: catchUp * 1000,
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    console.log(`${signal} received: stopping beat`);
+    void beat.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await beat.stopped;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  console.log(`beat stopped after ${beat.fired} firing(s)`);
+}

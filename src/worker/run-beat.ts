@@ -1,0 +1,158 @@
+/**
+ * The local beat behind `celeriac beat`: fires an app's periodic tasks into their queues, for emulators that do
+ * not fire EventBridge Scheduler schedules. Each firing sends exactly the message the deployed schedule sends
+ * (the same template, with the slot's scheduled time where the scheduler would put it).
+ *
+ * How restarts stay exact:
+ * - After each firing the slot's scheduled time is written to the state file (atomically: write, then rename).
+ * - On start, every slot after the recorded one is due, unless it is older than `catchUpWindowMs`: slots missed
+ *   while the beat was down are fired once, up to that window; older ones are skipped.
+ * - A crash between a send and its record makes the slot fire again after the restart, with the same task id,
+ *   so the worker's claim recognises it and runs the task once.
+ * - With no state for an entry, only its most recent slot within the catch-up window fires.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { App } from '../app.js';
+import { dueSlots, nextSlotAfter, slotId } from '../beat/due-slots.js';
+import type { PeriodicTask } from '../periodic.js';
+import { periodicMessageTemplate, periodicTaskId, renderFiring } from '../periodic.js';
+
+/** Options for {@link runBeat}. */
+export interface BeatOptions {
+  /** Where fired slots are recorded. Default `.celeriac-beat.json` in the working directory. */
+  readonly stateFile?: string;
+  /** How late a missed slot may still be fired. Default 300 000 ms (5 minutes). */
+  readonly catchUpWindowMs?: number;
+  /** Where lines go. Default `console.log`. */
+  readonly log?: (line: string) => void;
+}
+
+/** A running beat. */
+export interface RunningBeat {
+  /** Stops after the firing in progress, if any. */
+  stop(): Promise<void>;
+  /** Settles when the beat has stopped. */
+  readonly stopped: Promise<void>;
+  /** Firings sent so far. */
+  readonly fired: number;
+}
+
+interface BeatState {
+  /** Entry name → scheduled time (ISO) of the last slot fired. */
+  lastFired: Record<string, string>;
+}
+
+async function readState(file: string): Promise<BeatState> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<BeatState>;
+    return { lastFired: { ...(parsed.lastFired ?? {}) } };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lastFired: {} };
+    throw new Error(`The beat state file ${file} cannot be read (${String(error)}); fix or delete it`, {
+      cause: error,
+    });
+  }
+}
+
+async function writeState(file: string, state: BeatState): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(temporary, file);
+}
+
+/**
+ * Starts firing `app`'s enabled periodic tasks.
+ *
+ * @example
+ * const beat = runBeat(app, { stateFile: '.local/beat.json' });
+ * process.once('SIGTERM', () => void beat.stop());
+ */
+export function runBeat(app: App, options: BeatOptions = {}): RunningBeat {
+  const stateFile = path.resolve(options.stateFile ?? '.celeriac-beat.json');
+  const catchUpWindowMs = options.catchUpWindowMs ?? 300_000;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const entries = app.periodicTasks.filter((entry) => entry.enabled);
+  const templates = new Map(
+    entries.map((entry) => [entry.name, periodicMessageTemplate(app, entry)] as const),
+  );
+  const stopping = new AbortController();
+  let fired = 0;
+
+  const fire = async (entry: PeriodicTask, slot: Date, state: BeatState): Promise<void> => {
+    const template = templates.get(entry.name);
+    if (!template) return;
+    const scheduled = slotId(slot);
+    const queueUrl = await app.router.urlFor(template.queue);
+    await app.transport.broker.send(queueUrl, [{ body: renderFiring(template.body, scheduled) }]);
+    state.lastFired[entry.name] = slot.toISOString();
+    await writeState(stateFile, state);
+    fired++;
+    log(
+      `beat fired ${entry.name} (${entry.taskName}) for ${scheduled} as task ${periodicTaskId(entry.name, scheduled)}`,
+    );
+  };
+
+  const loop = async (): Promise<void> => {
+    const state = await readState(stateFile);
+    log(
+      `beat started: ${entries.length} periodic task(s), state in ${stateFile}, catch-up window ${catchUpWindowMs} ms`,
+    );
+    while (!stopping.signal.aborted) {
+      const now = new Date(app.transport.clock.now());
+      for (const entry of entries) {
+        const recorded = state.lastFired[entry.name];
+        const lastFired = recorded ? new Date(recorded) : undefined;
+        const due = dueSlots({
+          schedule: entry.schedule,
+          timezone: entry.timezone,
+          ...(lastFired ? { lastFired } : {}),
+          now,
+          catchUpWindowMs,
+        });
+        for (const slot of due) {
+          if (stopping.signal.aborted) return;
+          try {
+            await fire(entry, slot, state);
+          } catch (error) {
+            log(
+              `beat could not fire ${entry.name} for ${slotId(slot)}: ${error instanceof Error ? error.message : String(error)}; will retry`,
+            );
+            break;
+          }
+        }
+      }
+      const next = entries
+        .map((entry) => nextSlotAfter(entry.schedule, now, { timezone: entry.timezone })?.getTime())
+        .filter((t): t is number => t !== undefined);
+      const waitMs = Math.max(
+        10,
+        Math.min(60_000, (next.length ? Math.min(...next) : Infinity) - app.transport.clock.now()),
+      );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        stopping.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  };
+
+  const stopped = loop();
+  return {
+    stop: async () => {
+      stopping.abort();
+      await stopped;
+    },
+    stopped,
+    get fired() {
+      return fired;
+    },
+  };
+}
