@@ -30,6 +30,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -42,11 +43,22 @@ import type {
   ResultStore,
 } from '../ports/result-store.js';
 import { decodeResultMeta, encodeResultMeta, type ResultMeta } from '../protocol/result-meta.js';
+import { kombuJsonDumps } from '../protocol/type-tags.js';
 import { awsErrorName, backendError } from './aws-error.js';
 
 /** Celery's key for a task's result: the Python repr of `b'celery-task-meta-<id>'`. */
 export function celeryTaskKey(taskId: string): string {
   return `b'celery-task-meta-${taskId}'`;
+}
+
+/** Celery's key for a saved group: the Python repr of `b'celery-taskset-meta-<id>'`. */
+export function celeryGroupKey(groupId: string): string {
+  return `b'celery-taskset-meta-${groupId}'`;
+}
+
+/** Celery's key for a chord counter: the Python repr of `b'chord-unlock-<id>'`. */
+export function celeryChordCounterKey(groupId: string): string {
+  return `b'chord-unlock-${groupId}'`;
 }
 
 /** Celery's `timestamp` attribute: seconds since the epoch, as a decimal. */
@@ -256,6 +268,85 @@ export class DynamoDbResultStore implements ResultStore {
     }
   }
 
+  async saveGroup(groupId: string, memberIds: readonly string[], nowMs: number): Promise<void> {
+    // Celery's `_save_group`: {"result": [[gid, null], [[[child, null], null], ...]]}, then the counter at 0.
+    const meta = { result: [[groupId, null], memberIds.map((id) => [[id, null], null])] };
+    try {
+      await this.#ddb.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            id: { S: celeryGroupKey(groupId) },
+            result: { B: utf8.encode(kombuJsonDumps(meta)) },
+            timestamp: { N: timestampOf(nowMs) },
+          },
+        }),
+      );
+      await this.#ddb.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            id: { S: celeryChordCounterKey(groupId) },
+            chord_count: { N: '0' },
+            timestamp: { N: timestampOf(nowMs) },
+          },
+        }),
+      );
+    } catch (error) {
+      throw backendError(`DynamoDB PutItem(${this.#table}) group`, error, this.#hint(error));
+    }
+  }
+
+  async getGroupMembers(groupId: string): Promise<string[] | undefined> {
+    let item: Record<string, AttributeValue> | undefined;
+    try {
+      ({ Item: item } = await this.#ddb.send(
+        new GetItemCommand({
+          TableName: this.#table,
+          Key: { id: { S: celeryGroupKey(groupId) } },
+          ConsistentRead: true,
+        }),
+      ));
+    } catch (error) {
+      throw backendError(`DynamoDB GetItem(${this.#table}) group`, error, this.#hint(error));
+    }
+    const bytes = item?.result?.B;
+    if (!bytes) return undefined;
+    return groupMemberIds(JSON.parse(utf8Decoder.decode(bytes)) as unknown);
+  }
+
+  async incrementChordCounter(groupId: string): Promise<number> {
+    try {
+      // ADD rather than Celery's `SET chord_count = chord_count + :num`: the same effect on an existing counter,
+      // and no error when a producer did not create one.
+      const { Attributes } = await this.#ddb.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { id: { S: celeryChordCounterKey(groupId) } },
+          UpdateExpression: 'ADD chord_count :num',
+          ExpressionAttributeValues: { ':num': { N: '1' } },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.chord_count?.N ?? '0');
+    } catch (error) {
+      throw backendError(`DynamoDB UpdateItem(${this.#table}) chord counter`, error, this.#hint(error));
+    }
+  }
+
+  async deleteChord(groupId: string): Promise<void> {
+    try {
+      await this.#ddb.send(
+        new DeleteItemCommand({ TableName: this.#table, Key: { id: { S: celeryGroupKey(groupId) } } }),
+      );
+      await this.#ddb.send(
+        new DeleteItemCommand({ TableName: this.#table, Key: { id: { S: celeryChordCounterKey(groupId) } } }),
+      );
+    } catch (error) {
+      throw backendError(`DynamoDB DeleteItem(${this.#table}) chord`, error, this.#hint(error));
+    }
+  }
+
   /** Runs a conditional UpdateItem; false when the condition refused it. */
   async #conditionalUpdate(
     what: string,
@@ -288,6 +379,16 @@ export class DynamoDbResultStore implements ResultStore {
       ? `The results table ${JSON.stringify(this.#table)} does not exist: deploy it (the ResultStore construct) or set \`resultTable\` / CELERIAC_RESULT_TABLE`
       : '';
   }
+}
+
+/** The member ids in Celery's saved-group meta `{"result": [[gid, parent], [[[id, parent], null], ...]]}`. */
+function groupMemberIds(meta: unknown): string[] | undefined {
+  const result = (meta as { result?: unknown } | null)?.result;
+  if (!Array.isArray(result) || !Array.isArray(result[1])) return undefined;
+  return (result[1] as unknown[]).flatMap((child) => {
+    const id = Array.isArray(child) && Array.isArray(child[0]) ? child[0][0] : undefined;
+    return typeof id === 'string' ? [id] : [];
+  });
 }
 
 function toClaimRecord(item: Record<string, AttributeValue>): ClaimRecord {

@@ -126,6 +126,30 @@ export class MemoryResultStore implements ResultStore {
     this.#records.delete(taskId);
   }
 
+  readonly #groups = new Map<string, string[]>();
+  readonly #chordCounters = new Map<string, number>();
+
+  async saveGroup(groupId: string, memberIds: readonly string[]): Promise<void> {
+    this.#groups.set(groupId, [...memberIds]);
+    this.#chordCounters.set(groupId, 0);
+  }
+
+  async getGroupMembers(groupId: string): Promise<string[] | undefined> {
+    const members = this.#groups.get(groupId);
+    return members ? [...members] : undefined;
+  }
+
+  async incrementChordCounter(groupId: string): Promise<number> {
+    const count = (this.#chordCounters.get(groupId) ?? 0) + 1;
+    this.#chordCounters.set(groupId, count);
+    return count;
+  }
+
+  async deleteChord(groupId: string): Promise<void> {
+    this.#groups.delete(groupId);
+    this.#chordCounters.delete(groupId);
+  }
+
   /** Test helper: the claim part of a record, to assert on leases and attempts. */
   inspect(taskId: string): ClaimRecord | undefined {
     const record = this.#live(taskId);

@@ -89,4 +89,15 @@ export interface ResultStore {
   complete(request: CompleteRequest): Promise<void>;
   /** Deletes the record (`AsyncResult.forget()`). */
   forget(taskId: string): Promise<void>;
+  /**
+   * Saves a group's member task ids, in order (Celery's `celery-taskset-meta-<id>` record, as
+   * `GroupResult.save()` and a chord's producer write it).
+   */
+  saveGroup(groupId: string, memberIds: readonly string[], nowMs: number): Promise<void>;
+  /** The member task ids of a saved group, in order, or `undefined` when no group is saved. */
+  getGroupMembers(groupId: string): Promise<string[] | undefined>;
+  /** Adds one to a chord's counter (Celery's `chord-unlock-<id>`) and returns the new count. */
+  incrementChordCounter(groupId: string): Promise<number>;
+  /** Deletes a chord's group record and counter, once its body was sent. */
+  deleteChord(groupId: string): Promise<void>;
 }

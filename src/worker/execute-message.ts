@@ -36,6 +36,7 @@ import { buildResultMeta, type ResultMeta } from '../protocol/result-meta.js';
 import { TaskState } from '../protocol/states.js';
 import { decodeTaskMessage, type TaskMessage } from '../protocol/task-message.js';
 import type { Task, TaskContext, TaskFunction } from '../task.js';
+import { onChordPartReturn } from './chord.js';
 import {
   childTuple,
   failureFollowUps,
@@ -413,6 +414,11 @@ class Execution {
         nowMs: this.#now(),
         ...ttl,
       });
+      // A chord header counts once it finished for good (not on RETRY), after its result is stored, as in Celery.
+      if (state === TaskState.SUCCESS || state === TaskState.FAILURE) {
+        const line = await onChordPartReturn(this.#app, message);
+        if (line) this.#ctx.log?.(line);
+      }
     };
     let run = result;
     if (run.kind === 'failure' && this.#autoretries(task, run.error)) {

@@ -182,6 +182,19 @@ export function describeResultStoreContract(
       });
     });
 
+    it('saves a group and counts its chord, up to deletion', async () => {
+      const store = await makeStore();
+      const gid = newId();
+      expect(await store.getGroupMembers(gid)).toBeUndefined();
+      await store.saveGroup(gid, ['a', 'b', 'c'], NOW);
+      expect(await store.getGroupMembers(gid)).toEqual(['a', 'b', 'c']);
+      expect(await store.incrementChordCounter(gid)).toBe(1);
+      expect(await store.incrementChordCounter(gid)).toBe(2);
+      await store.deleteChord(gid);
+      expect(await store.getGroupMembers(gid)).toBeUndefined();
+      expect(await store.incrementChordCounter(gid)).toBe(1);
+    });
+
     it('forgets a result', async () => {
       const store = await makeStore();
       const id = newId();

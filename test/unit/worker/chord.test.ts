@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { executeMessage } from '../../../src/worker/execute-message.js';
+import type { InboundMessage } from '../../../src/worker/message-outcome.js';
+import { type MemoryAppFixture, memoryApp } from '../../helpers/memory-app.js';
+
+/** Sends a chord's header the way Celery's producer does: save the group, then one message per member. */
+async function sendChord(fx: MemoryAppFixture, members: number[][], groupId: string) {
+  const bodyId = `${groupId}-body`;
+  const body = {
+    task: 'tasks.tsum',
+    args: [],
+    kwargs: {},
+    options: { task_id: bodyId, group_id: groupId },
+    subtask_type: null,
+    immutable: false,
+  };
+  const ids = members.map((_, i) => `${groupId}-${i}`);
+  await fx.app.transport.results.saveGroup(groupId, ids, Date.now());
+  await fx.app.producer.send(
+    members.map((args, i) =>
+      fx.app.sendRequest('tasks.add', args, {}, { taskId: ids[i], groupId, groupIndex: i, chord: body }),
+    ),
+  );
+  return { bodyId, ids };
+}
+
+async function runAll(fx: MemoryAppFixture): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    const batch = await fx.receiveAll();
+    if (batch.length === 0) return;
+    for (const message of batch as InboundMessage[]) {
+      await executeMessage(message, {
+        app: fx.app,
+        identity: fx.identity,
+        leaseMs: 60_000,
+        queueName: 'celery',
+      });
+    }
+  }
+}
+
+describe('chords', () => {
+  it('sends the body once with the header results in group order, then deletes the group', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    fx.app.task('tasks.tsum', (values: number[]) => values.reduce((x, y) => x + y, 0));
+    const { bodyId } = await sendChord(
+      fx,
+      [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ],
+      'g1',
+    );
+    await runAll(fx);
+    expect(await fx.app.asyncResult(bodyId).get({ timeoutMs: 100 })).toBe(12);
+    const body = await fx.app.asyncResult(bodyId).meta();
+    expect(body).toMatchObject({ group_id: 'g1', parent_id: expect.stringMatching(/^g1-\d$/) });
+    expect(await fx.app.transport.results.getGroupMembers('g1')).toBeUndefined();
+  });
+
+  it('marks the body FAILURE with ChordError when a header task fails', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.add', (a: number, b: number) => {
+      if (a === 2) throw new RangeError('no twos');
+      return a + b;
+    });
+    fx.app.task('tasks.tsum', (values: number[]) => values.length);
+    const { bodyId } = await sendChord(
+      fx,
+      [
+        [1, 1],
+        [2, 2],
+      ],
+      'g2',
+    );
+    await runAll(fx);
+    expect(await fx.app.asyncResult(bodyId).info()).toEqual({
+      exc_type: 'ChordError',
+      exc_message: ['Dependency g2-1 raised RangeError(["no twos"])'],
+      exc_module: 'celery.exceptions',
+    });
+  });
+
+  it('marks the body FAILURE when the group record is gone', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const { bodyId } = await sendChord(fx, [[1, 1]], 'g3');
+    await fx.app.transport.results.deleteChord('g3');
+    await runAll(fx);
+    expect(await fx.app.asyncResult(bodyId).info()).toMatchObject({
+      exc_type: 'ChordError',
+      exc_message: ['GroupResult g3 no longer exists'],
+    });
+  });
+});
