@@ -80,7 +80,13 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
   const inFlight = new Set<InFlight>();
   const receiving = new AbortController();
   const pendingDeletes = new Map<string, string[]>();
-  let slotFreed: () => void = () => undefined;
+  // Every poller waiting for a free slot (one per queue); all are woken when a slot frees or the worker stops.
+  const slotWaiters = new Set<() => void>();
+  const slotFreed = (): void => {
+    const waiters = [...slotWaiters];
+    slotWaiters.clear();
+    for (const wake of waiters) wake();
+  };
   let flushTimer: NodeJS.Timeout | undefined;
 
   const flushDeletes = async (): Promise<void> => {
@@ -169,10 +175,8 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
 
   const waitForSlot = async (): Promise<void> => {
     while (inFlight.size >= concurrency && !receiving.signal.aborted) {
-      await new Promise<void>((resolve) => {
-        slotFreed = resolve;
-        receiving.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+      // stop() aborts `receiving` and then calls slotFreed(), so no abort listener is needed here.
+      await new Promise<void>((resolve) => slotWaiters.add(resolve));
     }
   };
 
