@@ -216,6 +216,21 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
         break;
       }
       for (const message of messages) start(queueUrl, queueName, message);
+      if (messages.length === 0 && waitTimeSeconds < 1) {
+        // Without long polling an empty queue would be asked again at once, in a tight loop (kombu waits its
+        // `polling_interval`, 1 s, in the same case).
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1000);
+          receiving.signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
+        });
+      }
     }
   };
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/index.js';
 import { createMemoryTransport } from '../../../src/memory/index.js';
 import { type RunningWorker, runWorker } from '../../../src/worker/run-worker.js';
+import { memoryApp } from '../../helpers/memory-app.js';
 
 /** An app on two in-memory queues whose task takes a few milliseconds. */
 function twoQueueApp() {
@@ -86,5 +87,21 @@ describe('runWorker', () => {
       process.off('warning', onWarning);
     }
     expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
+});
+
+describe('runWorker without long polling', () => {
+  it('waits between empty receives instead of spinning', async () => {
+    const fx = memoryApp();
+    let receives = 0;
+    const receive = fx.transport.broker.receive.bind(fx.transport.broker);
+    fx.transport.broker.receive = async (...args) => {
+      receives++;
+      return receive(...args);
+    };
+    const worker = runWorker(fx.app, { waitTimeSeconds: 0, log: () => undefined });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await worker.stop();
+    expect(receives).toBeLessThanOrEqual(3);
   });
 });
