@@ -2,7 +2,8 @@
  * Decodes every message in `test/golden/messages/*.json` (producer sends and the worker's follow-ups: chain
  * steps, the chord body, retries) with celeriac's `decodeTaskMessage`, and checks what each vector is about.
  * Expected values come from the vector's own `python` code and Celery's documented semantics
- * (`/work/shared/reference/celery-wire-formats.md`), never from celeriac's output.
+ * (Celery's protocol documentation and its source: `celery/app/amqp.py`, `celery/canvas.py`, kombu's
+ * `kombu/transport/SQS.py`), never from celeriac's output.
  */
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isValidSqsQueueName, kombuQueueName } from '../../infra/constructs/queue-names.js';
 
 describe('kombuQueueName', () => {
-  // Examples from kombu's Channel.entity_name (see reference/celery-wire-formats.md §2.3).
+  // Examples from kombu's Channel.entity_name (kombu/transport/SQS.py).
   it.each([
     ['celery', 'celery'],
     ['my.queue:v2', 'my-queue_v2'],

@@ -11,7 +11,7 @@ import {
 
 const TASK_ID = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 
-/** The envelope Celery 5.6.2 / kombu 5.6.2 produced for add.apply_async((2, 3)) (celery-wire-formats.md §1.9). */
+/** The envelope Celery 5.6.2 / kombu 5.6.2 produced for add.apply_async((2, 3)) (recorded from a real run; compare test/golden/messages/plain-call.json). */
 const PYTHON_ENVELOPE =
   '{"body": "W1syLCAzXSwge30sIHsiY2FsbGJhY2tzIjogbnVsbCwgImVycmJhY2tzIjogbnVsbCwgImNoYWluIjogbnVsbCwgImNob3JkIjogbnVsbH1d", ' +
   '"content-encoding": "utf-8", "content-type": "application/json", ' +

@@ -11,7 +11,7 @@ import {
 
 describe('kombu type tags', () => {
   it('encodes every tagged type as kombu 5.6 does', () => {
-    // Expected text is kombu's output for the same Python values (celery-wire-formats.md, vector 10.3).
+    // Expected text is kombu's output for the same Python values (kombu 5.6 `kombu/utils/json.py`, as Python prints it).
     const text = kombuJsonDumps([
       [new Date('2024-01-02T03:04:05.000Z'), new CalendarDate('2024-01-02')],
       {
