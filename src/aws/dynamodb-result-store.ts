@@ -133,6 +133,14 @@ export class DynamoDbResultStore implements ResultStore {
       set += ', #ttl = :ttl';
       values[':ttl'] = { N: String(Math.floor(options.nowMs / 1000) + options.ttlSeconds) };
     }
+    const item = {
+      ...this.#key(taskId),
+      result: values[':result'],
+      timestamp: values[':timestamp'],
+      task_state: values[':state'],
+    };
+    if (await this.#createIfAbsent('put', values[':ttl'] ? { ...item, ttl: values[':ttl'] } : item))
+      return true;
     return this.#conditionalUpdate('put', taskId, {
       UpdateExpression: `SET ${set}`,
       ConditionExpression: 'attribute_not_exists(task_state) OR task_state <> :success',
@@ -178,6 +186,19 @@ export class DynamoDbResultStore implements ResultStore {
       names['#ttl'] = 'ttl';
       values[':ttl'] = { N: String(Math.floor(request.nowMs / 1000) + request.ttlSeconds) };
     }
+    const created = await this.#createIfAbsent('claim', {
+      ...this.#key(request.taskId),
+      result: { B: utf8.encode(encodeResultMeta(request.runningMeta ?? pendingMeta(request.taskId))) },
+      timestamp: { N: timestampOf(request.nowMs) },
+      task_state: { S: request.runningMeta?.status ?? 'PENDING' },
+      task_attempt: { N: String(request.attempt) },
+      lease_owner: { S: request.owner },
+      lease_expires_at: { N: String(request.nowMs + request.leaseMs) },
+      ...(request.ttlSeconds === undefined
+        ? {}
+        : { ttl: { N: String(Math.floor(request.nowMs / 1000) + request.ttlSeconds) } }),
+    });
+    if (created) return { kind: 'claimed' };
     try {
       await this.#ddb.send(
         new UpdateItemCommand({
@@ -344,6 +365,33 @@ export class DynamoDbResultStore implements ResultStore {
       );
     } catch (error) {
       throw backendError(`DynamoDB DeleteItem(${this.#table}) chord`, error, this.#hint(error));
+    }
+  }
+
+  /**
+   * Writes a whole new item in one PutItem, if none exists under its key; false when one does. A new item is
+   * written whole rather than built by UpdateItem so that no reader can ever see it without its `result` (DynamoDB
+   * applies an UpdateItem atomically, but emulators such as moto build a new item attribute by attribute, and
+   * Python's reader fails on an item that lacks `result`).
+   */
+  async #createIfAbsent(what: string, item: Record<string, AttributeValue | undefined>): Promise<boolean> {
+    try {
+      await this.#ddb.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: item as Record<string, AttributeValue>,
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        awsErrorName(error) === 'ConditionalCheckFailedException'
+      ) {
+        return false;
+      }
+      throw backendError(`DynamoDB PutItem(${this.#table}) ${what}`, error, this.#hint(error));
     }
   }
 
