@@ -172,13 +172,20 @@ export class PeriodicTasks extends Construct {
       // of the same stack fail on its name.
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // The group's ARN built from its name, not `Fn::GetAtt`: emulators whose CloudFormation skips schedule groups
+    // (moto) would fail the whole deployment on a reference to one.
+    const groupArn = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule-group',
+      resourceName: group.scheduleGroupName,
+    });
     const role = new iam.Role(this, 'SchedulerRole', {
       description: 'Assumed by EventBridge Scheduler to send periodic Celery tasks to SQS.',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
           StringEquals: {
             'aws:SourceAccount': Stack.of(this).account,
-            'aws:SourceArn': group.scheduleGroupArn,
+            'aws:SourceArn': groupArn,
           },
         },
       }),

@@ -225,6 +225,7 @@ describe('PeriodicTasks defaults', () => {
   it('lets only scheduler.amazonaws.com assume the role, for this account and schedule group', () => {
     const roles = template.findResources('AWS::IAM::Role');
     const role = roles[roleId(periodic)];
+    const groupName = stack.resolve(periodic.scheduleGroup.scheduleGroupName);
     expect(role?.Properties.AssumeRolePolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -235,7 +236,20 @@ describe('PeriodicTasks defaults', () => {
           Condition: {
             StringEquals: {
               'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-              'aws:SourceArn': stack.resolve(periodic.scheduleGroup.scheduleGroupArn),
+              'aws:SourceArn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':scheduler:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    `:schedule-group/${groupName}`,
+                  ],
+                ],
+              },
             },
           },
         },
@@ -243,6 +257,15 @@ describe('PeriodicTasks defaults', () => {
     });
     expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
     expect(role?.Properties.Policies).toBeUndefined();
+  });
+
+  it('names the schedule group without referring to its resource, so emulators that skip groups still deploy', () => {
+    const groupId = logicalIdOf(periodic.scheduleGroup);
+    const { [groupId]: _group, ...others } = template.toJSON().Resources as Record<string, unknown>;
+    const text = JSON.stringify(others);
+    expect(text).not.toContain(`"Ref":"${groupId}"`);
+    expect(text).not.toContain(`["${groupId}",`);
+    expect(text).toContain(`"GroupName":"${stack.resolve(periodic.scheduleGroup.scheduleGroupName)}"`);
   });
 
   it('allows the role exactly sqs:SendMessage on the target queues and the dead-letter queue', () => {
