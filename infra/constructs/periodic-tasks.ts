@@ -233,8 +233,9 @@ export class PeriodicTasks extends Construct {
           enabled: definition.enabled,
           target,
         });
-        // A schedule can fire soon after it is created: not before its role may send.
-        schedule.node.addDependency(role);
+        // `GroupName` is the group's literal name, which gives CloudFormation no dependency on the group; and a
+        // schedule can fire soon after it is created, so not before its role may send.
+        schedule.node.addDependency(group, role);
         if (props.encryptionKey !== undefined) {
           // Set on the resource rather than through the L2 `key` prop, which would add one identical
           // `kms:Decrypt` grant per schedule; the role is granted once above.
