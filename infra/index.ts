@@ -1,15 +1,24 @@
 /**
- * celeriac's AWS CDK constructs (`celeriac/cdk`): the result store and task queues with their workers, with
- * grants that give other functions the rights and environment variables celeriac's client reads.
+ * celeriac's AWS CDK constructs (`celeriac/cdk`): the result store, task queues with their workers, and the
+ * periodic tasks' schedules, with grants that give other functions the rights and environment variables
+ * celeriac's client reads.
  *
  * @example
- * import { ResultStore, TaskQueue } from 'celeriac/cdk';
+ * import { PeriodicTasks, ResultStore, TaskQueue } from 'celeriac/cdk';
+ * import { app } from './tasks.js'; // the celeriac app, with its `app.periodic(...)` entries
  *
  * const results = new ResultStore(this, 'Results', { resultTtl: Duration.days(1) });
  * const tasks = new TaskQueue(this, 'Tasks', { resultStore: results, worker: { entry: 'functions/worker.ts' } });
+ * new PeriodicTasks(this, 'Periodic', { schedules: app.scheduleDefinitions(), queues: [tasks] });
  * tasks.grantSendTasks(api);
  * results.grantReadResults(api);
  */
+export type {
+  ScheduleDefinition,
+  ScheduleExpressionDefinition,
+} from '../src/config/schedule-definition.js';
+export { PeriodicTasks, type PeriodicTasksProps } from './constructs/periodic-tasks.js';
+export type { CeleryQueue } from './constructs/periodic-tasks-rules.js';
 export { ResultStore, type ResultStoreProps } from './constructs/result-store.js';
 export { type DeadLetterAlarmOptions, TaskQueue, type TaskQueueProps } from './constructs/task-queue.js';
 export { CeleriacConfigurationError } from './constructs/validation.js';

@@ -5,13 +5,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { ResultStore, TaskQueue } from '../../infra/index.js';
+import { PeriodicTasks, ResultStore, TaskQueue } from '../../infra/index.js';
+import { createApp, crontab, every } from '../../src/index.js';
+import { createMemoryTransport } from '../../src/memory/index.js';
 import { logicalIdOf, WORKER_ENTRY } from './helpers.js';
 
 /**
  * What a deployment of celeriac looks like: a result store, a standard and a KMS-encrypted FIFO task queue,
- * and a caller function that sends to both, reads results and uploads large arguments. The caller is the
- * user's own code; it uses the newest runtime and a role of its own so that every finding is the constructs'.
+ * periodic tasks sent to the standard queue, and a caller function that sends to both queues, reads results and
+ * uploads large arguments. The caller is the user's own code; it uses the newest runtime and a role of its own so
+ * that every finding is the constructs'.
  */
 function representativeApp(): { app: App; results: ResultStore } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -30,6 +33,13 @@ function representativeApp(): { app: App; results: ResultStore } {
     handler: 'index.handler',
     code: lambda.Code.fromInline('exports.handler = async () => null;'),
     role: new iam.Role(stack, 'CallerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }),
+  });
+  const celeriac = createApp({ transport: createMemoryTransport() });
+  celeriac.periodic('nightly', { task: 'tasks.cleanup', schedule: crontab({ minute: 0, hour: 4 }) });
+  celeriac.periodic('tick', { task: 'tasks.tick', schedule: every(60), enabled: false });
+  new PeriodicTasks(stack, 'Periodic', {
+    schedules: celeriac.scheduleDefinitions(),
+    queues: [tasks, orders],
   });
   tasks.grantSendTasks(caller);
   orders.grantSendTasks(caller);
@@ -77,6 +87,7 @@ describe('cdk-nag AwsSolutions checks', () => {
         'Demo/Results/PayloadBucket AwsSolutions-S1',
         'Demo/Tasks/Worker AwsSolutions-L1',
         'Demo/Orders/Worker AwsSolutions-L1',
+        'Demo/Periodic/DeadLetterQueue AwsSolutions-SQS3',
         `Demo/Tasks/WorkerRole ${payloadObjects}`,
         `Demo/Orders/WorkerRole ${payloadObjects}`,
         `Demo/CallerRole ${payloadObjects}`,
