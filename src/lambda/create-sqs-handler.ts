@@ -23,7 +23,10 @@ import type { LambdaContextLike, SqsBatchResponse, SqsEvent, SqsRecord } from '.
 export interface SqsHandlerOptions {
   /** Records run at once. Default 10. */
   readonly concurrency?: number;
-  /** Start no record when less than this much invocation time is left. Default 10 000 ms. */
+  /**
+   * Start no record when less than this much invocation time is left. Default: 10 000 ms, or a fifth of the
+   * invocation's time when that is less (so a short function timeout still leaves room to work).
+   */
   readonly reserveMs?: number;
   /** Where the per-record line goes. Default `console.log`. */
   readonly log?: (line: string) => void;
@@ -74,7 +77,6 @@ export function createSqsHandler(
 ): (event: SqsEvent, context: LambdaContextLike) => Promise<SqsBatchResponse> {
   const identity: WorkerIdentity = workerIdentity(app.config.name);
   const concurrency = Math.max(1, options.concurrency ?? 10);
-  const reserveMs = options.reserveMs ?? 10_000;
   const log = options.log ?? ((line: string) => console.log(line));
 
   /** The URL and Celery name of a record's queue: from the app's queue map when it knows the queue. */
@@ -87,6 +89,8 @@ export function createSqsHandler(
   };
 
   return async (event, context) => {
+    const reserveMs =
+      options.reserveMs ?? Math.min(10_000, Math.floor(context.getRemainingTimeInMillis() / 5));
     const failures = new Set<string>();
     const failedGroups = new Set<string>();
     const settle = async (

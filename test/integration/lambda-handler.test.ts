@@ -51,6 +51,14 @@ const PICKLED = base64Encode(
 );
 
 describe('createSqsHandler on the emulator', () => {
+  it('still works under a short function timeout: the default reserve is a fifth of the invocation', async () => {
+    const { app, queueUrl, handler } = await appOnNewQueue();
+    const result = await app.sendTask('tasks.add', [5, 5]);
+    const poll = await pollOnce(sqs, queueUrl, handler, { remainingMs: 3000 });
+    expect(poll.response?.batchItemFailures).toEqual([]);
+    expect(await result.get({ timeoutMs: 2000 })).toBe(10);
+  });
+
   it('fails exactly the 3 undecodable records of a batch of 10 and stores the right results', async () => {
     const { app, queueUrl, handler } = await appOnNewQueue();
     const adds = await app.sendTasks<number>(
