@@ -37,6 +37,11 @@ async function appOnNewQueue(maxReceiveCount = 3) {
   app.task('tasks.boom', () => {
     throw new TypeError('boom');
   });
+  app.task('tasks.slow', async function (this, ms: number) {
+    runs.set(this.taskId, (runs.get(this.taskId) ?? 0) + 1);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return ms;
+  });
   return { app, queueUrl, deadLetterUrl, runs, handler: createSqsHandler(app, { log: quiet }) };
 }
 
@@ -129,7 +134,7 @@ describe('createSqsHandler on the emulator', () => {
 
   it('holds back a copy that arrives while the first delivery runs, until the lease ends', async () => {
     const { app, queueUrl, handler, runs } = await appOnNewQueue();
-    const result = await app.sendTask('tasks.add', [2, 2]);
+    const result = await app.sendTask('tasks.slow', [1500]);
     const { ReceiveMessageCommand, ChangeMessageVisibilityCommand } = await import('@aws-sdk/client-sqs');
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }),
@@ -157,7 +162,8 @@ describe('createSqsHandler on the emulator', () => {
   });
 
   it('starts no record when the invocation is about to time out, and reports them all', async () => {
-    const { app, queueUrl, handler, runs } = await appOnNewQueue();
+    const { app, queueUrl, runs } = await appOnNewQueue();
+    const handler = createSqsHandler(app, { log: quiet, reserveMs: 10_000 });
     await app.sendTasks([
       { name: 'tasks.add', args: [1, 2] },
       { name: 'tasks.add', args: [3, 4] },
