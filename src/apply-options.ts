@@ -9,7 +9,7 @@ import type { SignatureDict } from './protocol/signature.js';
 
 /** Options for sending one task. */
 export interface ApplyOptions {
-  /** Seconds from now before the task may run. At most 900 s uses SQS `DelaySeconds`; longer waits use the scheduler or re-delays. */
+  /** Seconds from now before the task may run. SQS delays delivery up to 900 s at a time; longer waits are re-delayed by the worker, never held in memory. */
   readonly countdown?: number;
   /** Earliest time the task may run (a `Date` or ISO-8601 text). Exclusive with `countdown`. */
   readonly eta?: Date | string;

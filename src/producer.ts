@@ -4,17 +4,17 @@
  * How the delivery options combine:
  * - The Celery message always carries `eta` and `expires` headers, exactly as Python Celery writes them, so any
  *   consumer (a Python worker included) sees the same message.
- * - On a standard queue a future ETA also delays delivery: up to 900 s with SQS `DelaySeconds`; beyond that,
- *   with a one-time EventBridge Scheduler schedule when the app has a scheduler, else with the maximum 900 s
- *   delay, after which the worker re-delays the message until its ETA (nothing waits in memory).
- * - FIFO queues take no per-message delay, so a future ETA on a FIFO queue needs the scheduler; without one the
- *   send is refused. FIFO sends get kombu's defaults: group `default` and a random deduplication id, and both
- *   ids are also written into the message properties, as kombu does.
+ * - On a standard queue a future ETA also delays delivery: up to 900 s with SQS `DelaySeconds`; a longer wait
+ *   gets the maximum 900 s, after which the worker re-sends the message with the next delay until its ETA (one
+ *   SQS send per 15 minutes of waiting; nothing waits in memory).
+ * - FIFO queues take no per-message delay: a delayed task on a FIFO queue is delivered at once and its worker
+ *   keeps the message invisible until the ETA, which also holds back its message group, keeping the group's
+ *   order. FIFO sends get kombu's defaults: group `default` and a random deduplication id, and both ids are also
+ *   written into the message properties, as kombu does.
  * - Several sends to one queue go out in `SendMessageBatch` requests.
  */
 import { hostname } from 'node:os';
 import type { SendRequest } from './apply-options.js';
-import { InvalidOptionError } from './errors.js';
 import type { Payloads } from './payloads.js';
 import type { OutgoingMessage } from './ports/broker.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
@@ -36,8 +36,6 @@ export interface PreparedSend {
   readonly message: TaskMessage;
   readonly queueUrl: string;
   readonly outgoing: OutgoingMessage;
-  /** Set when the delivery goes through the scheduler instead of the queue. */
-  readonly scheduleAt?: Date;
 }
 
 /** Builds and delivers task messages. */
@@ -117,29 +115,15 @@ export class Producer {
     const extra = attributes ? { attributes } : {};
     const waitMs = request.eta ? request.eta.getTime() - nowMs : 0;
     if (isFifoQueueName(request.queue)) {
-      if (waitMs > 0 && !this.#transport.scheduler) {
-        throw new InvalidOptionError(
-          'countdown',
-          'unset for the FIFO queue ' +
-            `${JSON.stringify(request.queue)}: SQS FIFO queues take no per-message delay (configure the scheduler ` +
-            'for delayed FIFO sends)',
-          request.options.countdown ?? request.options.eta,
-        );
-      }
       const outgoing: OutgoingMessage = {
         body,
         ...extra,
         messageGroupId: request.options.messageGroupId ?? 'default',
         messageDeduplicationId: request.options.messageDeduplicationId ?? globalThis.crypto.randomUUID(),
       };
-      return waitMs > 0 && request.eta
-        ? { request, message, queueUrl, outgoing, scheduleAt: request.eta }
-        : { request, message, queueUrl, outgoing };
+      return { request, message, queueUrl, outgoing };
     }
     const delaySeconds = Math.ceil(waitMs / 1000);
-    if (delaySeconds > MAX_DELAY_SECONDS && this.#transport.scheduler && request.eta) {
-      return { request, message, queueUrl, outgoing: { body, ...extra }, scheduleAt: request.eta };
-    }
     const outgoing: OutgoingMessage =
       delaySeconds > 0
         ? { body, ...extra, delaySeconds: Math.min(delaySeconds, MAX_DELAY_SECONDS) }
@@ -147,31 +131,17 @@ export class Producer {
     return { request, message, queueUrl, outgoing };
   }
 
-  /** Delivers prepared sends: batched per queue, or handed to the scheduler. */
+  /** Delivers prepared sends, batched per queue. */
   async deliver(sends: readonly PreparedSend[]): Promise<void> {
     const byQueue = new Map<string, OutgoingMessage[]>();
-    const scheduled: Promise<void>[] = [];
     for (const send of sends) {
-      const { scheduler } = this.#transport;
-      if (send.scheduleAt && scheduler) {
-        scheduled.push(
-          scheduler.scheduleOnce({
-            name: `celeriac-${send.request.taskId}-${send.request.options.retries ?? 0}`,
-            at: send.scheduleAt,
-            queueUrl: send.queueUrl,
-            body: send.outgoing.body,
-          }),
-        );
-        continue;
-      }
       const list = byQueue.get(send.queueUrl) ?? [];
       list.push(send.outgoing);
       byQueue.set(send.queueUrl, list);
     }
-    await Promise.all([
-      ...scheduled,
-      ...[...byQueue].map(([queueUrl, messages]) => this.#transport.broker.send(queueUrl, messages)),
-    ]);
+    await Promise.all(
+      [...byQueue].map(([queueUrl, messages]) => this.#transport.broker.send(queueUrl, messages)),
+    );
   }
 
   /** Prepares and delivers. */

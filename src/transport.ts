@@ -6,7 +6,6 @@ import type { Broker } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
 import type { PayloadStore } from './ports/payload-store.js';
 import type { ResultStore } from './ports/result-store.js';
-import type { Scheduler } from './ports/scheduler.js';
 
 /** The ports an app needs, each backed by an adapter. */
 export interface Transport {
@@ -14,7 +13,5 @@ export interface Transport {
   readonly results: ResultStore;
   /** Large-payload store; without it, oversize messages and results are refused. */
   readonly payloads?: PayloadStore;
-  /** One-time deliveries for ETAs beyond 15 minutes; without it, long ETAs hop through 15-minute delays. */
-  readonly scheduler?: Scheduler;
   readonly clock: Clock;
 }

@@ -6,7 +6,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /** Where the clients go. */
@@ -21,7 +20,6 @@ export interface AwsClients {
   readonly sqs: SQSClient;
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
-  readonly scheduler: SchedulerClient;
 }
 
 /** Creates the clients; no network traffic happens until the first call. */
@@ -32,6 +30,5 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     sqs: new SQSClient({ ...base, useQueueUrlAsEndpoint: !endpoint }),
     dynamodb: new DynamoDBClient(base),
     s3: new S3Client({ ...base, forcePathStyle: Boolean(endpoint) }),
-    scheduler: new SchedulerClient(base),
   };
 }

@@ -16,12 +16,6 @@ export const ENV = {
   DEFAULT_QUEUE: 'CELERIAC_DEFAULT_QUEUE',
   /** Seconds a stored result lives before DynamoDB's TTL may delete it; unset means no `ttl` attribute. */
   RESULT_TTL_SECONDS: 'CELERIAC_RESULT_TTL_SECONDS',
-  /** EventBridge Scheduler group for one-time schedules (ETAs beyond SQS's 15-minute delay). */
-  SCHEDULE_GROUP: 'CELERIAC_SCHEDULE_GROUP',
-  /** IAM role EventBridge Scheduler assumes to send a delayed task to its queue. */
-  SCHEDULER_ROLE_ARN: 'CELERIAC_SCHEDULER_ROLE_ARN',
-  /** SQS dead-letter queue ARN for scheduler deliveries that fail. */
-  SCHEDULER_DEAD_LETTER_ARN: 'CELERIAC_SCHEDULER_DEAD_LETTER_ARN',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

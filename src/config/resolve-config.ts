@@ -35,12 +35,6 @@ export interface AppConfig {
   readonly resultThresholdBytes?: number;
   /** Messages and results larger than this are refused. Default 67 108 864 bytes (64 MiB). */
   readonly maxPayloadBytes?: number;
-  /** EventBridge Scheduler group for ETAs beyond 15 minutes. Default: `CELERIAC_SCHEDULE_GROUP`. */
-  readonly scheduleGroup?: string;
-  /** Role the scheduler assumes to send to the queue. Default: `CELERIAC_SCHEDULER_ROLE_ARN`. */
-  readonly schedulerRoleArn?: string;
-  /** Dead-letter queue ARN for failed scheduler deliveries. Default: `CELERIAC_SCHEDULER_DEAD_LETTER_ARN`. */
-  readonly schedulerDeadLetterArn?: string;
   /** AWS region. Default: `AWS_REGION`, else `us-east-1`. */
   readonly region?: string;
   /** Endpoint for every AWS client (an emulator). Default: `AWS_ENDPOINT_URL`; none in AWS. */
@@ -63,9 +57,6 @@ export interface ResolvedConfig {
   readonly payloadThresholdBytes: number;
   readonly resultThresholdBytes: number;
   readonly maxPayloadBytes: number;
-  readonly scheduleGroup: string | undefined;
-  readonly schedulerRoleArn: string | undefined;
-  readonly schedulerDeadLetterArn: string | undefined;
   readonly region: string;
   readonly endpoint: string | undefined;
 }
@@ -146,9 +137,6 @@ export function resolveConfig(config: AppConfig = {}): ResolvedConfig {
     payloadThresholdBytes: bytes('payloadThresholdBytes', config.payloadThresholdBytes, 262_144),
     resultThresholdBytes: bytes('resultThresholdBytes', config.resultThresholdBytes, 262_144),
     maxPayloadBytes: bytes('maxPayloadBytes', config.maxPayloadBytes, 64 * 1024 * 1024),
-    scheduleGroup: config.scheduleGroup ?? nonEmpty(env[ENV.SCHEDULE_GROUP]),
-    schedulerRoleArn: config.schedulerRoleArn ?? nonEmpty(env[ENV.SCHEDULER_ROLE_ARN]),
-    schedulerDeadLetterArn: config.schedulerDeadLetterArn ?? nonEmpty(env[ENV.SCHEDULER_DEAD_LETTER_ARN]),
     region: config.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
     endpoint: config.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL),
   };

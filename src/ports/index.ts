@@ -4,4 +4,3 @@ export * from './claim-rules.js';
 export * from './clock.js';
 export type * from './payload-store.js';
 export type * from './result-store.js';
-export type * from './scheduler.js';

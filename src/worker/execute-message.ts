@@ -7,7 +7,7 @@
  *    it), and FAILURE is stored when it names a task id, so a waiting caller learns why;
  * 2. an unknown task name stores FAILURE `NotRegistered` and the message is deleted (not retried);
  * 3. an expired task stores REVOKED (`TaskRevokedError('expired')`) and is not run;
- * 4. an ETA in the future is re-delayed (a copy sent with `DelaySeconds`, or through the scheduler), never held;
+ * 4. an ETA in the future is re-delayed (a copy sent with `DelaySeconds`, up to 900 s a hop), never held;
  * 5. the task id is claimed in one conditional write, which refuses finished, revoked and stale deliveries and
  *    duplicates held by a live lease;
  * 6. the task runs (STARTED first with `trackStarted`), then its follow-ups are sent and its result stored in
@@ -182,7 +182,7 @@ class Execution {
     }
     if (eta) {
       const waitMs = eta.getTime() - this.#now();
-      if (waitMs >= 1000) return this.#redelay(message, eta, waitMs);
+      if (waitMs >= 1000) return this.#redelay(message, waitMs);
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
     return this.#claimAndRun(message, task);
@@ -208,10 +208,10 @@ class Execution {
     };
   }
 
-  async #redelay(message: TaskMessage, eta: Date, waitMs: number): Promise<MessageOutcome> {
+  async #redelay(message: TaskMessage, waitMs: number): Promise<MessageOutcome> {
     const base = { taskId: message.headers.id, taskName: message.headers.task };
     const waitSeconds = Math.ceil(waitMs / 1000);
-    const { broker, scheduler } = this.#app.transport;
+    const { broker } = this.#app.transport;
     if (isFifoQueueName(this.#ctx.queueName) || this.#message.queueUrl.endsWith('.fifo')) {
       // A FIFO queue takes no per-message delay; keeping the message invisible also keeps its group in order.
       return {
@@ -223,22 +223,13 @@ class Execution {
       };
     }
     try {
-      if (waitSeconds > MAX_DELAY_SECONDS && scheduler) {
-        await scheduler.scheduleOnce({
-          name: `celeriac-${message.headers.id}-${message.headers.retries}`,
-          at: eta,
-          queueUrl: this.#message.queueUrl,
+      await broker.send(this.#message.queueUrl, [
+        {
           body: this.#message.body,
-        });
-      } else {
-        await broker.send(this.#message.queueUrl, [
-          {
-            body: this.#message.body,
-            delaySeconds: Math.min(waitSeconds, MAX_DELAY_SECONDS),
-            attributes: this.#message.attributes,
-          },
-        ]);
-      }
+          delaySeconds: Math.min(waitSeconds, MAX_DELAY_SECONDS),
+          attributes: this.#message.attributes,
+        },
+      ]);
     } catch (error) {
       return {
         ...base,
