@@ -375,3 +375,24 @@ describe('executeMessage', () => {
     });
   });
 });
+
+describe('delays on FIFO queues', () => {
+  it('sends at once and keeps the message invisible in its group until the ETA', async () => {
+    const fx = memoryApp({ queueUrls: {} });
+    const fifoUrl = fx.transport.broker.createQueue('jobs.fifo');
+    let ran = false;
+    fx.app.task('tasks.ordered', () => {
+      ran = true;
+    });
+    await fx.app.sendTask('tasks.ordered', [], {}, { queue: 'jobs.fifo', countdown: 120 });
+    const [message] = await fx.transport.broker.receive(fifoUrl, { maxMessages: 1, waitTimeSeconds: 0 });
+    expect(message).toBeDefined();
+    const outcome = await executeMessage(
+      { ...(message as NonNullable<typeof message>), queueUrl: fifoUrl },
+      context(fx, { queueName: 'jobs.fifo' }),
+    );
+    expect(outcome).toMatchObject({ action: 'retry-later', state: 'DELAYED' });
+    expect(outcome.delaySeconds).toBeGreaterThanOrEqual(119);
+    expect(ran).toBe(false);
+  });
+});
