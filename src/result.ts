@@ -7,7 +7,7 @@ import { ResultTimeoutError, TaskRevokedError } from './errors.js';
 import type { ErrorTable } from './exception-table.js';
 import type { ResultStore } from './ports/result-store.js';
 import { type ExceptionInfo, isExceptionInfo } from './protocol/exception-info.js';
-import type { ResultMeta } from './protocol/result-meta.js';
+import { pendingResultMeta, type ResultMeta } from './protocol/result-meta.js';
 import { READY_STATES, TaskState } from './protocol/states.js';
 
 /** Options for {@link AsyncResult.get}. */
@@ -35,15 +35,6 @@ export interface ResultBackendContext {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now?: () => number;
 }
-
-const PENDING_META = (taskId: string): ResultMeta => ({
-  status: TaskState.PENDING,
-  result: null,
-  traceback: null,
-  children: null,
-  date_done: null,
-  task_id: taskId,
-});
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -85,7 +76,7 @@ export class AsyncResult<R = unknown> {
   async meta(): Promise<ResultMeta> {
     if (this.#cached) return this.#cached;
     const stored = await this.#backend.results.get(this.id);
-    if (!stored) return PENDING_META(this.id);
+    if (!stored) return pendingResultMeta(this.id);
     const meta = this.#backend.resolveMeta ? await this.#backend.resolveMeta(stored) : stored;
     if (READY_STATES.has(meta.status)) this.#cached = meta;
     return meta;

@@ -42,7 +42,12 @@ import type {
   PutOptions,
   ResultStore,
 } from '../ports/result-store.js';
-import { decodeResultMeta, encodeResultMeta, type ResultMeta } from '../protocol/result-meta.js';
+import {
+  decodeResultMeta,
+  encodeResultMeta,
+  pendingResultMeta as pendingMeta,
+  type ResultMeta,
+} from '../protocol/result-meta.js';
 import { kombuJsonDumps } from '../protocol/type-tags.js';
 import { awsErrorName, backendError } from './aws-error.js';
 
@@ -65,15 +70,6 @@ export function celeryChordCounterKey(groupId: string): string {
 function timestampOf(nowMs: number): string {
   return String(nowMs / 1000);
 }
-
-const pendingMeta = (taskId: string): ResultMeta => ({
-  status: 'PENDING',
-  result: null,
-  traceback: null,
-  children: null,
-  date_done: null,
-  task_id: taskId,
-});
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -217,10 +213,7 @@ export class DynamoDbResultStore implements ResultStore {
       );
       return { kind: 'claimed' };
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        awsErrorName(error) === 'ConditionalCheckFailedException'
-      ) {
+      if (isConditionFailure(error)) {
         const old = (error as ConditionalCheckFailedException).Item;
         const outcome = decideClaim(old ? toClaimRecord(old) : undefined, request);
         // The condition and the rules agree; if they seem not to, the record changed in between: back off.
@@ -385,10 +378,7 @@ export class DynamoDbResultStore implements ResultStore {
       );
       return true;
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        awsErrorName(error) === 'ConditionalCheckFailedException'
-      ) {
+      if (isConditionFailure(error)) {
         return false;
       }
       throw backendError(`DynamoDB PutItem(${this.#table}) ${what}`, error, this.#hint(error));
@@ -412,10 +402,7 @@ export class DynamoDbResultStore implements ResultStore {
       );
       return true;
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        awsErrorName(error) === 'ConditionalCheckFailedException'
-      ) {
+      if (isConditionFailure(error)) {
         return false;
       }
       throw backendError(`DynamoDB UpdateItem(${this.#table}) ${what}`, error, this.#hint(error));
@@ -437,6 +424,13 @@ function groupMemberIds(meta: unknown): string[] | undefined {
     const id = Array.isArray(child) && Array.isArray(child[0]) ? child[0][0] : undefined;
     return typeof id === 'string' ? [id] : [];
   });
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    awsErrorName(error) === 'ConditionalCheckFailedException'
+  );
 }
 
 function toClaimRecord(item: Record<string, AttributeValue>): ClaimRecord {

@@ -11,22 +11,18 @@ import type {
   PutOptions,
   ResultStore,
 } from '../ports/result-store.js';
-import { decodeResultMeta, encodeResultMeta, type ResultMeta } from '../protocol/result-meta.js';
+import {
+  decodeResultMeta,
+  encodeResultMeta,
+  pendingResultMeta as pendingMeta,
+  type ResultMeta,
+} from '../protocol/result-meta.js';
 
 interface StoredRecord extends ClaimRecord {
   meta: ResultMeta | undefined;
   /** Epoch seconds after which the record counts as gone (DynamoDB TTL). */
   expiresAtSeconds?: number;
 }
-
-const pendingMeta = (taskId: string): ResultMeta => ({
-  status: 'PENDING',
-  result: null,
-  traceback: null,
-  children: null,
-  date_done: null,
-  task_id: taskId,
-});
 
 /**
  * A copy of a meta through the stored format (kombu JSON), as the DynamoDB store keeps it: the value types

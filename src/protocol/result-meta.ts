@@ -83,6 +83,18 @@ export function buildResultMeta(input: ResultMetaInput): ResultMeta {
   return fields as ResultMeta;
 }
 
+/** The meta of a task nothing is stored for: PENDING, as Celery reports unknown ids. */
+export function pendingResultMeta(taskId: string): ResultMeta {
+  return {
+    status: 'PENDING',
+    result: null,
+    traceback: null,
+    children: null,
+    date_done: null,
+    task_id: taskId,
+  };
+}
+
 /** Serializes a result meta as kombu JSON (what Celery writes into the DynamoDB `result` attribute). */
 export function encodeResultMeta(meta: ResultMeta): string {
   return kombuJsonDumps(meta);
