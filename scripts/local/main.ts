@@ -154,6 +154,13 @@ async function up(port: number): Promise<number> {
           : ' (not started by npm run local).'),
     );
   } else {
+    if (record !== undefined && record.port !== port && isMiniStackProcess(record.pid)) {
+      console.error(
+        `npm run local already runs MiniStack on ${record.endpoint} (pid ${record.pid}); stop it first with ` +
+          `npm run local:stop, or keep using it: npm run local -- --port ${record.port}`,
+      );
+      return 1;
+    }
     if (record !== undefined) forgetRecord(record); // A MiniStack that is gone.
     const t = Date.now();
     record = await startMiniStack(port);

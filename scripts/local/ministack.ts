@@ -41,17 +41,18 @@ export type EndpointOwner =
  * Finds out what answers on `endpoint`: MiniStack (its health document lists its services and version),
  * something else, or nothing at all.
  */
-export async function identifyEndpoint(endpoint: string, timeoutMs = 2000): Promise<EndpointOwner> {
+export async function identifyEndpoint(endpoint: string, timeoutMs = 5000): Promise<EndpointOwner> {
   let response: Response;
   try {
     response = await fetch(`${endpoint}${MINISTACK_HEALTH_PATH}`, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     const code = (error as { cause?: { code?: string } }).cause?.code;
     if (code === 'ECONNREFUSED') return { kind: 'nothing' };
-    return {
-      kind: 'other',
-      description: `something that does not answer HTTP (${code ?? (error instanceof Error ? error.message : String(error))})`,
-    };
+    const why =
+      error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (code ?? (error instanceof Error ? error.message : String(error)));
+    return { kind: 'other', description: `something that does not answer HTTP (${why})` };
   }
   const server = response.headers.get('server');
   const text = await response.text();
