@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
  *   the run (test/emulator/global-setup.ts); files isolate themselves with unique resource names.
  * - `infra`: CDK template assertions and cdk-nag checks on the constructs in infra/; no emulator. Bundling a
  *   worker with esbuild takes a second or two, hence the longer timeout.
+ * - `e2e`: deploys the demo stack with the CDK CLI to a MiniStack of its own (on a free port) and runs tasks
+ *   through the deployed Lambda worker inside the emulator (test/e2e/); about half a minute.
  */
 export default defineConfig({
   test: {
@@ -39,6 +41,14 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
     ],
