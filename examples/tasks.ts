@@ -7,7 +7,7 @@
  * Python Celery can call the same tasks by name: `app.send_task('tasks.add', args=[2, 3])`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApp } from '../src/index.js';
+import { createApp, every } from '../src/index.js';
 
 /** The demo app, configured from the environment. */
 export const app = createApp({ name: 'demo' });
@@ -21,6 +21,20 @@ export class ZeroDivisionError extends Error {
   /** Python module of the exception, written into the stored result (`exc_module`). */
   readonly excModule = 'builtins';
 }
+
+/**
+ * `tasks.heartbeat()`: returns the task id, which for a periodic firing names its scheduled time
+ * (`heartbeat-2026-11-21T07:00:00Z`). Fired every minute by the `heartbeat` periodic task below.
+ */
+export const heartbeat = app.task('tasks.heartbeat', function () {
+  return this.taskId;
+});
+
+/**
+ * The periodic task: deployed as an EventBridge Scheduler schedule (`rate(1 minute)`) that sends the Celery
+ * message straight to the queue; locally, `celeriac beat --app examples/tasks.ts` fires the same message.
+ */
+app.periodic('heartbeat', { task: heartbeat, schedule: every({ minutes: 1 }) });
 
 /** `tasks.add(a, b)`: the sum. */
 export const add = app.task('tasks.add', (a: number, b: number) => a + b);

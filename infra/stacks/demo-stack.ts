@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { ScheduleDefinition } from '../../src/config/schedule-definition.js';
+import { PeriodicTasks } from '../constructs/periodic-tasks.js';
 import { ResultStore } from '../constructs/result-store.js';
 import { TaskQueue } from '../constructs/task-queue.js';
 import { DEMO_OUTPUTS } from './demo-outputs.js';
@@ -18,13 +20,25 @@ const WORKER_ENTRY = path.join(import.meta.dirname, '..', '..', 'functions', 'wo
  * dead-letter queue URL, the results table, the payload bucket and the worker function. The table and bucket
  * are removed with the stack (a demo keeps nothing worth retaining); the bucket only once it is empty.
  */
+/** Props of {@link DemoStack}. */
+export interface DemoStackProps extends StackProps {
+  /**
+   * Periodic tasks to deploy as EventBridge Scheduler schedules (`app.scheduleDefinitions()`).
+   *
+   * @default - none: no schedule group, role or schedules are created
+   */
+  readonly schedules?: readonly ScheduleDefinition[];
+}
+
 export class DemoStack extends Stack {
   /** The results table and payload bucket. */
   readonly results: ResultStore;
   /** The `celery` queue, its dead-letter queue and its worker. */
   readonly tasks: TaskQueue;
+  /** The periodic tasks' schedules, when there are any. */
+  readonly periodic: PeriodicTasks | undefined;
 
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  constructor(scope: Construct, id: string, props: DemoStackProps = {}) {
     super(scope, id, props);
     this.results = new ResultStore(this, 'Results', {
       resultTtl: Duration.days(1),
@@ -38,6 +52,10 @@ export class DemoStack extends Stack {
       },
       maxReceiveCount: 3,
     });
+    this.periodic =
+      props.schedules && props.schedules.length > 0
+        ? new PeriodicTasks(this, 'Periodic', { schedules: props.schedules, queues: [this.tasks] })
+        : undefined;
 
     new CfnOutput(this, DEMO_OUTPUTS.queueUrl, {
       value: this.tasks.queue.queueUrl,

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureDemoEnvironment, runDemo } from '../../scripts/local/demo.js';
 import {
@@ -154,6 +155,35 @@ describe('the demo stack deployed to MiniStack with the CDK CLI', () => {
     for (const meta of progress) expect(meta).toMatchObject({ total: 3, current: expect.any(Number) });
     expect(seen.at(-1)).toMatchObject({ status: 'SUCCESS', result: 3 });
   });
+
+  it('fires the deployed heartbeat schedule into the queue and the deployed worker runs it', async () => {
+    // EventBridge Scheduler fires `rate(1 minute)` about a minute after the deploy. MiniStack delivers the input
+    // as it is, without putting the scheduled time in for `<aws.scheduler.scheduled-time>` (AWS does), so the
+    // firing's task id is either `heartbeat-<time>` or, there, `heartbeat-<aws.scheduler.scheduled-time>`: find
+    // any heartbeat result in the table.
+    const ddb = new DynamoDBClient({ endpoint: ministack.endpoint });
+    const deadline = Date.now() + 150_000;
+    let found: { id: string; meta: Record<string, unknown> } | undefined;
+    while (!found && Date.now() < deadline) {
+      const { Items = [] } = await ddb.send(
+        new ScanCommand({
+          TableName: outputs.tableName,
+          FilterExpression: 'begins_with(id, :prefix)',
+          ExpressionAttributeValues: { ':prefix': { S: "b'celery-task-meta-heartbeat-" } },
+          ConsistentRead: true,
+        }),
+      );
+      const item = Items.find((i) => i.result?.B !== undefined);
+      if (item?.result?.B) {
+        const meta = JSON.parse(new TextDecoder().decode(item.result.B)) as Record<string, unknown>;
+        if (meta.status === 'SUCCESS') found = { id: String(item.id?.S), meta };
+      }
+      if (!found) await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    expect(found, 'no heartbeat firing ran within 150 s of the deploy').toBeDefined();
+    expect(found?.meta.result).toMatch(/^heartbeat-/);
+    expect(await logLine(`task ${String(found?.meta.task_id)} tasks.heartbeat SUCCESS`)).toBeTruthy();
+  }, 180_000);
 
   it('runs the local demo to the end with every task as expected and no dead letters', async () => {
     configureDemoEnvironment(outputs, ministack.endpoint);

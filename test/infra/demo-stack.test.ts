@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { app as tasks } from '../../examples/tasks.js';
 import { DEMO_OUTPUTS, DEMO_STACK_NAME } from '../../infra/stacks/demo-outputs.js';
 import { DemoStack } from '../../infra/stacks/demo-stack.js';
 import { logicalIdOf } from './helpers.js';
@@ -34,6 +35,18 @@ describe('DemoStack', () => {
   it('removes its table and bucket with the stack', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+  });
+
+  it("deploys the demo app's periodic tasks as schedules targeting its queue", () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const withSchedules = new DemoStack(app, 'WithSchedules', { schedules: tasks.scheduleDefinitions() });
+    const scheduled = Template.fromStack(withSchedules);
+    scheduled.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    scheduled.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Target: { Arn: { 'Fn::GetAtt': [logicalIdOf(withSchedules.tasks.queue), 'Arn'] } },
+    });
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding, error or warning', () => {
