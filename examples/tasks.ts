@@ -1,7 +1,7 @@
 /**
  * The demo app: a few tasks that show what a celeriac worker does with a success, a failure and a long task
  * that reports progress. The deployed worker (`functions/worker.ts`) runs them; the local demo
- * (`scripts/local-demo.ts`) and the end-to-end test send them. Configured from the environment like any
+ * (`scripts/local/demo.ts`) and the end-to-end test send them. Configured from the environment like any
  * deployed app: `CELERIAC_QUEUE_URLS`, `CELERIAC_RESULT_TABLE` and `AWS_ENDPOINT_URL` for an emulator.
  *
  * Python Celery can call the same tasks by name: `app.send_task('tasks.add', args=[2, 3])`.
