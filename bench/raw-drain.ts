@@ -1,12 +1,17 @@
 /**
  * The emulator's own rate for the calls a celeriac worker makes per task, made directly with the SDK and no
  * celeriac code: receive (asking for as many messages as there are free slots, at most 10), a conditional
- * UpdateItem that claims the task id, an UpdateItem that stores the result, and DeleteMessageBatch in tens
+ * PutItem that claims the new task id, an UpdateItem that stores the result, and DeleteMessageBatch in tens
  * (a partial batch after 200 ms).
  * The messages are not decoded and no task runs; the items have celeriac's key form and a result of the same
- * size, and the claim carries celeriac's condition expression, so the emulator does the same work.
+ * size, and the calls carry celeriac's conditions, so the emulator does the same work.
  */
-import { type AttributeValue, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /** What {@link rawDrain} needs. */
@@ -22,12 +27,6 @@ export interface RawDrainOptions {
   /** The stored result, as celeriac would store it (only its size matters). */
   readonly resultBytes: Uint8Array;
 }
-
-const CLAIM_CONDITION =
-  'attribute_not_exists(id) OR (' +
-  '(attribute_not_exists(task_state) OR NOT (task_state IN (:success, :failure, :revoked))) ' +
-  'AND (attribute_not_exists(task_attempt) OR task_attempt <= :attempt) ' +
-  'AND (attribute_not_exists(lease_expires_at) OR lease_expires_at <= :now OR lease_owner = :owner))';
 
 /**
  * Drains `messages` messages with raw SDK calls; resolves with the milliseconds from the first receive until
@@ -62,28 +61,20 @@ export async function rawDrain(options: RawDrainOptions): Promise<number> {
   const processMessage = async (messageId: string, receiptHandle: string): Promise<void> => {
     const key: Record<string, AttributeValue> = { id: { S: `b'celery-task-meta-${messageId}'` } };
     const nowMs = Date.now();
+    // The claim of a task id nothing is stored for yet: one conditional PutItem of the whole item.
     await dynamodb.send(
-      new UpdateItemCommand({
+      new PutItemCommand({
         TableName: tableName,
-        Key: key,
-        UpdateExpression:
-          'SET lease_owner = :owner, lease_expires_at = :expires, task_attempt = :attempt, #timestamp = :ts, ' +
-          '#result = if_not_exists(#result, :pending), task_state = if_not_exists(task_state, :pendingState)',
-        ConditionExpression: CLAIM_CONDITION,
-        ExpressionAttributeNames: { '#result': 'result', '#timestamp': 'timestamp' },
-        ExpressionAttributeValues: {
-          ':success': { S: 'SUCCESS' },
-          ':failure': { S: 'FAILURE' },
-          ':revoked': { S: 'REVOKED' },
-          ':owner': { S: `raw:${messageId}` },
-          ':expires': { N: String(nowMs + 60_000) },
-          ':now': { N: String(nowMs) },
-          ':attempt': { N: '0' },
-          ':ts': { N: String(nowMs / 1000) },
-          ':pending': { B: options.resultBytes },
-          ':pendingState': { S: 'PENDING' },
+        Item: {
+          ...key,
+          result: { B: options.resultBytes },
+          timestamp: { N: String(nowMs / 1000) },
+          task_state: { S: 'PENDING' },
+          task_attempt: { N: '0' },
+          lease_owner: { S: `raw:${messageId}` },
+          lease_expires_at: { N: String(nowMs + 60_000) },
         },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ConditionExpression: 'attribute_not_exists(id)',
       }),
     );
     await dynamodb.send(

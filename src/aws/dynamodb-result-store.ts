@@ -21,6 +21,9 @@
  *   )
  * ```
  * Items written by Python have no `task_state`; they count as unfinished (Celery keeps no such marker).
+ *
+ * A task id nothing is stored for (the common case) is claimed with one conditional PutItem of the whole item;
+ * only when an item exists (a retry, a redelivery, a revoke) does the claim fall back to the UpdateItem above.
  */
 import {
   type AttributeValue,
