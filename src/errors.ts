@@ -170,6 +170,17 @@ export class MaxRetriesExceededError extends CeleriacError {
   }
 }
 
+/**
+ * The reason a stopping `celeriac worker` aborts the signal of a task still running at its shutdown deadline: a
+ * task that stops because of it is handed back to the queue for another worker, not recorded as failed.
+ */
+export class WorkerShutdown extends CeleriacError {
+  override readonly name = 'WorkerShutdown';
+  constructor(message = 'The worker is shutting down; the task goes back to its queue') {
+    super(message);
+  }
+}
+
 /** An adapter call to a backing service failed (network, throttling, permissions). */
 export class BackendError extends CeleriacError {
   override readonly name = 'BackendError';

@@ -145,7 +145,6 @@ export class Payloads {
    */
   async offloadMeta(meta: ResultMeta): Promise<ResultMeta> {
     const bytes = encoder.encode(encodeResultMeta(meta));
-    if (bytes.length <= this.limits.resultThresholdBytes) return meta;
     const subject = `${meta.status} result of task ${meta.task_id}`;
     if (bytes.length > this.limits.maxPayloadBytes) {
       throw new PayloadTooLargeError(
@@ -155,6 +154,7 @@ export class Payloads {
         'Return a reference (an S3 key, say) instead of the data.',
       );
     }
+    if (bytes.length <= this.limits.resultThresholdBytes) return meta;
     if (!this.#store) {
       if (bytes.length <= DYNAMODB_MAX_ITEM_BYTES - 8 * 1024) return meta;
       throw new PayloadTooLargeError(

@@ -132,17 +132,27 @@ export class DynamoDbResultStore implements ResultStore {
       set += ', #ttl = :ttl';
       values[':ttl'] = { N: String(Math.floor(options.nowMs / 1000) + options.ttlSeconds) };
     }
-    const item = {
-      ...this.#key(taskId),
-      result: values[':result'],
-      timestamp: values[':timestamp'],
-      task_state: values[':state'],
-    };
-    if (await this.#createIfAbsent('put', values[':ttl'] ? { ...item, ttl: values[':ttl'] } : item))
-      return true;
+    if (options.owner !== undefined) {
+      // A running task's progress: only while its claim is held, so it can never replace a final state.
+      values[':owner'] = { S: options.owner };
+      delete values[':success'];
+    } else {
+      const item = {
+        ...this.#key(taskId),
+        result: values[':result'],
+        timestamp: values[':timestamp'],
+        task_state: values[':state'],
+      };
+      if (await this.#createIfAbsent('put', values[':ttl'] ? { ...item, ttl: values[':ttl'] } : item))
+        return true;
+      if (options.onlyIfAbsent) return false;
+    }
     return this.#conditionalUpdate('put', taskId, {
       UpdateExpression: `SET ${set}`,
-      ConditionExpression: 'attribute_not_exists(task_state) OR task_state <> :success',
+      ConditionExpression:
+        options.owner === undefined
+          ? 'attribute_not_exists(task_state) OR task_state <> :success'
+          : 'lease_owner = :owner',
       ExpressionAttributeNames: {
         '#result': 'result',
         '#timestamp': 'timestamp',
@@ -269,9 +279,13 @@ export class DynamoDbResultStore implements ResultStore {
       names['#ttl'] = 'ttl';
       values[':ttl'] = { N: String(Math.floor(request.nowMs / 1000) + request.ttlSeconds) };
     }
+    values[':owner'] = { S: request.owner };
     await this.#conditionalUpdate('complete', request.taskId, {
       UpdateExpression: `SET ${sets.join(', ')} REMOVE lease_owner, lease_expires_at`,
-      ConditionExpression: 'attribute_not_exists(task_state) OR task_state <> :success',
+      // Not over a SUCCESS (Celery's guard), and not when another delivery took the claim over.
+      ConditionExpression:
+        '(attribute_not_exists(task_state) OR task_state <> :success) AND ' +
+        '(attribute_not_exists(lease_owner) OR lease_owner = :owner)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
@@ -332,22 +346,42 @@ export class DynamoDbResultStore implements ResultStore {
     return groupMemberIds(JSON.parse(utf8Decoder.decode(bytes)) as unknown);
   }
 
-  async incrementChordCounter(groupId: string): Promise<number> {
+  async incrementChordCounter(
+    groupId: string,
+    memberId: string,
+  ): Promise<{ count: number; counted: boolean }> {
+    const key = { id: { S: celeryChordCounterKey(groupId) } };
     try {
-      // ADD rather than Celery's `SET chord_count = chord_count + :num`: the same effect on an existing counter,
-      // and no error when a producer did not create one.
+      // Celery increments `chord_count` (`SET chord_count = chord_count + :num`). celeriac also adds the member to a
+      // set in the same item, and increments only if it is not in the set yet, so a redelivered member is counted
+      // once; Python workers sharing the chord increment the same `chord_count`.
       const { Attributes } = await this.#ddb.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { id: { S: celeryChordCounterKey(groupId) } },
-          UpdateExpression: 'ADD chord_count :num',
-          ExpressionAttributeValues: { ':num': { N: '1' } },
+          Key: key,
+          UpdateExpression: 'ADD chord_count :num, chord_members :member',
+          ConditionExpression: 'attribute_not_exists(chord_members) OR NOT contains(chord_members, :id)',
+          ExpressionAttributeValues: {
+            ':num': { N: '1' },
+            ':member': { SS: [memberId] },
+            ':id': { S: memberId },
+          },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
-      return Number(Attributes?.chord_count?.N ?? '0');
+      return { count: Number(Attributes?.chord_count?.N ?? '0'), counted: true };
     } catch (error) {
-      throw backendError(`DynamoDB UpdateItem(${this.#table}) chord counter`, error, this.#hint(error));
+      if (!isConditionFailure(error)) {
+        throw backendError(`DynamoDB UpdateItem(${this.#table}) chord counter`, error, this.#hint(error));
+      }
+    }
+    try {
+      const { Item } = await this.#ddb.send(
+        new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
+      );
+      return { count: Number(Item?.chord_count?.N ?? '0'), counted: false };
+    } catch (error) {
+      throw backendError(`DynamoDB GetItem(${this.#table}) chord counter`, error, this.#hint(error));
     }
   }
 

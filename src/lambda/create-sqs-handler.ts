@@ -103,15 +103,20 @@ export function createSqsHandler(
       if (outcome.action === 'delete') return;
       failures.add(record.messageId);
       if (outcome.action === 'retry-later' && outcome.delaySeconds !== undefined) {
-        try {
-          await app.transport.broker.changeVisibility(queueUrl, [
-            { receiptHandle: record.receiptHandle, visibilityTimeoutSeconds: outcome.delaySeconds },
-          ]);
-        } catch (error) {
-          log(
-            `could not delay message ${record.messageId}: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
+        await setVisibility(record, queueUrl, outcome.delaySeconds, 'delay');
+      }
+    };
+
+    const setVisibility = async (record: SqsRecord, queueUrl: string, seconds: number, what: string) => {
+      try {
+        const [failed] = await app.transport.broker.changeVisibility(queueUrl, [
+          { receiptHandle: record.receiptHandle, visibilityTimeoutSeconds: seconds },
+        ]);
+        if (failed) log(`could not ${what} message ${record.messageId}: ${failed.code} ${failed.message}`);
+      } catch (error) {
+        log(
+          `could not ${what} message ${record.messageId}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     };
 
@@ -121,12 +126,14 @@ export function createSqsHandler(
         failures.add(record.messageId);
         return;
       }
+      const queue = sourceQueue(record.eventSourceARN);
       if (context.getRemainingTimeInMillis() < reserveMs) {
         failures.add(record.messageId);
         log(`message ${record.messageId} not started: less than ${reserveMs} ms of the invocation left`);
+        // Visible again at once, for the next invocation, rather than after the whole visibility timeout.
+        await setVisibility(record, queue.url, 0, 'return');
         return;
       }
-      const queue = sourceQueue(record.eventSourceARN);
       const startedAt = Date.now();
       const outcome = await executeMessage(toInbound(record, queue.url), {
         app,

@@ -59,7 +59,9 @@ export class MemoryResultStore implements ResultStore {
 
   async put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean> {
     const record = this.#live(taskId);
-    if (record?.meta?.status === 'SUCCESS' || record?.state === 'SUCCESS') return false;
+    if (record?.state === 'SUCCESS') return false;
+    if (options.owner !== undefined && record?.leaseOwner !== options.owner) return false;
+    if (options.onlyIfAbsent && record !== undefined) return false;
     this.#records.set(taskId, {
       ...record,
       meta: copyMeta(meta),
@@ -106,6 +108,7 @@ export class MemoryResultStore implements ResultStore {
   async complete(request: CompleteRequest): Promise<void> {
     const record = this.#live(request.taskId);
     if (record?.state === 'SUCCESS') return;
+    if (record?.leaseOwner !== undefined && record.leaseOwner !== request.owner) return;
     const { leaseOwner: _owner, leaseExpiresAtMs: _expires, ...rest } = record ?? { meta: undefined };
     this.#records.set(request.taskId, {
       ...rest,
@@ -123,11 +126,11 @@ export class MemoryResultStore implements ResultStore {
   }
 
   readonly #groups = new Map<string, string[]>();
-  readonly #chordCounters = new Map<string, number>();
+  readonly #chordCounters = new Map<string, { count: number; members: Set<string> }>();
 
   async saveGroup(groupId: string, memberIds: readonly string[]): Promise<void> {
     this.#groups.set(groupId, [...memberIds]);
-    this.#chordCounters.set(groupId, 0);
+    this.#chordCounters.set(groupId, { count: 0, members: new Set() });
   }
 
   async getGroupMembers(groupId: string): Promise<string[] | undefined> {
@@ -135,10 +138,16 @@ export class MemoryResultStore implements ResultStore {
     return members ? [...members] : undefined;
   }
 
-  async incrementChordCounter(groupId: string): Promise<number> {
-    const count = (this.#chordCounters.get(groupId) ?? 0) + 1;
-    this.#chordCounters.set(groupId, count);
-    return count;
+  async incrementChordCounter(
+    groupId: string,
+    memberId: string,
+  ): Promise<{ count: number; counted: boolean }> {
+    const counter = this.#chordCounters.get(groupId) ?? { count: 0, members: new Set<string>() };
+    this.#chordCounters.set(groupId, counter);
+    if (counter.members.has(memberId)) return { count: counter.count, counted: false };
+    counter.members.add(memberId);
+    counter.count += 1;
+    return { count: counter.count, counted: true };
   }
 
   async deleteChord(groupId: string): Promise<void> {

@@ -42,7 +42,11 @@ export function decideClaim(
     record.leaseOwner !== undefined &&
     record.leaseOwner !== request.owner
   ) {
-    return { kind: 'busy', leaseExpiresAtMs: record.leaseExpiresAtMs };
+    return {
+      kind: 'busy',
+      leaseExpiresAtMs: record.leaseExpiresAtMs,
+      ...(record.minAttempt === undefined ? {} : { heldByAttempt: record.minAttempt }),
+    };
   }
   return { kind: 'claimed' };
 }

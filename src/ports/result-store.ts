@@ -41,7 +41,12 @@ export type ClaimOutcome =
   /** The task already finished (SUCCESS, FAILURE or REVOKED): do not run it again. */
   | { readonly kind: 'finished'; readonly state: string }
   /** Another delivery holds a live lease: try again after it ends. */
-  | { readonly kind: 'busy'; readonly leaseExpiresAtMs: number }
+  | {
+      readonly kind: 'busy';
+      readonly leaseExpiresAtMs: number;
+      /** The attempt holding the lease, when known: an older one is about to hand over to a retry. */
+      readonly heldByAttempt?: number;
+    }
   /** This message is an older attempt than one already recorded (a duplicate of a retried message). */
   | { readonly kind: 'stale'; readonly recordedAttempt: number };
 
@@ -65,6 +70,13 @@ export interface CompleteRequest {
 export interface PutOptions {
   readonly nowMs: number;
   readonly ttlSeconds?: number;
+  /**
+   * Store only while this owner holds the task's claim (a running task reporting progress): once the run is
+   * finished, timed out or taken over, the write is refused, so it cannot replace the final state.
+   */
+  readonly owner?: string;
+  /** Store only when nothing is stored for the task yet (a chord body failed before it was ever sent). */
+  readonly onlyIfAbsent?: boolean;
 }
 
 /** Task states and results, keyed by task id. */
@@ -85,7 +97,10 @@ export interface ResultStore {
     readonly leaseMs: number;
     readonly nowMs: number;
   }): Promise<boolean>;
-  /** Records the end of a run and releases the claim. Never overwrites a SUCCESS. */
+  /**
+   * Records the end of a run and releases the claim. Never overwrites a SUCCESS, and does nothing when another
+   * owner has taken the claim over (its run will record the outcome).
+   */
   complete(request: CompleteRequest): Promise<void>;
   /** Deletes the record (`AsyncResult.forget()`). */
   forget(taskId: string): Promise<void>;
@@ -96,8 +111,14 @@ export interface ResultStore {
   saveGroup(groupId: string, memberIds: readonly string[], nowMs: number): Promise<void>;
   /** The member task ids of a saved group, in order, or `undefined` when no group is saved. */
   getGroupMembers(groupId: string): Promise<string[] | undefined>;
-  /** Adds one to a chord's counter (Celery's `chord-unlock-<id>`) and returns the new count. */
-  incrementChordCounter(groupId: string): Promise<number>;
+  /**
+   * Counts `memberId` towards its chord (Celery's `chord-unlock-<id>` counter) once, however often it is asked,
+   * and returns the count; `counted` is false when the member had been counted before.
+   */
+  incrementChordCounter(
+    groupId: string,
+    memberId: string,
+  ): Promise<{ readonly count: number; readonly counted: boolean }>;
   /** Deletes a chord's group record and counter, once its body was sent. */
   deleteChord(groupId: string): Promise<void>;
 }

@@ -1,13 +1,20 @@
 /**
  * Chords, as Celery's key-value result backends run them (`celery/backends/base.py`
  * `BaseKeyValueStoreBackend.on_chord_part_return`, the DynamoDB backend's counter since Celery 5.4): when a
- * header task of a chord finishes, the worker reads the saved group, adds one to the chord's counter, and the one
- * whose increment reaches the chord's size joins the header results (in group order) and sends the body with them
- * as its first argument, then deletes the group record and the counter. A failed header task, or a group that is
- * gone, marks the body FAILURE with `ChordError` instead. Python and celeriac workers share the same records, so a
- * chord's header may run on either.
+ * header task of a chord finishes (succeeded, failed or was revoked), the worker reads the saved group, counts the
+ * task towards the chord, and the worker whose count reaches the chord's size joins the header results (in group
+ * order) and sends the body with them as its first argument, then deletes the group record and the counter. A
+ * failed header task, or a group that is gone, marks the body FAILURE with `ChordError` instead. Python and
+ * celeriac workers share the same records, so a chord's header may run on either.
+ *
+ * Every step can be repeated safely, because a worker may crash anywhere and SQS delivers again:
+ * - a member is counted once, however often it is counted (the store keeps the counted members);
+ * - the body has a fixed task id, so a body sent twice runs once (the worker's claim);
+ * - a body is marked FAILURE only while nothing is stored for it, so a late repeat never fails a body that was
+ *   already sent.
  */
 import type { App } from '../app.js';
+import { BackendError } from '../errors.js';
 import type { ExceptionInfo } from '../protocol/exception-info.js';
 import { buildResultMeta } from '../protocol/result-meta.js';
 import type { SignatureDict } from '../protocol/signature.js';
@@ -21,31 +28,28 @@ function chordError(reason: string): ExceptionInfo {
   return { exc_type: 'ChordError', exc_message: [reason], exc_module: 'celery.exceptions' };
 }
 
-async function failBody(app: App, body: SignatureDict, reason: string, nowMs: number): Promise<string> {
+async function failBody(app: App, body: SignatureDict, reason: string): Promise<string> {
   const bodyId = body.options.task_id;
-  if (typeof bodyId === 'string') {
-    await app.transport.results.put(
-      bodyId,
-      await app.payloads.offloadMeta(
-        buildResultMeta({
-          taskId: bodyId,
-          status: TaskState.FAILURE,
-          result: chordError(reason),
-          dateDone: new Date(nowMs),
-        }),
-      ),
-      {
-        nowMs,
-        ...(app.config.resultTtlSeconds === undefined ? {} : { ttlSeconds: app.config.resultTtlSeconds }),
-      },
-    );
-  }
-  return `chord body ${bodyId ?? '?'} failed: ${reason}`;
+  if (typeof bodyId !== 'string') return `chord body ${body.task} cannot run: ${reason}`;
+  const nowMs = app.transport.clock.now();
+  const meta = buildResultMeta({
+    taskId: bodyId,
+    status: TaskState.FAILURE,
+    result: chordError(reason),
+    dateDone: new Date(nowMs),
+  });
+  const stored = await app.transport.results.put(bodyId, await app.payloads.offloadMeta(meta), {
+    nowMs,
+    onlyIfAbsent: true,
+    ...(app.config.resultTtlSeconds === undefined ? {} : { ttlSeconds: app.config.resultTtlSeconds }),
+  });
+  return stored ? `chord body ${bodyId} failed: ${reason}` : `chord body ${bodyId} already has a result`;
 }
 
 /**
- * Runs Celery's chord step for a finished header task. Returns a line for the log when something happened
- * (the body was sent, or failed), else undefined.
+ * Runs Celery's chord step for a header task that has finished. Returns a line for the log when something
+ * happened (the body was sent, or failed), else undefined. Throws when the store or the queue fails: the caller
+ * then has the message delivered again, and the step is repeated.
  */
 export async function onChordPartReturn(app: App, message: TaskMessage): Promise<string | undefined> {
   const { headers, embed } = message;
@@ -54,52 +58,50 @@ export async function onChordPartReturn(app: App, message: TaskMessage): Promise
   if (!body || !groupId) return undefined;
   const { results, clock } = app.transport;
   const members = await results.getGroupMembers(groupId);
-  if (!members) return failBody(app, body, `GroupResult ${groupId} no longer exists`, clock.now());
-  const count = await results.incrementChordCounter(groupId);
+  if (!members) return failBody(app, body, `GroupResult ${groupId} no longer exists`);
+  const { count } = await results.incrementChordCounter(groupId, headers.id);
   const declared = body.chord_size;
   const size = typeof declared === 'number' ? declared : members.length;
-  if (count !== size) return undefined;
-  try {
-    const deadline = clock.now() + JOIN_TIMEOUT_MS;
-    let metas = await Promise.all(members.map((id) => app.asyncResult(id).meta()));
-    while (metas.some((m) => !READY_STATES.has(m.status)) && clock.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      metas = await Promise.all(members.map((id) => app.asyncResult(id).meta()));
-    }
-    const culprit = metas.find((m) => m.status !== TaskState.SUCCESS);
-    if (culprit) {
-      const info = culprit.result as Partial<ExceptionInfo> | null;
-      const raised = info?.exc_type
-        ? `${info.exc_type}(${JSON.stringify(info.exc_message)})`
-        : culprit.status;
-      return await failBody(app, body, `Dependency ${culprit.task_id} raised ${raised}`, clock.now());
-    }
+  if (count < size) return undefined;
+  const deadline = clock.now() + JOIN_TIMEOUT_MS;
+  let metas = await Promise.all(members.map((id) => app.asyncResult(id).meta()));
+  while (metas.some((m) => !READY_STATES.has(m.status)) && clock.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    metas = await Promise.all(members.map((id) => app.asyncResult(id).meta()));
+  }
+  let line: string;
+  const culprit = metas.find((m) => m.status !== TaskState.SUCCESS);
+  if (culprit) {
+    const info = culprit.result as Partial<ExceptionInfo> | null;
+    const raised = info?.exc_type ? `${info.exc_type}(${JSON.stringify(info.exc_message)})` : culprit.status;
+    line = await failBody(app, body, `Dependency ${culprit.task_id} raised ${raised}`);
+  } else {
     const values = metas.map((m) => m.result);
     const { options } = body;
-    const request = app.sendRequest(
-      body.task,
-      body.immutable ? body.args : [values, ...body.args],
-      body.kwargs,
-      {
-        ...(typeof options.task_id === 'string' ? { taskId: options.task_id } : {}),
-        ...(typeof options.queue === 'string' ? { queue: options.queue } : {}),
-        groupId,
-        parentId: headers.id,
-        rootId: headers.root_id ?? headers.id,
-      },
-    );
     try {
+      const request = app.sendRequest(
+        body.task,
+        body.immutable ? body.args : [values, ...body.args],
+        body.kwargs,
+        {
+          ...(typeof options.task_id === 'string' ? { taskId: options.task_id } : {}),
+          ...(typeof options.queue === 'string' ? { queue: options.queue } : {}),
+          groupId,
+          parentId: headers.id,
+          rootId: headers.root_id ?? headers.id,
+        },
+      );
       await app.producer.send([request]);
+      line = `chord ${groupId} complete: sent ${body.task} (${request.taskId}) with ${values.length} result(s)`;
     } catch (error) {
-      return await failBody(
+      if (error instanceof BackendError && error.retryable) throw error;
+      line = await failBody(
         app,
         body,
         `Callback error: ${error instanceof Error ? error.message : String(error)}`,
-        clock.now(),
       );
     }
-    return `chord ${groupId} complete: sent ${body.task} (${request.taskId}) with ${values.length} result(s)`;
-  } finally {
-    await results.deleteChord(groupId);
   }
+  await results.deleteChord(groupId);
+  return line;
 }

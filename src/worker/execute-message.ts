@@ -3,32 +3,23 @@
  * host turns the returned {@link MessageOutcome} into SQS calls.
  *
  * Per message:
- * 1. decode; a message that cannot be decoded is rejected (SQS redelivers it until the dead-letter queue takes
- *    it), and FAILURE is stored when it names a task id, so a waiting caller learns why;
+ * 1. resolve an S3 pointer and decode; a message that cannot be decoded is rejected (SQS redelivers it until the
+ *    dead-letter queue takes it), and FAILURE is stored when it names a task id, so a waiting caller learns why;
  * 2. an unknown task name stores FAILURE `NotRegistered` and the message is deleted (not retried);
  * 3. an expired task stores REVOKED (`TaskRevokedError('expired')`) and is not run;
  * 4. an ETA in the future is re-delayed (a copy sent with `DelaySeconds`, up to 900 s a hop), never held;
  * 5. the task id is claimed in one conditional write, which refuses finished, revoked and stale deliveries and
  *    duplicates held by a live lease;
- * 6. the task runs (STARTED first with `trackStarted`), then its follow-ups are sent and its result stored in
- *    Celery's shape (nothing visible with `ignoreResult`);
- * 7. the message is deleted, or left for redelivery when something transient failed.
+ * 6. the task runs (STARTED first with `trackStarted`), then `finishRun` sends its follow-ups and stores its
+ *    result in Celery's shape (nothing visible with `ignoreResult`);
+ * 7. the message is deleted once its outcome is stored; when storing fails for a reason that may pass, the
+ *    message is left for redelivery instead, and when the worker is shutting down the task is handed back.
  */
 import type { App } from '../app.js';
-import {
-  BackendError,
-  EncodeError,
-  InvalidTaskError,
-  MaxRetriesExceededError,
-  NotRegistered,
-  PayloadTooLargeError,
-  Retry,
-  type RetryOptions,
-} from '../errors.js';
+import { BackendError, InvalidTaskError, NotRegistered, Retry, type RetryOptions } from '../errors.js';
 import { toExceptionInfo } from '../exception-table.js';
 import type { ClaimOutcome } from '../ports/result-store.js';
 import { decodeSqsMessageBody } from '../protocol/envelope.js';
-import { isCeleriacError } from '../protocol/errors.js';
 import type { ExceptionInfo } from '../protocol/exception-info.js';
 import { parseIsoDateTime } from '../protocol/iso-time.js';
 import { isFifoQueueName } from '../protocol/queue-name.js';
@@ -37,20 +28,19 @@ import { TaskState } from '../protocol/states.js';
 import { decodeTaskMessage, type TaskMessage } from '../protocol/task-message.js';
 import type { Task, TaskContext, TaskFunction } from '../task.js';
 import { onChordPartReturn } from './chord.js';
-import {
-  childTuple,
-  failureFollowUps,
-  pendingChainIds,
-  retryRequest,
-  successFollowUps,
-} from './follow-ups.js';
+import { describeError, type FinishContext, finishRun, storeOutcome, traceOf } from './finish-run.js';
 import type { InboundMessage, MessageOutcome } from './message-outcome.js';
 import { type RunResult, runTask } from './run-task.js';
+import { TaskRecord } from './task-record.js';
 import type { WorkerIdentity } from './worker-identity.js';
 
-/** SQS's largest per-message delay, and its largest visibility timeout. */
+/** SQS's largest per-message delay. */
 const MAX_DELAY_SECONDS = 900;
-const MAX_VISIBILITY_SECONDS = 43_200;
+/**
+ * How long a FIFO message may be kept invisible in one go: SQS refuses a visibility that reaches 12 hours after
+ * the message was received, so stay a little under it.
+ */
+const MAX_HIDE_SECONDS = 43_200 - 300;
 /** How long the finished-marker of an ignored result lives when no result TTL is set: long enough to dedupe. */
 export const IGNORED_RESULT_TTL_SECONDS = 7 * 24 * 3600;
 /** Pause before a message whose processing hit a transient error is delivered again. */
@@ -64,7 +54,11 @@ export interface ExecutionContext {
   readonly leaseMs: number;
   /** The Celery queue name of the source queue (for retries' `delivery_info`). */
   readonly queueName: string;
-  /** Aborted when the host must stop (shutdown, Lambda deadline): passed on to the task's signal. */
+  /**
+   * Aborted when the host is stopping (`celeriac worker` on SIGTERM): passed on to the task's signal, and a run
+   * that ends because of it (its reason, a `WorkerShutdown`) is handed back to the queue, not recorded.
+   * The Lambda host passes none: a function past its timeout is stopped by Lambda, and SQS redelivers the message.
+   */
   readonly signal?: AbortSignal;
   /** Called once the task id is claimed, so the host can renew the lease while the task runs. */
   readonly onClaimed?: (claim: { readonly taskId: string; readonly owner: string }) => void;
@@ -74,14 +68,12 @@ export interface ExecutionContext {
 
 const invalidInfo = (error: unknown): ExceptionInfo => {
   const info = toExceptionInfo(error);
-  const module =
-    info.exc_type === 'ContentDisallowed' ||
-    info.exc_type === 'DecodeError' ||
-    info.exc_type === 'EncodeError'
-      ? 'kombu.exceptions'
-      : info.exc_type === 'InvalidTaskError'
-        ? 'celery.exceptions'
-        : info.exc_module;
+  const kombu = ['ContentDisallowed', 'DecodeError', 'EncodeError'].includes(info.exc_type);
+  const module = kombu
+    ? 'kombu.exceptions'
+    : info.exc_type === 'InvalidTaskError'
+      ? 'celery.exceptions'
+      : info.exc_module;
   return { ...info, exc_module: module };
 };
 
@@ -94,6 +86,15 @@ function peekTaskId(body: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const isRetryable = (error: unknown): boolean => error instanceof BackendError && error.retryable;
+
+/** Whether a task's error is the host's stop: the abort reason itself, or the AbortError it caused. */
+function stoppedBy(error: unknown, reason: unknown): boolean {
+  if (error === reason) return true;
+  const shaped = error as { name?: unknown; cause?: unknown } | null;
+  return shaped?.cause === reason || shaped?.name === 'AbortError';
 }
 
 class Execution {
@@ -118,17 +119,22 @@ class Execution {
     return ttl === undefined ? {} : { ttlSeconds: ttl };
   }
 
-  async #storeQuietly(taskId: string, meta: ResultMeta): Promise<void> {
+  /** Stores a meta outside a claim; false (and logged) when the store failed. */
+  async #store(taskId: string, meta: ResultMeta): Promise<boolean> {
     try {
       await this.#app.transport.results.put(taskId, await this.#app.payloads.offloadMeta(meta), {
         nowMs: this.#now(),
         ...this.#ttl(),
       });
+      return true;
     } catch (error) {
-      this.#ctx.log?.(
-        `could not store ${meta.status} for ${taskId}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.#ctx.log?.(`could not store ${meta.status} for ${taskId}: ${describeError(error)}`);
+      return false;
     }
+  }
+
+  #later(base: Pick<MessageOutcome, 'taskId' | 'taskName'>, state: string, reason: string): MessageOutcome {
+    return { ...base, action: 'retry-later', delaySeconds: TRANSIENT_RETRY_SECONDS, state, reason };
   }
 
   async run(): Promise<MessageOutcome> {
@@ -136,14 +142,7 @@ class Execution {
     try {
       body = await this.#app.payloads.resolveMessage(this.#message.body, this.#message.attributes);
     } catch (error) {
-      if (error instanceof BackendError && error.retryable) {
-        return {
-          action: 'retry-later',
-          delaySeconds: TRANSIENT_RETRY_SECONDS,
-          state: 'UNRESOLVED',
-          reason: error.message,
-        };
-      }
+      if (isRetryable(error)) return this.#later({}, 'UNRESOLVED', describeError(error));
       return this.#invalid(error, undefined);
     }
     let message: TaskMessage;
@@ -154,30 +153,32 @@ class Execution {
     }
     const { headers } = message;
     const base = { taskId: headers.id, taskName: headers.task };
+    const record = new TaskRecord(this.#app, message, this.#ctx.identity, this.#ctx.queueName);
     const task = this.#app.getTask(headers.task);
     if (!task) {
       const error = new NotRegistered(headers.task);
-      await this.#storeQuietly(headers.id, this.#failureMeta(message, toExceptionInfo(error), null));
+      if (!(await this.#store(headers.id, record.failure(toExceptionInfo(error), null)))) {
+        return this.#later(base, 'UNRECORDED', 'storing FAILURE NotRegistered failed');
+      }
       return { ...base, action: 'delete', state: TaskState.FAILURE, reason: error.message };
     }
     const expires = headers.expires === null ? undefined : parseIsoDateTime(headers.expires);
     const eta = headers.eta === null ? undefined : parseIsoDateTime(headers.eta);
     if (expires === undefined && headers.expires !== null) {
-      return this.#invalid(
-        new InvalidTaskError(`Unreadable expires header ${JSON.stringify(headers.expires)}`, {
-          taskId: headers.id,
-        }),
-        headers.id,
-      );
+      const reason = `Unreadable expires header ${JSON.stringify(headers.expires)}`;
+      return this.#invalid(new InvalidTaskError(reason, { taskId: headers.id }), headers.id);
     }
     if (eta === undefined && headers.eta !== null) {
-      return this.#invalid(
-        new InvalidTaskError(`Unreadable eta header ${JSON.stringify(headers.eta)}`, { taskId: headers.id }),
-        headers.id,
-      );
+      const reason = `Unreadable eta header ${JSON.stringify(headers.eta)}`;
+      return this.#invalid(new InvalidTaskError(reason, { taskId: headers.id }), headers.id);
     }
     if (expires && expires.getTime() <= this.#now()) {
-      await this.#storeQuietly(headers.id, this.#revokedMeta(message, 'expired'));
+      if (!(await this.#store(headers.id, record.revoked('expired')))) {
+        return this.#later(base, 'UNRECORDED', 'storing REVOKED failed');
+      }
+      // An expired chord member still counts towards its chord (the body then fails with ChordError).
+      const failed = await this.#chordStep(message);
+      if (failed) return this.#later(base, 'UNRECORDED', `chord step failed: ${failed.message}`);
       return { ...base, action: 'delete', state: TaskState.REVOKED, reason: `expired at ${headers.expires}` };
     }
     if (eta) {
@@ -185,7 +186,18 @@ class Execution {
       if (waitMs >= 1000) return this.#redelay(message, waitMs);
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
-    return this.#claimAndRun(message, task);
+    return this.#claimAndRun(message, task, record);
+  }
+
+  /** Runs the chord step of a finished header task; returns the error when it failed (and logs what happened). */
+  async #chordStep(message: TaskMessage): Promise<Error | undefined> {
+    try {
+      const line = await onChordPartReturn(this.#app, message);
+      if (line) this.#ctx.log?.(line);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
   }
 
   async #invalid(error: unknown, taskId: string | undefined): Promise<MessageOutcome> {
@@ -198,7 +210,7 @@ class Execution {
         traceback: null,
         dateDone: new Date(this.#now()),
       });
-      await this.#storeQuietly(taskId, meta);
+      await this.#store(taskId, meta);
     }
     return {
       action: 'reject',
@@ -211,19 +223,20 @@ class Execution {
   async #redelay(message: TaskMessage, waitMs: number): Promise<MessageOutcome> {
     const base = { taskId: message.headers.id, taskName: message.headers.task };
     const waitSeconds = Math.ceil(waitMs / 1000);
-    const { broker } = this.#app.transport;
     if (isFifoQueueName(this.#ctx.queueName) || this.#message.queueUrl.endsWith('.fifo')) {
       // A FIFO queue takes no per-message delay; keeping the message invisible also keeps its group in order.
+      // Each hop (at most ~12 hours) is one more receive towards the queue's maxReceiveCount.
+      const delaySeconds = Math.min(waitSeconds, MAX_HIDE_SECONDS);
       return {
         ...base,
         action: 'retry-later',
-        delaySeconds: Math.min(waitSeconds, MAX_VISIBILITY_SECONDS),
+        delaySeconds,
         state: 'DELAYED',
         reason: `eta ${message.headers.eta}`,
       };
     }
     try {
-      await broker.send(this.#message.queueUrl, [
+      await this.#app.transport.broker.send(this.#message.queueUrl, [
         {
           body: this.#message.body,
           delaySeconds: Math.min(waitSeconds, MAX_DELAY_SECONDS),
@@ -231,13 +244,7 @@ class Execution {
         },
       ]);
     } catch (error) {
-      return {
-        ...base,
-        action: 'retry-later',
-        delaySeconds: TRANSIENT_RETRY_SECONDS,
-        state: 'DELAYED',
-        reason: `re-delay failed: ${String(error)}`,
-      };
+      return this.#later(base, 'DELAYED', `re-delay failed: ${describeError(error)}`);
     }
     return {
       ...base,
@@ -247,9 +254,24 @@ class Execution {
     };
   }
 
-  async #claimAndRun(message: TaskMessage, task: Task<never, unknown>): Promise<MessageOutcome> {
+  #handBack(base: Pick<MessageOutcome, 'taskId' | 'taskName'>): MessageOutcome {
+    return {
+      ...base,
+      action: 'retry-later',
+      delaySeconds: 0,
+      state: 'HANDED_BACK',
+      reason: 'the worker is stopping',
+    };
+  }
+
+  async #claimAndRun(
+    message: TaskMessage,
+    task: Task<never, unknown>,
+    record: TaskRecord,
+  ): Promise<MessageOutcome> {
     const { headers } = message;
     const base = { taskId: headers.id, taskName: headers.task };
+    if (this.#ctx.signal?.aborted) return this.#handBack(base);
     const ignoreResult = headers.ignore_result || task.options.ignoreResult === true;
     const trackStarted = task.options.trackStarted === true && !ignoreResult;
     const ttl = ignoreResult
@@ -263,44 +285,34 @@ class Execution {
         attempt: headers.retries,
         leaseMs: this.#ctx.leaseMs,
         nowMs: this.#now(),
-        ...(trackStarted
-          ? {
-              runningMeta: this.#meta(
-                message,
-                TaskState.STARTED,
-                { pid: this.#ctx.identity.pid, hostname: this.#ctx.identity.hostname },
-                null,
-                false,
-              ),
-            }
-          : {}),
+        ...(trackStarted ? { runningMeta: record.started() } : {}),
         ...ttl,
       });
     } catch (error) {
-      return {
-        ...base,
-        action: 'retry-later',
-        delaySeconds: TRANSIENT_RETRY_SECONDS,
-        state: 'UNCLAIMED',
-        reason: `claim failed: ${String(error)}`,
-      };
+      return this.#later(base, 'UNCLAIMED', `claim failed: ${describeError(error)}`);
     }
     switch (outcome.kind) {
-      case 'finished':
+      case 'finished': {
+        // A redelivery of a finished chord member repeats the chord step, in case it was cut short before.
+        const failed = await this.#chordStep(message);
+        if (failed) return this.#later(base, 'DUPLICATE', `chord step failed: ${failed.message}`);
         return { ...base, action: 'delete', state: 'DUPLICATE', reason: `already ${outcome.state}` };
-      case 'stale':
-        return {
-          ...base,
-          action: 'delete',
-          state: 'DUPLICATE',
-          reason: `attempt ${headers.retries} was already retried (now at ${outcome.recordedAttempt})`,
-        };
+      }
+      case 'stale': {
+        const reason = `attempt ${headers.retries} was already retried (now at ${outcome.recordedAttempt})`;
+        return { ...base, action: 'delete', state: 'DUPLICATE', reason };
+      }
       case 'busy': {
-        const seconds = Math.ceil((outcome.leaseExpiresAtMs - this.#now()) / 1000);
+        // A retry that arrives while the attempt that sent it is still recording its RETRY: look again shortly,
+        // not at the end of that attempt's lease.
+        const handingOver = outcome.heldByAttempt !== undefined && outcome.heldByAttempt < headers.retries;
+        const leftSeconds = Math.ceil((outcome.leaseExpiresAtMs - this.#now()) / 1000);
+        const seconds = handingOver ? Math.min(leftSeconds, TRANSIENT_RETRY_SECONDS) : leftSeconds;
+        const delaySeconds = Math.min(Math.max(seconds, 1), MAX_DELAY_SECONDS);
         return {
           ...base,
           action: 'retry-later',
-          delaySeconds: Math.min(Math.max(seconds, 1), MAX_DELAY_SECONDS),
+          delaySeconds,
           state: 'BUSY',
           reason: 'another delivery is running it',
         };
@@ -310,22 +322,63 @@ class Execution {
     }
     this.#ctx.onClaimed?.({ taskId: headers.id, owner: this.#owner });
     const started = this.#now();
-    const result = await this.#execute(message, task);
+    const result = await this.#execute(message, task, record);
     const runtimeMs = this.#now() - started;
-    try {
-      return { ...base, ...(await this.#finish(message, task, result, ignoreResult, ttl)), runtimeMs };
-    } catch (error) {
-      // The run happened but its outcome could not be recorded: release the claim so a redelivery runs it again.
+    const stopping = this.#ctx.signal;
+    if (stopping?.aborted && result.kind === 'failure' && stoppedBy(result.error, stopping.reason)) {
       await this.#release(headers.id);
-      return {
-        ...base,
-        action: 'retry-later',
-        delaySeconds: TRANSIENT_RETRY_SECONDS,
-        state: 'UNRECORDED',
-        reason: `recording the outcome failed: ${String(error)}`,
-        runtimeMs,
-      };
+      return { ...this.#handBack(base), runtimeMs };
     }
+    const finish: FinishContext = {
+      app: this.#app,
+      message,
+      task,
+      record,
+      owner: this.#owner,
+      queue: { url: this.#message.queueUrl, name: this.#ctx.queueName },
+      ignoreResult,
+      ttl,
+      release: () => this.#release(headers.id),
+      ...(this.#ctx.log ? { log: this.#ctx.log } : {}),
+    };
+    try {
+      return { ...base, ...(await finishRun(finish, result)), runtimeMs };
+    } catch (error) {
+      return { ...base, ...(await this.#unrecorded(finish, error)), runtimeMs };
+    }
+  }
+
+  /**
+   * The run happened but sending its follow-ups or storing its outcome failed. A failure that may pass (a
+   * throttled or unreachable service) releases the claim so a redelivery runs the task again; any other one (a
+   * queue that does not exist, a missing permission, a follow-up with a bad id) fails the task with that error,
+   * as Celery does when a callback cannot be sent, instead of running it again and again.
+   */
+  async #unrecorded(
+    finish: FinishContext,
+    error: unknown,
+  ): Promise<Omit<MessageOutcome, 'taskId' | 'taskName'>> {
+    const { headers } = finish.message;
+    if (!isRetryable(error)) {
+      try {
+        const info = toExceptionInfo(error);
+        await storeOutcome(finish, finish.record.failure(info, traceOf(error)), TaskState.FAILURE);
+        return {
+          action: 'delete',
+          state: TaskState.FAILURE,
+          reason: `recording the outcome failed: ${describeError(error)}`,
+        };
+      } catch (storeError) {
+        this.#ctx.log?.(`could not store FAILURE for ${headers.id}: ${describeError(storeError)}`);
+      }
+    }
+    await this.#release(headers.id);
+    return {
+      action: 'retry-later',
+      delaySeconds: TRANSIENT_RETRY_SECONDS,
+      state: 'UNRECORDED',
+      reason: `recording the outcome failed: ${describeError(error)}`,
+    };
   }
 
   async #release(taskId: string): Promise<void> {
@@ -337,11 +390,11 @@ class Execution {
         nowMs: this.#now(),
       });
     } catch (error) {
-      this.#ctx.log?.(`could not release the claim on ${taskId}: ${String(error)}`);
+      this.#ctx.log?.(`could not release the claim on ${taskId}: ${describeError(error)}`);
     }
   }
 
-  async #execute(message: TaskMessage, task: Task<never, unknown>): Promise<RunResult> {
+  async #execute(message: TaskMessage, task: Task<never, unknown>, record: TaskRecord): Promise<RunResult> {
     const { headers } = message;
     const abort = new AbortController();
     const stop = this.#ctx.signal;
@@ -361,10 +414,13 @@ class Execution {
       groupId: headers.group,
       hostname: this.#ctx.identity.hostname,
       updateState: async (state: string, meta?: unknown) => {
-        const stored = await this.#app.payloads.offloadMeta(
-          this.#meta(message, state, meta ?? null, null, false),
-        );
-        await this.#app.transport.results.put(headers.id, stored, { nowMs: this.#now(), ...this.#ttl() });
+        // Only while this run holds the claim: progress reported after a time limit cannot replace FAILURE.
+        const stored = await this.#app.payloads.offloadMeta(record.meta(state, meta ?? null, null, false));
+        await this.#app.transport.results.put(headers.id, stored, {
+          nowMs: this.#now(),
+          owner: this.#owner,
+          ...this.#ttl(),
+        });
       },
       retry: (options?: RetryOptions) => new Retry(options),
     };
@@ -384,207 +440,6 @@ class Execution {
       stop?.removeEventListener('abort', onStop);
     }
   }
-
-  async #finish(
-    message: TaskMessage,
-    task: Task<never, unknown>,
-    result: RunResult,
-    ignoreResult: boolean,
-    ttl: { ttlSeconds?: number },
-  ): Promise<Pick<MessageOutcome, 'action' | 'state' | 'reason'>> {
-    const { headers } = message;
-    const results = this.#app.transport.results;
-    const complete = async (meta: ResultMeta | undefined, state: string): Promise<void> => {
-      const stored = meta ? await this.#app.payloads.offloadMeta(meta) : undefined;
-      await results.complete({
-        taskId: headers.id,
-        owner: this.#owner,
-        attempt: headers.retries,
-        meta: stored,
-        state,
-        nowMs: this.#now(),
-        ...ttl,
-      });
-      // A chord header counts once it finished for good (not on RETRY), after its result is stored, as in Celery.
-      if (state === TaskState.SUCCESS || state === TaskState.FAILURE) {
-        const line = await onChordPartReturn(this.#app, message);
-        if (line) this.#ctx.log?.(line);
-      }
-    };
-    let run = result;
-    if (run.kind === 'failure' && this.#autoretries(task, run.error)) {
-      run = {
-        kind: 'retry',
-        retry: new Retry({ exc: run.error, countdown: this.#backoff(task, headers.retries) }),
-      };
-    }
-    switch (run.kind) {
-      case 'success': {
-        try {
-          const sends = successFollowUps(this.#app, message, run.value);
-          await this.#app.producer.send(sends);
-          const children = sends.map((send) => childTuple(send.taskId));
-          const meta = this.#meta(message, TaskState.SUCCESS, run.value, null, true, children);
-          await complete(ignoreResult ? undefined : meta, TaskState.SUCCESS);
-        } catch (error) {
-          // A result that cannot travel (not JSON, too large) fails the task with that reason instead.
-          if (error instanceof PayloadTooLargeError || error instanceof EncodeError) {
-            return this.#fail(message, error, false, complete);
-          }
-          throw error;
-        }
-        return { action: 'delete', state: TaskState.SUCCESS };
-      }
-      case 'retry': {
-        const retry = run.retry.options;
-        const maxRetries =
-          retry.maxRetries !== undefined
-            ? retry.maxRetries
-            : task.options.maxRetries === undefined
-              ? 3
-              : task.options.maxRetries;
-        if (maxRetries !== null && headers.retries >= maxRetries) {
-          const error = retry.exc ?? new MaxRetriesExceededError(headers.id, headers.retries);
-          return this.#fail(
-            message,
-            error,
-            ignoreResult && task.options.storeErrorsEvenIfIgnored !== true,
-            complete,
-          );
-        }
-        const countdown = retry.countdown ?? task.options.defaultRetryDelaySeconds ?? 180;
-        const eta = retry.eta ?? new Date(this.#now() + countdown * 1000);
-        await this.#app.producer.send([
-          retryRequest(this.#app, message, { url: this.#message.queueUrl, name: this.#ctx.queueName }, eta),
-        ]);
-        const reason = retry.exc === undefined ? null : toExceptionInfo(retry.exc);
-        const meta = this.#meta(message, TaskState.RETRY, reason, traceOf(retry.exc ?? run.retry), false, [
-          childTuple(headers.id),
-        ]);
-        await complete(ignoreResult ? undefined : meta, TaskState.RETRY);
-        return {
-          action: 'delete',
-          state: TaskState.RETRY,
-          reason: `retry ${headers.retries + 1} at ${eta.toISOString()}`,
-        };
-      }
-      case 'ignore':
-        await complete(undefined, TaskState.SUCCESS);
-        return { action: 'delete', state: TaskState.IGNORED };
-      case 'reject':
-        if (run.reject.requeue) {
-          await this.#release(headers.id);
-          return { action: 'reject', state: TaskState.REJECTED, reason: run.reject.message };
-        }
-        return this.#fail(message, run.reject, ignoreResult, complete);
-      case 'failure':
-        return this.#fail(
-          message,
-          run.error,
-          ignoreResult && task.options.storeErrorsEvenIfIgnored !== true,
-          complete,
-        );
-    }
-  }
-
-  async #fail(
-    message: TaskMessage,
-    error: unknown,
-    hide: boolean,
-    complete: (meta: ResultMeta | undefined, state: string) => Promise<void>,
-  ): Promise<Pick<MessageOutcome, 'action' | 'state' | 'reason'>> {
-    const info = toExceptionInfo(error);
-    const traceback = traceOf(error);
-    await this.#app.producer.send(failureFollowUps(this.#app, message));
-    for (const chainId of pendingChainIds(message)) {
-      await this.#storeQuietly(chainId, { ...this.#failureMeta(message, info, traceback), task_id: chainId });
-    }
-    try {
-      await complete(hide ? undefined : this.#failureMeta(message, info, traceback), TaskState.FAILURE);
-    } catch (storeError) {
-      if (!(storeError instanceof PayloadTooLargeError || storeError instanceof EncodeError))
-        throw storeError;
-      // The exception itself cannot be stored (huge or unserializable arguments): keep its type, say why.
-      const brief = { ...info, exc_message: [`${describe(error).slice(0, 1000)} (${storeError.message})`] };
-      await complete(this.#failureMeta(message, brief, null), TaskState.FAILURE);
-    }
-    return { action: 'delete', state: TaskState.FAILURE, reason: `${info.exc_type}: ${describe(error)}` };
-  }
-
-  #autoretries(task: Task<never, unknown>, error: unknown): boolean {
-    return (task.options.autoretryFor ?? []).some((type) => error instanceof type);
-  }
-
-  /** Celery's `get_exponential_backoff_interval` for autoretries. */
-  #backoff(task: Task<never, unknown>, retries: number): number {
-    const {
-      retryBackoff,
-      retryBackoffMaxSeconds = 600,
-      retryJitter = true,
-      defaultRetryDelaySeconds = 180,
-    } = task.options;
-    if (!retryBackoff) return defaultRetryDelaySeconds;
-    const factor = retryBackoff === true ? 1 : retryBackoff;
-    const countdown = Math.min(retryBackoffMaxSeconds, factor * 2 ** retries);
-    return retryJitter ? Math.floor(Math.random() * (countdown + 1)) : countdown;
-  }
-
-  #meta(
-    message: TaskMessage,
-    status: string,
-    result: unknown,
-    traceback: string | null,
-    ready: boolean,
-    children: unknown[] = [],
-  ): ResultMeta {
-    const { headers } = message;
-    return buildResultMeta({
-      taskId: headers.id,
-      status,
-      result,
-      traceback,
-      children,
-      dateDone: ready ? new Date(this.#now()) : null,
-      groupId: headers.group,
-      parentId: headers.parent_id,
-      ...(this.#app.config.resultExtended
-        ? {
-            extended: {
-              name: headers.task,
-              args: message.args,
-              kwargs: message.kwargs,
-              worker: this.#ctx.identity.hostname,
-              retries: headers.retries,
-              queue: this.#ctx.queueName,
-            },
-          }
-        : {}),
-    });
-  }
-
-  #failureMeta(message: TaskMessage, info: ExceptionInfo, traceback: string | null): ResultMeta {
-    return this.#meta(message, TaskState.FAILURE, info, traceback, true);
-  }
-
-  #revokedMeta(message: TaskMessage, reason: string): ResultMeta {
-    return this.#meta(
-      message,
-      TaskState.REVOKED,
-      { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' },
-      null,
-      true,
-    );
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** A traceback string for an error: its stack, as Celery stores Python's formatted traceback. */
-function traceOf(error: unknown): string | null {
-  if (error instanceof Error && typeof error.stack === 'string') return error.stack;
-  return isCeleriacError(error) ? String(error) : null;
 }
 
 /**
@@ -609,7 +464,7 @@ export async function executeMessage(
       action: 'retry-later',
       delaySeconds: TRANSIENT_RETRY_SECONDS,
       state: 'ERROR',
-      reason: describe(error),
+      reason: describeError(error),
     };
   }
 }

@@ -13,8 +13,10 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { App } from '../app.js';
 import { dueSlots, nextSlotAfter, slotId } from '../beat/due-slots.js';
+import { ImproperlyConfigured } from '../errors.js';
 import type { PeriodicTask } from '../periodic.js';
 import { periodicMessageTemplate, periodicTaskId, renderFiring } from '../periodic.js';
 
@@ -44,15 +46,40 @@ interface BeatState {
 }
 
 async function readState(file: string): Promise<BeatState> {
+  let text: string;
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<BeatState>;
-    return { lastFired: { ...(parsed.lastFired ?? {}) } };
+    text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lastFired: {} };
-    throw new Error(`The beat state file ${file} cannot be read (${String(error)}); fix or delete it`, {
-      cause: error,
-    });
+    throw new ImproperlyConfigured(
+      'stateFile',
+      `The beat state file ${file} cannot be read: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
+  const broken = (detail: string, cause?: unknown): ImproperlyConfigured =>
+    new ImproperlyConfigured(
+      'stateFile',
+      `The beat state file ${file} ${detail}; fix it, or delete it to start afresh (slots missed while beat was down are then not caught up)`,
+      { cause },
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw broken('is not JSON', error);
+  }
+  const lastFired = (parsed as Partial<BeatState> | null)?.lastFired ?? {};
+  for (const [name, value] of Object.entries(lastFired)) {
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
+      throw broken(
+        `records ${JSON.stringify(value)} as the last slot of ${JSON.stringify(name)}, which is not a time`,
+      );
+    }
+  }
+  return { lastFired: { ...lastFired } };
 }
 
 async function writeState(file: string, state: BeatState): Promise<void> {
@@ -130,17 +157,7 @@ export function runBeat(app: App, options: BeatOptions = {}): RunningBeat {
         10,
         Math.min(60_000, (next.length ? Math.min(...next) : Infinity) - app.transport.clock.now()),
       );
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, waitMs);
-        stopping.signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      await sleep(waitMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
   };
 

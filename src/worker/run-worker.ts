@@ -3,18 +3,27 @@
  * with bounded concurrency.
  *
  * How the options interact:
- * - Each queue has one poller. A poller asks SQS for at most as many messages as there are free slots
- *   (`concurrency` in total, shared by every queue), so nothing waits in memory unstarted.
- * - Received messages are invisible for `visibilityTimeoutSeconds`. While a task runs, a heartbeat every half
- *   of that extends the message's visibility and the task's claim lease together, so a long task is neither
- *   redelivered nor taken over.
+ * - Every queue is resolved before anything is received; a queue that cannot be found stops the worker at once,
+ *   with the reason.
+ * - Each queue has one poller. Pollers reserve free slots before they ask SQS for messages (at most 10, at most
+ *   their queue's share of `concurrency`, and no more than the slots they reserved), so `concurrency` bounds the
+ *   tasks of all queues together and nothing waits in memory unstarted. While every slot is reserved, a poller
+ *   long-polls for at most a second, so the other queues get their turn.
+ * - Received messages are invisible for `visibilityTimeoutSeconds`. While a task runs, a heartbeat every half of
+ *   that extends the message's visibility and the task's claim lease together, so a long task is neither
+ *   redelivered nor taken over. (A task that blocks the event loop for longer stops the heartbeat: tasks should
+ *   yield, as any Node.js code should.)
+ * - On a FIFO queue, the messages of one message group run one after another, in order; when one of them is not
+ *   done (it waits for its ETA, or failed to record), the rest of its group goes back to the queue behind it.
  * - Finished messages are deleted in batches of up to 10.
  * - `stop()` (SIGTERM/SIGINT in the CLI) stops receiving at once, then waits up to `shutdownTimeoutMs` for
- *   running tasks. Tasks still running then are handed back: their signal aborts, their claim is released and
- *   their message made visible, so another worker runs them. Nothing is lost: every message ends deleted after
- *   its result was stored, or back on the queue.
+ *   running tasks. Tasks still running then are handed back: their signal aborts with `WorkerShutdown`, their claim
+ *   is released and their message made visible, so another worker runs them. Nothing is lost: every message ends
+ *   deleted after its outcome was stored, or back on the queue.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { App } from '../app.js';
+import { WorkerShutdown } from '../errors.js';
 import type { ReceivedMessage } from '../ports/broker.js';
 import { executeMessage } from './execute-message.js';
 import { formatOutcome } from './format-outcome.js';
@@ -44,18 +53,25 @@ export interface RunningWorker {
   readonly identity: WorkerIdentity;
   /** Stops receiving, lets running tasks finish (or hands them back), flushes deletes. */
   stop(): Promise<void>;
-  /** Settles when the worker has stopped. */
+  /** Settles when the worker has stopped; rejects when it could not start (a queue that does not exist). */
   readonly stopped: Promise<void>;
   /** Messages processed so far, by final state. */
   readonly counts: Readonly<Record<string, number>>;
 }
 
+interface Queue {
+  readonly name: string;
+  readonly url: string;
+  readonly fifo: boolean;
+}
+
 interface InFlight {
-  readonly queueUrl: string;
+  readonly queue: Queue;
   readonly message: ReceivedMessage;
   readonly abort: AbortController;
+  readonly heartbeat: NodeJS.Timeout;
   claim?: { readonly taskId: string; readonly owner: string };
-  readonly done: Promise<void>;
+  done?: Promise<MessageOutcome | undefined>;
 }
 
 /**
@@ -68,24 +84,50 @@ interface InFlight {
  */
 export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker {
   const identity = workerIdentity(app.config.name);
-  const queues = options.queues?.length ? options.queues : [app.config.defaultQueue];
+  const queueNames = options.queues?.length ? options.queues : [app.config.defaultQueue];
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const visibility = Math.max(2, options.visibilityTimeoutSeconds ?? 60);
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
-  const log = options.log ?? ((line: string) => console.log(line));
   const { broker, results, clock } = app.transport;
+  const log = (line: string): void => {
+    try {
+      (options.log ?? console.log)(line);
+    } catch {
+      // A failing log sink must not take the worker down.
+    }
+  };
 
   const counts: Record<string, number> = {};
   const inFlight = new Set<InFlight>();
   const receiving = new AbortController();
   const pendingDeletes = new Map<string, string[]>();
-  // Every poller waiting for a free slot (one per queue); all are woken when a slot frees or the worker stops.
-  const slotWaiters = new Set<() => void>();
+  let reserved = 0;
+  const freeSlots = (): number => concurrency - inFlight.size - reserved;
+  // Pollers waiting for slots, first come first served: freed slots are handed to the longest-waiting poller
+  // directly, so a poller that just received cannot take them again before the others get a turn.
+  const slotWaiters: { readonly share: number; readonly grant: (slots: number) => void }[] = [];
   const slotFreed = (): void => {
-    const waiters = [...slotWaiters];
-    slotWaiters.clear();
-    for (const wake of waiters) wake();
+    for (;;) {
+      const free = receiving.signal.aborted ? 0 : freeSlots();
+      const waiter = slotWaiters[0];
+      if (!waiter || (free <= 0 && !receiving.signal.aborted)) return;
+      slotWaiters.shift();
+      const slots = Math.min(10, Math.max(free, 0), waiter.share);
+      reserved += slots;
+      waiter.grant(slots);
+    }
+  };
+  /** Reserves up to `share` free slots (at most 10), waiting for a turn when none is free; 0 when stopping. */
+  const reserveSlots = (share: number): Promise<number> => {
+    const free = freeSlots();
+    if (receiving.signal.aborted) return Promise.resolve(0);
+    if (slotWaiters.length === 0 && free > 0) {
+      const slots = Math.min(10, free, share);
+      reserved += slots;
+      return Promise.resolve(slots);
+    }
+    return new Promise((grant) => slotWaiters.push({ share, grant }));
   };
   let flushTimer: NodeJS.Timeout | undefined;
 
@@ -114,166 +156,210 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
     else flushTimer ??= setTimeout(() => void flushDeletes(), 200);
   };
 
-  const start = (queueUrl: string, queueName: string, message: ReceivedMessage): void => {
-    const abort = new AbortController();
-    const entry: { -readonly [K in keyof InFlight]: InFlight[K] } = {
-      queueUrl,
+  const setVisibility = async (entry: InFlight, seconds: number, what: string): Promise<void> => {
+    try {
+      const [failed] = await broker.changeVisibility(entry.queue.url, [
+        { receiptHandle: entry.message.receiptHandle, visibilityTimeoutSeconds: seconds },
+      ]);
+      if (failed) log(`could not ${what} ${entry.message.messageId}: ${failed.code} ${failed.message}`);
+    } catch (error) {
+      log(`could not ${what} ${entry.message.messageId}: ${String(error)}`);
+    }
+  };
+
+  /** Takes a received message in: it holds a slot and its visibility is kept up until it is settled. */
+  const track = (queue: Queue, message: ReceivedMessage): InFlight => {
+    const entry: InFlight = {
+      queue,
       message,
-      abort,
-      done: Promise.resolve(),
+      abort: new AbortController(),
+      heartbeat: setInterval(
+        () => {
+          void setVisibility(entry, visibility, 'extend the visibility of');
+          if (entry.claim) {
+            void results
+              .renewClaim({ ...entry.claim, leaseMs: visibility * 1000, nowMs: clock.now() })
+              .catch((error: unknown) =>
+                log(`lease renewal for ${entry.claim?.taskId} failed: ${String(error)}`),
+              );
+          }
+        },
+        (visibility * 1000) / 2,
+      ),
     };
-    const heartbeat = setInterval(
-      () => {
-        void broker
-          .changeVisibility(queueUrl, [
-            { receiptHandle: message.receiptHandle, visibilityTimeoutSeconds: visibility },
-          ])
-          .catch((error: unknown) => log(`heartbeat for ${message.messageId} failed: ${String(error)}`));
-        if (entry.claim) {
-          void results
-            .renewClaim({ ...entry.claim, leaseMs: visibility * 1000, nowMs: clock.now() })
-            .catch((error: unknown) =>
-              log(`lease renewal for ${entry.claim?.taskId} failed: ${String(error)}`),
-            );
-        }
-      },
-      (visibility * 1000) / 2,
-    );
+    inFlight.add(entry);
+    return entry;
+  };
+
+  const release = (entry: InFlight): void => {
+    clearInterval(entry.heartbeat);
+    inFlight.delete(entry);
+    slotFreed();
+  };
+
+  /** Runs a tracked message and carries its outcome out; undefined when it was handed back during shutdown. */
+  const run = (entry: InFlight): Promise<MessageOutcome | undefined> => {
     const startedAt = clock.now();
     entry.done = executeMessage(
-      { ...message, queueUrl },
+      { ...entry.message, queueUrl: entry.queue.url },
       {
         app,
         identity,
         leaseMs: visibility * 1000,
-        queueName,
-        signal: abort.signal,
+        queueName: entry.queue.name,
+        signal: entry.abort.signal,
         log,
         onClaimed: (claim) => {
           entry.claim = claim;
         },
       },
     ).then(async (outcome) => {
-      clearInterval(heartbeat);
-      if (abort.signal.aborted && !inFlight.has(entry)) return; // handed back during shutdown
-      inFlight.delete(entry);
+      if (!inFlight.has(entry)) return undefined; // handed back during shutdown
       counts[outcome.state] = (counts[outcome.state] ?? 0) + 1;
       log(formatOutcome(outcome, clock.now() - startedAt));
-      options.onOutcome?.(outcome);
-      if (outcome.action === 'delete') scheduleDelete(queueUrl, message.receiptHandle);
-      else if (outcome.action === 'retry-later' && outcome.delaySeconds !== undefined) {
-        await broker
-          .changeVisibility(queueUrl, [
-            { receiptHandle: message.receiptHandle, visibilityTimeoutSeconds: outcome.delaySeconds },
-          ])
-          .catch((error: unknown) => log(`could not delay ${message.messageId}: ${String(error)}`));
+      try {
+        options.onOutcome?.(outcome);
+      } catch (error) {
+        log(`onOutcome failed: ${String(error)}`);
       }
-      slotFreed();
+      if (outcome.action === 'delete') scheduleDelete(entry.queue.url, entry.message.receiptHandle);
+      else if (outcome.action === 'retry-later' && outcome.delaySeconds !== undefined) {
+        await setVisibility(entry, outcome.delaySeconds, 'delay');
+      }
+      release(entry);
+      return outcome;
     });
-    inFlight.add(entry);
+    return entry.done;
   };
 
-  const waitForSlot = async (): Promise<void> => {
-    while (inFlight.size >= concurrency && !receiving.signal.aborted) {
-      // stop() aborts `receiving` and then calls slotFreed(), so no abort listener is needed here.
-      await new Promise<void>((resolve) => slotWaiters.add(resolve));
+  /** FIFO: one message group's messages in order; the rest of the group goes back after one that is not done. */
+  const runLane = async (lane: InFlight[]): Promise<void> => {
+    for (let i = 0; i < lane.length; i++) {
+      const entry = lane[i] as InFlight;
+      const outcome = await run(entry);
+      if (outcome?.action !== 'delete') {
+        for (const rest of lane.slice(i + 1)) {
+          if (!inFlight.has(rest)) continue;
+          await setVisibility(rest, 0, 'return');
+          release(rest);
+        }
+        return;
+      }
     }
   };
 
-  const poll = async (queueName: string): Promise<void> => {
-    let queueUrl: string;
-    try {
-      queueUrl = await app.router.urlFor(queueName);
-    } catch (error) {
-      log(`cannot consume ${queueName}: ${error instanceof Error ? error.message : String(error)}`);
-      throw error;
+  const dispatch = (queue: Queue, messages: readonly ReceivedMessage[]): void => {
+    const entries = messages.map((message) => track(queue, message));
+    if (!queue.fifo) {
+      for (const entry of entries) void run(entry);
+      return;
     }
-    log(`worker ${identity.hostname} consuming ${queueName} (${queueUrl})`);
+    const lanes = new Map<string, InFlight[]>();
+    for (const entry of entries) {
+      const group = entry.message.messageGroupId ?? '';
+      lanes.set(group, [...(lanes.get(group) ?? []), entry]);
+    }
+    for (const lane of lanes.values()) void runLane(lane);
+  };
+
+  const pause = (ms: number): Promise<void> =>
+    sleep(ms, undefined, { signal: receiving.signal }).catch(() => undefined);
+
+  const poll = async (queue: Queue, queueCount: number): Promise<void> => {
+    // Each queue reserves at most its share of the slots, so one queue's long poll cannot hold every slot.
+    const share = Math.max(1, Math.ceil(concurrency / queueCount));
+    log(`worker ${identity.hostname} consuming ${queue.name} (${queue.url})`);
     while (!receiving.signal.aborted) {
-      await waitForSlot();
-      if (receiving.signal.aborted) break;
+      const want = await reserveSlots(share);
+      if (receiving.signal.aborted || want <= 0) {
+        reserved -= want;
+        break;
+      }
+      // With every slot now reserved, other queues wait for this poll: keep it short then.
+      const wait = queueCount > 1 && freeSlots() <= 0 ? Math.min(1, waitTimeSeconds) : waitTimeSeconds;
       let messages: ReceivedMessage[];
       try {
-        messages = await broker.receive(queueUrl, {
-          maxMessages: Math.min(10, concurrency - inFlight.size),
-          waitTimeSeconds,
+        messages = await broker.receive(queue.url, {
+          maxMessages: want,
+          waitTimeSeconds: wait,
           visibilityTimeoutSeconds: visibility,
           signal: receiving.signal,
         });
       } catch (error) {
-        log(`receive from ${queueName} failed: ${String(error)}; retrying in 1 s`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        reserved -= want;
+        slotFreed();
+        log(`receive from ${queue.name} failed: ${String(error)}; retrying in 1 s`);
+        await pause(1000);
         continue;
       }
+      reserved -= want;
       if (receiving.signal.aborted) {
         // Received while stopping: hand them straight back.
         await broker
           .changeVisibility(
-            queueUrl,
+            queue.url,
             messages.map((m) => ({ receiptHandle: m.receiptHandle, visibilityTimeoutSeconds: 0 })),
           )
           .catch(() => undefined);
         break;
       }
-      for (const message of messages) start(queueUrl, queueName, message);
-      if (messages.length === 0 && waitTimeSeconds < 1) {
-        // Without long polling an empty queue would be asked again at once, in a tight loop (kombu waits its
-        // `polling_interval`, 1 s, in the same case).
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 1000);
-          receiving.signal.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(timer);
-              resolve();
-            },
-            { once: true },
-          );
-        });
-      }
+      dispatch(queue, messages);
+      slotFreed();
+      // Without long polling an empty queue would be asked again at once, in a tight loop (kombu waits its
+      // `polling_interval`, 1 s, in the same case).
+      if (messages.length === 0 && waitTimeSeconds < 1) await pause(1000);
     }
   };
 
-  const pollers = Promise.allSettled(queues.map((queue) => poll(queue)));
+  const started = (async (): Promise<PromiseSettledResult<void>[]> => {
+    const queues = await Promise.all(
+      queueNames.map(async (name): Promise<Queue> => {
+        try {
+          const url = await app.router.urlFor(name);
+          return { name, url, fifo: url.endsWith('.fifo') };
+        } catch (error) {
+          log(`cannot consume ${name}: ${error instanceof Error ? error.message : String(error)}`);
+          throw error;
+        }
+      }),
+    );
+    return Promise.allSettled(queues.map((queue) => poll(queue, queues.length)));
+  })();
   let stopping: Promise<void> | undefined;
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       receiving.abort();
       slotFreed();
-      await pollers;
-      const running = [...inFlight];
-      const deadline = new Promise<'timeout'>((resolve) =>
-        setTimeout(() => resolve('timeout'), shutdownTimeoutMs).unref(),
-      );
-      await Promise.race([Promise.all(running.map((e) => e.done)), deadline]);
+      await started.catch(() => undefined);
+      const running = [...inFlight].map((entry) => entry.done ?? Promise.resolve(undefined));
+      await Promise.race([Promise.all(running), sleep(shutdownTimeoutMs, undefined, { ref: false })]);
       const unfinished = [...inFlight];
       if (unfinished.length > 0) log(`handing ${unfinished.length} running task(s) back to the queue`);
       for (const entry of unfinished) {
-        inFlight.delete(entry);
-        entry.abort.abort(new Error('worker shutting down'));
+        release(entry);
+        entry.abort.abort(new WorkerShutdown());
         if (entry.claim) {
           await results.renewClaim({ ...entry.claim, leaseMs: 0, nowMs: clock.now() }).catch(() => undefined);
         }
-        await broker
-          .changeVisibility(entry.queueUrl, [
-            { receiptHandle: entry.message.receiptHandle, visibilityTimeoutSeconds: 0 },
-          ])
-          .catch((error: unknown) => log(`could not hand back ${entry.message.messageId}: ${String(error)}`));
+        await setVisibility(entry, 0, 'hand back');
       }
       await flushDeletes();
     })();
     return stopping;
   };
 
-  const stopped = pollers.then(async (settled) => {
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed && !receiving.signal.aborted) {
+  const stopped = started.then(
+    async (settled) => {
       await stop();
-      throw failed.reason;
-    }
-    await stop();
-  });
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    async (error: unknown) => {
+      await stop();
+      throw error;
+    },
+  );
 
   return { identity, stop, stopped, counts };
 }

@@ -83,6 +83,7 @@ export function describeResultStoreContract(
       expect(await claim(store, id, 'w2', { nowMs: NOW + 1000 })).toEqual({
         kind: 'busy',
         leaseExpiresAtMs: NOW + 60_000,
+        heldByAttempt: 0,
       });
     });
 
@@ -179,6 +180,7 @@ export function describeResultStoreContract(
       expect(await claim(store, id, 'w2', { nowMs: NOW + 90_000 })).toEqual({
         kind: 'busy',
         leaseExpiresAtMs: NOW + 120_000,
+        heldByAttempt: 0,
       });
     });
 
@@ -188,11 +190,71 @@ export function describeResultStoreContract(
       expect(await store.getGroupMembers(gid)).toBeUndefined();
       await store.saveGroup(gid, ['a', 'b', 'c'], NOW);
       expect(await store.getGroupMembers(gid)).toEqual(['a', 'b', 'c']);
-      expect(await store.incrementChordCounter(gid)).toBe(1);
-      expect(await store.incrementChordCounter(gid)).toBe(2);
+      expect(await store.incrementChordCounter(gid, 'a')).toEqual({ count: 1, counted: true });
+      expect(await store.incrementChordCounter(gid, 'b')).toEqual({ count: 2, counted: true });
       await store.deleteChord(gid);
       expect(await store.getGroupMembers(gid)).toBeUndefined();
-      expect(await store.incrementChordCounter(gid)).toBe(1);
+      expect(await store.incrementChordCounter(gid, 'a')).toEqual({ count: 1, counted: true });
+    });
+
+    it('counts a chord member once, however often it is counted', async () => {
+      const store = await makeStore();
+      const gid = newId();
+      await store.saveGroup(gid, ['a', 'b'], NOW);
+      expect(await store.incrementChordCounter(gid, 'a')).toEqual({ count: 1, counted: true });
+      expect(await store.incrementChordCounter(gid, 'a')).toEqual({ count: 1, counted: false });
+      expect(await store.incrementChordCounter(gid, 'b')).toEqual({ count: 2, counted: true });
+    });
+
+    it('stores progress only while the owner holds the claim', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      expect(await store.put(id, meta(id, 'PROGRESS', 1), { nowMs: NOW, owner: 'w2' })).toBe(false);
+      expect(await store.put(id, meta(id, 'PROGRESS', 1), { nowMs: NOW, owner: 'w1' })).toBe(true);
+      await store.complete({
+        taskId: id,
+        owner: 'w1',
+        attempt: 0,
+        meta: meta(id, 'FAILURE'),
+        state: 'FAILURE',
+        nowMs: NOW,
+      });
+      expect(await store.put(id, meta(id, 'PROGRESS', 2), { nowMs: NOW, owner: 'w1' })).toBe(false);
+      expect((await store.get(id))?.status).toBe('FAILURE');
+    });
+
+    it('stores only if absent when asked, and never over an existing record', async () => {
+      const store = await makeStore();
+      const id = newId();
+      expect(await store.put(id, meta(id, 'FAILURE'), { nowMs: NOW, onlyIfAbsent: true })).toBe(true);
+      expect(await store.put(id, meta(id, 'REVOKED'), { nowMs: NOW, onlyIfAbsent: true })).toBe(false);
+      expect((await store.get(id))?.status).toBe('FAILURE');
+    });
+
+    it('ignores a completion from an owner whose claim was taken over', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      await claim(store, id, 'w2', { nowMs: NOW + 60_001 });
+      await store.complete({
+        taskId: id,
+        owner: 'w1',
+        attempt: 0,
+        meta: meta(id, 'FAILURE'),
+        state: 'FAILURE',
+        nowMs: NOW + 60_002,
+      });
+      expect((await store.get(id))?.status).toBe('PENDING');
+      await store.complete({
+        taskId: id,
+        owner: 'w2',
+        attempt: 0,
+        meta: meta(id, 'SUCCESS', 1),
+        state: 'SUCCESS',
+        nowMs: NOW + 60_003,
+      });
+      expect((await store.get(id))?.status).toBe('SUCCESS');
     });
 
     it('forgets a result', async () => {
