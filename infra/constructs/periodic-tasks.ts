@@ -3,13 +3,14 @@
  * sending the task's Celery message straight to its SQS queue, with retries and a dead-letter queue.
  */
 import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ScheduleDefinition } from '../../src/config/schedule-definition.js';
+import { deadLetterAlarm } from './dead-letter-alarm.js';
 import {
   type CeleryQueue,
   MAX_EVENT_AGE,
@@ -272,22 +273,13 @@ export class PeriodicTasks extends Construct {
   }
 
   private createAlarm(queue: sqs.IQueue, threshold: number, props: PeriodicTasksProps): cloudwatch.IAlarm {
-    const alarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
+    return deadLetterAlarm(this, queue, {
+      description:
         'Firings of periodic tasks that EventBridge Scheduler could not deliver to SQS reached the ' +
         'dead-letter queue: those tasks did not run.',
-      metric: queue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
       threshold,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...(props.deadLetterAlarm?.alarmActions ? { actions: props.deadLetterAlarm.alarmActions } : {}),
     });
-    alarm.addAlarmAction(...(props.deadLetterAlarm?.alarmActions ?? []));
-    return alarm;
   }
 }
 

@@ -3,7 +3,7 @@
  * alarm on the dead-letter queue.
  */
 import { Duration } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../src/config/env.js';
 import { environmentTargetOf, registerQueue, reserveDefaultQueue } from './client-environment.js';
+import { deadLetterAlarm } from './dead-letter-alarm.js';
 import { FIFO_SUFFIX } from './queue-names.js';
 import type { ResultStore } from './result-store.js';
 import {
@@ -285,22 +286,13 @@ export class TaskQueue extends Construct {
     props.resultStore.grantWriteResults(worker);
     this.workerFunction = worker;
 
-    const alarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
+    this.deadLetterAlarm = deadLetterAlarm(this, deadLetterQueue, {
+      description:
         `Messages of Celery queue '${celeryQueueName}' reached its dead-letter queue after ` +
         `${props.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT} failed receives.`,
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
       threshold,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...(props.deadLetterAlarm?.alarmActions ? { actions: props.deadLetterAlarm.alarmActions } : {}),
     });
-    alarm.addAlarmAction(...(props.deadLetterAlarm?.alarmActions ?? []));
-    this.deadLetterAlarm = alarm;
   }
 
   /**
