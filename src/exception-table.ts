@@ -17,14 +17,18 @@ import { type ExceptionInfo, exceptionArgs, exceptionText } from './protocol/exc
 /** Builds an error from a remote exception's arguments. */
 export type ErrorFactory = (args: unknown[], info: ExceptionInfo, taskId: string) => Error;
 
-/** Python modules of the Celery exceptions celeriac raises, so Python rebuilds the real classes. */
-const CELERY_MODULES: Record<string, string> = {
-  NotRegistered: 'celery.exceptions',
-  TaskRevokedError: 'celery.exceptions',
-  MaxRetriesExceededError: 'celery.exceptions',
-  SoftTimeLimitExceeded: 'billiard.exceptions',
-  TimeLimitExceeded: 'billiard.exceptions',
-};
+/**
+ * Python modules of the Celery exceptions celeriac raises, so Python rebuilds the real classes. Maps, not object
+ * literals, because the keys looked up come from stored data: a class named `constructor` or `toString` must
+ * find nothing, not a member of `Object.prototype`.
+ */
+const CELERY_MODULES: ReadonlyMap<string, string> = new Map([
+  ['NotRegistered', 'celery.exceptions'],
+  ['TaskRevokedError', 'celery.exceptions'],
+  ['MaxRetriesExceededError', 'celery.exceptions'],
+  ['SoftTimeLimitExceeded', 'billiard.exceptions'],
+  ['TimeLimitExceeded', 'billiard.exceptions'],
+]);
 
 /** JavaScript error names that Python also has as built-in exceptions. */
 const PYTHON_BUILTINS = new Set(['TypeError', 'SyntaxError']);
@@ -66,7 +70,8 @@ export function toExceptionInfo(error: unknown): ExceptionInfo {
     const module =
       fields.excModule !== undefined
         ? fields.excModule
-        : (CELERY_MODULES[type] ?? (PYTHON_BUILTINS.has(type) ? 'builtins' : JAVASCRIPT_EXCEPTION_MODULE));
+        : (CELERY_MODULES.get(type) ??
+          (PYTHON_BUILTINS.has(type) ? 'builtins' : JAVASCRIPT_EXCEPTION_MODULE));
     return { exc_type: type, exc_message: fields.excArgs ?? [error.message], exc_module: module };
   }
   return { exc_type: 'Exception', exc_message: [stringify(error)], exc_module: 'builtins' };
@@ -85,13 +90,16 @@ const firstNumber = (args: unknown[]): number =>
   typeof args[0] === 'number' ? args[0] : Number(args[0]) || 0;
 
 /** Factories for the Celery exceptions celeriac knows, keyed by `exc_type`. */
-const BUILTIN_FACTORIES: Record<string, ErrorFactory> = {
-  NotRegistered: (args) => new NotRegistered(String(args[0] ?? '')),
-  TaskRevokedError: (args, _info, taskId) => new TaskRevokedError(taskId, String(args[0] ?? 'revoked')),
-  TimeLimitExceeded: (args) => new TimeLimitExceeded(firstNumber(args)),
-  SoftTimeLimitExceeded: (args) => new SoftTimeLimitExceeded(firstNumber(args)),
-  MaxRetriesExceededError: (_args, _info, taskId) => new MaxRetriesExceededError(taskId, 0),
-};
+const BUILTIN_FACTORIES: ReadonlyMap<string, ErrorFactory> = new Map<string, ErrorFactory>([
+  ['NotRegistered', (args) => NotRegistered.forTask(String(args[0] ?? ''))],
+  [
+    'TaskRevokedError',
+    (args, _info, taskId) => TaskRevokedError.forTask(taskId, String(args[0] ?? 'revoked')),
+  ],
+  ['TimeLimitExceeded', (args) => TimeLimitExceeded.after(firstNumber(args))],
+  ['SoftTimeLimitExceeded', (args) => SoftTimeLimitExceeded.after(firstNumber(args))],
+  ['MaxRetriesExceededError', (_args, _info, taskId) => MaxRetriesExceededError.forTask(taskId, 0)],
+]);
 
 /**
  * The errors an app knows how to rebuild from stored results, by exception type name (`PaymentDeclined`) or
@@ -109,26 +117,29 @@ export class ErrorTable {
   /** Rebuilds the error for a stored exception: a registered factory, a Celery exception, or a {@link TaskError}. */
   toError(info: ExceptionInfo, taskId: string, traceback: string | null): Error {
     const args = exceptionArgs(info);
-    const qualified = info.exc_module ? `${info.exc_module}.${info.exc_type}` : info.exc_type;
+    // Stored data may hold anything here; a module that is not a string counts as unknown.
+    const module = typeof info.exc_module === 'string' ? info.exc_module : null;
+    const qualified = module ? `${module}.${info.exc_type}` : info.exc_type;
     const factory =
-      this.#factories.get(qualified) ?? this.#factories.get(info.exc_type) ?? celeryFactory(info);
+      this.#factories.get(qualified) ??
+      this.#factories.get(info.exc_type) ??
+      celeryFactory(info.exc_type, module);
     if (factory) return factory(args, info, taskId);
     const text = exceptionText(info);
     return new TaskError(`${info.exc_type}${text ? `: ${text}` : ''}`, {
       taskId,
       excType: info.exc_type,
-      excModule: info.exc_module,
+      excModule: module,
       excArgs: args,
       remoteTraceback: traceback,
     });
   }
 }
 
-function celeryFactory(info: ExceptionInfo): ErrorFactory | undefined {
-  const expected = CELERY_MODULES[info.exc_type];
+function celeryFactory(type: string, module: string | null): ErrorFactory | undefined {
+  const expected = CELERY_MODULES.get(type);
   if (expected === undefined) return undefined;
   // Accept Celery's own module names and celeriac's, but not a same-named class from an unrelated module.
-  if (info.exc_module !== null && info.exc_module !== expected && !info.exc_module.startsWith('celery'))
-    return undefined;
-  return BUILTIN_FACTORIES[info.exc_type];
+  if (module !== null && module !== expected && !module.startsWith('celery')) return undefined;
+  return BUILTIN_FACTORIES.get(type);
 }

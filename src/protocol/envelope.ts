@@ -8,6 +8,7 @@
  */
 import { brotliDecompressSync, inflateSync } from 'node:zlib';
 import { ContentDisallowed, DecodeError } from './errors.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type DecodeOptions } from './limits.js';
 import { pythonJsonDumps, pythonJsonLoads } from './python-json.js';
 
 /** The kombu message envelope, with kombu's keys in kombu's order. */
@@ -29,6 +30,10 @@ export const JSON_CONTENT_TYPE = 'application/json';
 
 // A plain character class, not a repeated group: V8 would recurse per group on multi-megabyte bodies.
 const BASE64_ALPHABET = /^[A-Za-z0-9+/]*={0,2}$/;
+// Base64 as Python's `base64.b64decode` and Node read it, with whitespace anywhere before the padding. Only one
+// way to match each character (the padding cannot be a body character), so a failing match costs linear time;
+// `[...\s]*={0,2}\s*$` backtracked quadratically on a long run of spaces with a bad tail.
+const LOOSE_BASE64 = /^[A-Za-z0-9+/\s]*(?:={1,2}\s*)?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Standard base64 of UTF-8 text. */
@@ -89,7 +94,7 @@ export function decodeSqsMessageBody(messageBody: string): DecodedSqsBody {
   try {
     parsed = pythonJsonLoads(text, 'SQS MessageBody');
   } catch (error) {
-    throw new DecodeError(
+    throw DecodeError.at(
       'SQS MessageBody',
       `expected base64 of a kombu JSON envelope or plain JSON, got ${decoded === undefined ? 'text that is neither' : 'base64 of text that is not JSON'} (starts with ${JSON.stringify(messageBody.slice(0, 40))})`,
       { cause: error },
@@ -106,8 +111,8 @@ function isEnvelope(value: unknown): value is Record<string, unknown> {
     typeof value === 'object' &&
     value !== null &&
     !Array.isArray(value) &&
-    'properties' in value &&
-    'body' in value
+    Object.hasOwn(value, 'properties') &&
+    Object.hasOwn(value, 'body')
   );
 }
 
@@ -115,7 +120,7 @@ function normaliseEnvelope(raw: Record<string, unknown>): KombuEnvelope {
   const record = (value: unknown, field: string): Record<string, unknown> => {
     if (value === undefined || value === null) return {};
     if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new DecodeError('kombu envelope', `\`${field}\` must be an object, got ${JSON.stringify(value)}`);
+      throw DecodeError.at('kombu envelope', `\`${field}\` must be an object, got ${JSON.stringify(value)}`);
     }
     return value as Record<string, unknown>;
   };
@@ -133,29 +138,30 @@ function normaliseEnvelope(raw: Record<string, unknown>): KombuEnvelope {
   };
 }
 
-const COMPRESSION_NAMES: Record<string, string> = {
-  'application/x-gzip': 'zlib',
-  'application/x-bz2': 'bzip2',
-  'application/x-lzma': 'lzma',
-  'application/x-brotli': 'brotli',
-  'application/zstd': 'zstd',
-};
+const COMPRESSION_NAMES: ReadonlyMap<string, string> = new Map([
+  ['application/x-gzip', 'zlib'],
+  ['application/x-bz2', 'bzip2'],
+  ['application/x-lzma', 'lzma'],
+  ['application/x-brotli', 'brotli'],
+  ['application/zstd', 'zstd'],
+]);
 
 /**
  * The serialized task body inside an envelope: undoes `body_encoding` and compression, and checks the content
  * type.
  *
  * @throws {ContentDisallowed} for any content type but JSON (pickle, YAML, msgpack, `application/data`).
- * @throws {DecodeError} for a body that is not valid base64 or uses an unsupported compression.
+ * @throws {DecodeError} for a body that is not valid base64, uses an unsupported compression, or inflates past
+ *   `options.maxPayloadBytes`.
  */
-export function envelopeBodyText(envelope: KombuEnvelope): string {
+export function envelopeBodyText(envelope: KombuEnvelope, options: DecodeOptions = {}): string {
   const contentType = envelope['content-type'].split(';')[0]?.trim().toLowerCase() ?? '';
-  if (contentType !== JSON_CONTENT_TYPE) throw new ContentDisallowed(envelope['content-type']);
+  if (contentType !== JSON_CONTENT_TYPE) throw ContentDisallowed.forType(envelope['content-type']);
   const encoding = envelope.properties.body_encoding;
   let bytes: Buffer;
   if (encoding === 'base64') {
-    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(envelope.body)) {
-      throw new DecodeError(
+    if (!LOOSE_BASE64.test(envelope.body)) {
+      throw DecodeError.at(
         'envelope body',
         'properties.body_encoding is "base64" but the body is not base64',
       );
@@ -165,23 +171,33 @@ export function envelopeBodyText(envelope: KombuEnvelope): string {
     bytes = Buffer.from(envelope.body, 'utf-8');
   }
   const compression = envelope.headers.compression;
-  if (typeof compression === 'string') bytes = decompress(bytes, compression);
+  if (typeof compression === 'string') {
+    bytes = decompress(bytes, compression, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+  }
   try {
     return utf8.decode(bytes);
   } catch (error) {
-    throw new DecodeError('envelope body', 'the body is not UTF-8 text', { cause: error });
+    throw DecodeError.at('envelope body', 'the body is not UTF-8 text', { cause: error });
   }
 }
 
-function decompress(bytes: Buffer, mimeType: string): Buffer {
-  const name = COMPRESSION_NAMES[mimeType] ?? mimeType;
+function decompress(bytes: Buffer, mimeType: string, maxOutputLength: number): Buffer {
+  const name = COMPRESSION_NAMES.get(mimeType) ?? mimeType;
   try {
-    if (name === 'zlib') return inflateSync(bytes);
-    if (name === 'brotli') return brotliDecompressSync(bytes);
+    if (name === 'zlib') return inflateSync(bytes, { maxOutputLength });
+    if (name === 'brotli') return brotliDecompressSync(bytes, { maxOutputLength });
   } catch (error) {
-    throw new DecodeError('envelope body', `the ${name} stream is corrupt`, { cause: error });
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw DecodeError.at(
+        'envelope body',
+        `the ${name} body inflates to more than ${maxOutputLength} bytes, the limit; ` +
+          'raise `maxPayloadBytes` if such bodies are expected, or send the data by reference',
+        { cause: error },
+      );
+    }
+    throw DecodeError.at('envelope body', `the ${name} stream is corrupt`, { cause: error });
   }
-  throw new DecodeError(
+  throw DecodeError.at(
     'envelope body',
     `compression ${JSON.stringify(mimeType)} is not supported (celeriac reads zlib "application/x-gzip" and brotli); ` +
       "send uncompressed or with compression='zlib'",

@@ -8,7 +8,11 @@
 
 const BRAND = Symbol.for('celeriac.error');
 
-/** Options every celeriac error accepts: the underlying cause, if any. */
+/**
+ * Options every celeriac error accepts: the underlying cause, if any. Each error's constructor takes
+ * `(message, { cause, ...fields })`; where a message follows a fixed pattern, a static factory builds it
+ * (`DecodeError.at(layer, detail)`).
+ */
 export interface CeleriacErrorOptions {
   readonly cause?: unknown;
 }
@@ -41,14 +45,19 @@ export class ContentDisallowed extends CeleriacError {
   override readonly name = 'ContentDisallowed';
   readonly contentType: string;
 
-  constructor(contentType: string, options: CeleriacErrorOptions = {}) {
-    super(
+  constructor(message: string, options: CeleriacErrorOptions & { readonly contentType: string }) {
+    super(message, options);
+    this.contentType = options.contentType;
+  }
+
+  /** Refuses `contentType`, saying what celeriac accepts and how to configure the producer. */
+  static forType(contentType: string, options: CeleriacErrorOptions = {}): ContentDisallowed {
+    return new ContentDisallowed(
       `Refusing content type ${JSON.stringify(contentType)}: celeriac accepts only application/json ` +
         '(pickle and YAML can run code on the receiver). Configure the producer with ' +
         "task_serializer='json'.",
-      options,
+      { ...options, contentType },
     );
-    this.contentType = contentType;
   }
 }
 
@@ -58,9 +67,14 @@ export class DecodeError extends CeleriacError {
   /** Which layer failed, e.g. `SQS MessageBody`, `envelope body`, `result meta`. */
   readonly layer: string;
 
-  constructor(layer: string, detail: string, options: CeleriacErrorOptions = {}) {
-    super(`Cannot decode ${layer}: ${detail}`, options);
-    this.layer = layer;
+  constructor(message: string, options: CeleriacErrorOptions & { readonly layer: string }) {
+    super(message, options);
+    this.layer = options.layer;
+  }
+
+  /** ``Cannot decode <layer>: <detail>``. */
+  static at(layer: string, detail: string, options: CeleriacErrorOptions = {}): DecodeError {
+    return new DecodeError(`Cannot decode ${layer}: ${detail}`, { ...options, layer });
   }
 }
 
@@ -70,9 +84,14 @@ export class EncodeError extends CeleriacError {
   /** Where in the value the problem is, as a path such as `args[1].when`. */
   readonly path: string;
 
-  constructor(path: string, detail: string, options: CeleriacErrorOptions = {}) {
-    super(`Cannot encode ${path} as JSON: ${detail}`, options);
-    this.path = path;
+  constructor(message: string, options: CeleriacErrorOptions & { readonly path: string }) {
+    super(message, options);
+    this.path = options.path;
+  }
+
+  /** ``Cannot encode <path> as JSON: <detail>``. */
+  static at(path: string, detail: string, options: CeleriacErrorOptions = {}): EncodeError {
+    return new EncodeError(`Cannot encode ${path} as JSON: ${detail}`, { ...options, path });
   }
 }
 
@@ -85,7 +104,7 @@ export class InvalidTaskError extends CeleriacError {
   /** The task id, when the message got far enough to name one. */
   readonly taskId: string | undefined;
 
-  constructor(message: string, options: CeleriacErrorOptions & { taskId?: string } = {}) {
+  constructor(message: string, options: CeleriacErrorOptions & { readonly taskId?: string } = {}) {
     super(message, options);
     this.taskId = options.taskId;
   }
@@ -100,15 +119,30 @@ export class PayloadTooLargeError extends CeleriacError {
   readonly subject: string;
 
   constructor(
+    message: string,
+    options: CeleriacErrorOptions & {
+      readonly subject: string;
+      readonly sizeBytes: number;
+      readonly limitBytes: number;
+    },
+  ) {
+    super(message, options);
+    this.subject = options.subject;
+    this.sizeBytes = options.sizeBytes;
+    this.limitBytes = options.limitBytes;
+  }
+
+  /** ``The <subject> is <size> bytes, over the limit of <limit> bytes. <hint>``. */
+  static of(
     subject: string,
     sizeBytes: number,
     limitBytes: number,
     hint: string,
     options: CeleriacErrorOptions = {},
-  ) {
-    super(`The ${subject} is ${sizeBytes} bytes, over the limit of ${limitBytes} bytes. ${hint}`, options);
-    this.subject = subject;
-    this.sizeBytes = sizeBytes;
-    this.limitBytes = limitBytes;
+  ): PayloadTooLargeError {
+    return new PayloadTooLargeError(
+      `The ${subject} is ${sizeBytes} bytes, over the limit of ${limitBytes} bytes. ${hint}`,
+      { ...options, subject, sizeBytes, limitBytes },
+    );
   }
 }

@@ -8,6 +8,7 @@ export * from './envelope.js';
 export * from './errors.js';
 export * from './exception-info.js';
 export * from './iso-time.js';
+export * from './limits.js';
 export * from './payload-pointer.js';
 export * from './python-json.js';
 export * from './python-repr.js';

@@ -40,7 +40,11 @@ export function parseIsoDateTime(text: string): Date | undefined {
     const digits = zone.slice(1).replace(/:/g, '');
     offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
   }
-  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  // Not Date.UTC, which reads the years 0 to 99 as 1900 to 1999.
+  const start = new Date(0);
+  start.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  start.setUTCHours(Number(h), Number(mi), Number(s), ms);
+  const utc = start.getTime();
   const date = new Date(utc - offsetMinutes * 60_000);
   if (Number.isNaN(date.getTime())) return undefined;
   // Reject impossible calendar values such as 2024-02-31, which Date.UTC would silently roll over.

@@ -9,6 +9,8 @@
  * before this writer sees them.
  */
 import { DecodeError, EncodeError } from './errors.js';
+import { MAX_NESTING_DEPTH } from './limits.js';
+import { nestsDeeperThan, tooDeepToDecode, tooDeepToEncode } from './nesting-depth.js';
 
 /** A value this writer can emit: JSON's data model, with Python's non-finite floats allowed. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -93,10 +95,10 @@ export function pythonNumber(value: number): string {
  * pythonJsonDumps([[2, 3], {}, { callbacks: null }]) // '[[2, 3], {}, {"callbacks": null}]'
  */
 export function pythonJsonDumps(value: unknown, path = '$'): string {
-  return write(value, path, new Set());
+  return write(value, path, new Set(), 1);
 }
 
-function write(value: unknown, path: string, seen: Set<object>): string {
+function write(value: unknown, path: string, seen: Set<object>, depth: number): string {
   switch (typeof value) {
     case 'string':
       return pythonJsonString(value);
@@ -106,25 +108,29 @@ function write(value: unknown, path: string, seen: Set<object>): string {
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
-      if (seen.has(value)) throw new EncodeError(path, 'the value refers to itself (a circular structure)');
+      if (seen.has(value)) throw EncodeError.at(path, 'the value refers to itself (a circular structure)');
+      if (depth > MAX_NESTING_DEPTH) throw tooDeepToEncode(path);
       seen.add(value);
       try {
+        // Plain loops rather than callbacks: one stack frame per level keeps deep values far from the stack's end.
         if (Array.isArray(value)) {
-          const items = value.map((item, index) => {
+          const items: string[] = [];
+          for (let index = 0; index < value.length; index++) {
+            const item: unknown = value[index];
             if (item === undefined)
-              throw new EncodeError(`${path}[${index}]`, 'undefined is not a JSON value');
-            return write(item, `${path}[${index}]`, seen);
-          });
+              throw EncodeError.at(`${path}[${index}]`, 'undefined is not a JSON value');
+            items.push(write(item, `${path}[${index}]`, seen, depth + 1));
+          }
           return `[${items.join(', ')}]`;
         }
         if (!isPlainObject(value)) {
           const kind = (value as object).constructor?.name ?? 'object';
-          throw new EncodeError(path, `a ${kind} is not a plain object; convert it to JSON data first`);
+          throw EncodeError.at(path, `a ${kind} is not a plain object; convert it to JSON data first`);
         }
         const parts: string[] = [];
         for (const [key, item] of Object.entries(value)) {
           if (item === undefined) continue;
-          parts.push(`${pythonJsonString(key)}: ${write(item, `${path}.${key}`, seen)}`);
+          parts.push(`${pythonJsonString(key)}: ${write(item, `${path}.${key}`, seen, depth + 1)}`);
         }
         return `{${parts.join(', ')}}`;
       } finally {
@@ -134,7 +140,7 @@ function write(value: unknown, path: string, seen: Set<object>): string {
     case 'bigint':
       return value.toString();
     default:
-      throw new EncodeError(path, `a ${typeof value} is not a JSON value`);
+      throw EncodeError.at(path, `a ${typeof value} is not a JSON value`);
   }
 }
 
@@ -150,24 +156,23 @@ const NON_FINITE = /NaN|-?Infinity/;
  * that Python writes for non-finite floats.
  *
  * @param layer what the text is, for the error message (`result meta`, `task body`, ...)
- * @throws {DecodeError} naming the layer when the text is not JSON.
+ * @throws {DecodeError} naming the layer when the text is not JSON, or nests deeper than
+ *   {@link MAX_NESTING_DEPTH} levels.
  */
 export function pythonJsonLoads(text: string, layer: string): unknown {
+  if (nestsDeeperThan(text, MAX_NESTING_DEPTH)) throw tooDeepToDecode(layer);
   try {
     return JSON.parse(text);
   } catch (error) {
     if (NON_FINITE.test(text)) {
-      const rewritten = rewriteNonFinite(text);
-      if (rewritten !== undefined) {
-        try {
-          return JSON.parse(rewritten, reviveNonFinite);
-        } catch {
-          // fall through to the original error
-        }
+      try {
+        return JSON.parse(rewriteNonFinite(text), reviveNonFinite);
+      } catch {
+        // fall through to the original error
       }
     }
     const detail = error instanceof Error ? error.message : String(error);
-    throw new DecodeError(
+    throw DecodeError.at(
       layer,
       `not valid JSON (${detail}); starts with ${JSON.stringify(text.slice(0, 40))}`,
       {
@@ -179,29 +184,37 @@ export function pythonJsonLoads(text: string, layer: string): unknown {
 
 const NON_FINITE_MARKER = '\u0000celeriac-non-finite:';
 
-/** Replaces bare NaN/Infinity tokens outside strings with marker strings that {@link reviveNonFinite} undoes. */
-function rewriteNonFinite(text: string): string | undefined {
+/**
+ * Replaces bare NaN/Infinity tokens outside strings with marker strings that {@link reviveNonFinite} undoes. One
+ * pass that copies the text between tokens in slices, so its cost stays linear on hostile input.
+ */
+function rewriteNonFinite(text: string): string {
   let out = '';
+  let copied = 0;
   let i = 0;
   while (i < text.length) {
-    const ch = text.charAt(i);
-    if (ch === '"') {
+    const code = text.charCodeAt(i);
+    if (code === 0x22 /* " */) {
       let j = i + 1;
-      while (j < text.length && text.charAt(j) !== '"') j += text.charAt(j) === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
+      while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
       i = j + 1;
       continue;
     }
-    const match = /^(NaN|-Infinity|Infinity)/.exec(text.slice(i, i + 9));
-    if (match?.[1]) {
-      out += JSON.stringify(NON_FINITE_MARKER + match[1]);
-      i += match[1].length;
+    const token = code === 0x4e || code === 0x49 || code === 0x2d ? nonFiniteTokenAt(text, i) : undefined;
+    if (token !== undefined) {
+      out += text.slice(copied, i) + JSON.stringify(NON_FINITE_MARKER + token);
+      i += token.length;
+      copied = i;
       continue;
     }
-    out += ch;
     i++;
   }
-  return out;
+  return out + text.slice(copied);
+}
+
+function nonFiniteTokenAt(text: string, index: number): string | undefined {
+  for (const token of ['NaN', '-Infinity', 'Infinity']) if (text.startsWith(token, index)) return token;
+  return undefined;
 }
 
 function reviveNonFinite(_key: string, value: unknown): unknown {

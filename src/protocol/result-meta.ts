@@ -108,11 +108,11 @@ export function encodeResultMeta(meta: ResultMeta): string {
 export function decodeResultMeta(text: string): ResultMeta {
   const value = kombuJsonLoads(text, 'result meta');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new DecodeError('result meta', `expected a JSON object, got ${text.slice(0, 60)}`);
+    throw DecodeError.at('result meta', `expected a JSON object, got ${text.slice(0, 60)}`);
   }
   const record = value as Record<string, unknown>;
   if (typeof record.status !== 'string') {
-    throw new DecodeError('result meta', `it has no \`status\` (keys: ${Object.keys(record).join(', ')})`);
+    throw DecodeError.at('result meta', `it has no \`status\` (keys: ${Object.keys(record).join(', ')})`);
   }
   return {
     ...record,

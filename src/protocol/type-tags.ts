@@ -17,7 +17,10 @@
  */
 import { DecodeError, EncodeError } from './errors.js';
 import { formatPythonDateTime, parseIsoDateTime } from './iso-time.js';
+import { MAX_NESTING_DEPTH } from './limits.js';
+import { tooDeepToDecode, tooDeepToEncode } from './nesting-depth.js';
 import { type JsonValue, pythonJsonDumps, pythonJsonLoads } from './python-json.js';
+import { setOwn } from './set-own.js';
 
 /** A calendar date without a time, Python's `datetime.date`. */
 export class CalendarDate {
@@ -25,7 +28,7 @@ export class CalendarDate {
   readonly iso: string;
   constructor(iso: string) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(iso))
-      throw new EncodeError('date', `expected YYYY-MM-DD, got ${JSON.stringify(iso)}`);
+      throw EncodeError.at('date', `expected YYYY-MM-DD, got ${JSON.stringify(iso)}`);
     this.iso = iso;
   }
   toString(): string {
@@ -38,7 +41,7 @@ export class TimeOfDay {
   readonly iso: string;
   constructor(iso: string) {
     if (!/^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}:\d{2}(:\d{2})?|Z)?$/.test(iso)) {
-      throw new EncodeError('time', `expected HH:MM[:SS[.ffffff]][+HH:MM], got ${JSON.stringify(iso)}`);
+      throw EncodeError.at('time', `expected HH:MM[:SS[.ffffff]][+HH:MM], got ${JSON.stringify(iso)}`);
     }
     this.iso = iso;
   }
@@ -53,7 +56,7 @@ export class Decimal {
   constructor(value: string | number) {
     const text = String(value);
     if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^[+-]?(NaN|sNaN|Infinity|Inf)$/.test(text)) {
-      throw new EncodeError('decimal', `expected a decimal number, got ${JSON.stringify(text)}`);
+      throw EncodeError.at('decimal', `expected a decimal number, got ${JSON.stringify(text)}`);
     }
     this.value = text;
   }
@@ -74,7 +77,7 @@ export class Uuid {
       .replace(/^urn:uuid:/i, '')
       .toLowerCase();
     if (!/^[0-9a-f]{32}$/.test(hex))
-      throw new EncodeError('uuid', `expected a UUID, got ${JSON.stringify(value)}`);
+      throw EncodeError.at('uuid', `expected a UUID, got ${JSON.stringify(value)}`);
     this.value = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
   /** The 32 hex digits kombu writes as `{"hex": ...}`. */
@@ -86,7 +89,8 @@ export class Uuid {
   }
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// `ignoreBOM` keeps a leading byte-order mark, as Python's `bytes.decode('utf-8')` does, so the bytes round-trip.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function tag(type: string, value: JsonValue): JsonValue {
   return { __type__: type, __value__: value };
@@ -96,9 +100,13 @@ function tag(type: string, value: JsonValue): JsonValue {
  * Turns a JavaScript value into plain JSON data, wrapping dates, decimals, UUIDs and bytes in kombu type tags.
  *
  * @throws {EncodeError} for values with no JSON or kombu form (functions, symbols, Maps, Sets, class instances
- *   other than the ones above), naming the path.
+ *   other than the ones above), or nested deeper than {@link MAX_NESTING_DEPTH} levels, naming the path.
  */
 export function toTaggedJson(value: unknown, path = '$'): JsonValue {
+  return tagged(value, path, 1);
+}
+
+function tagged(value: unknown, path: string, depth: number): JsonValue {
   if (
     value === null ||
     typeof value === 'string' ||
@@ -109,19 +117,24 @@ export function toTaggedJson(value: unknown, path = '$'): JsonValue {
   }
   if (typeof value === 'bigint') {
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw new EncodeError(path, 'a bigint outside the safe integer range has no lossless JSON form here');
+      throw EncodeError.at(path, 'a bigint outside the safe integer range has no lossless JSON form here');
     }
     return Number(value);
   }
-  if (typeof value !== 'object') throw new EncodeError(path, `a ${typeof value} is not a JSON value`);
+  if (typeof value !== 'object') throw EncodeError.at(path, `a ${typeof value} is not a JSON value`);
+  if (depth > MAX_NESTING_DEPTH) throw tooDeepToEncode(path);
   if (Array.isArray(value)) {
-    return value.map((item, index) => {
-      if (item === undefined) throw new EncodeError(`${path}[${index}]`, 'undefined is not a JSON value');
-      return toTaggedJson(item, `${path}[${index}]`);
-    });
+    // A plain loop rather than a callback: one stack frame per level.
+    const out: JsonValue[] = [];
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      if (item === undefined) throw EncodeError.at(`${path}[${index}]`, 'undefined is not a JSON value');
+      out.push(tagged(item, `${path}[${index}]`, depth + 1));
+    }
+    return out;
   }
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new EncodeError(path, 'the Date is invalid');
+    if (Number.isNaN(value.getTime())) throw EncodeError.at(path, 'the Date is invalid');
     return tag('datetime', formatPythonDateTime(value));
   }
   if (value instanceof CalendarDate) return tag('date', value.iso);
@@ -138,9 +151,9 @@ export function toTaggedJson(value: unknown, path = '$'): JsonValue {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     const maybeJson = (value as { toJSON?: () => unknown }).toJSON;
-    if (typeof maybeJson === 'function') return toTaggedJson(maybeJson.call(value), path);
+    if (typeof maybeJson === 'function') return tagged(maybeJson.call(value), path, depth);
     const kind = (value as object).constructor?.name ?? 'object';
-    throw new EncodeError(
+    throw EncodeError.at(
       path,
       `a ${kind} has no JSON form; pass plain objects, arrays, or the protocol value types`,
     );
@@ -148,28 +161,51 @@ export function toTaggedJson(value: unknown, path = '$'): JsonValue {
   const out: Record<string, JsonValue> = {};
   for (const [key, item] of Object.entries(value)) {
     if (item === undefined) continue;
-    out[key] = toTaggedJson(item, `${path}.${key}`);
+    setOwn(out, key, tagged(item, `${path}.${key}`, depth + 1));
   }
   return out;
 }
 
-/** Reverses {@link toTaggedJson} on parsed JSON: tagged objects become their JavaScript values. */
+/**
+ * Reverses {@link toTaggedJson} on parsed JSON: tagged objects become their JavaScript values. A `__proto__` key
+ * stays an own key of its object; no prototype is ever replaced.
+ *
+ * @throws {DecodeError} naming `layer` for an unknown or malformed type tag, or for nesting deeper than
+ *   {@link MAX_NESTING_DEPTH} levels.
+ */
 export function fromTaggedJson(value: unknown, layer: string): unknown {
+  try {
+    return untag(value, layer, 1);
+  } catch (error) {
+    // The depth limit keeps recursion far from the stack's end; this only guards a caller already deep in it.
+    if (error instanceof RangeError) {
+      throw DecodeError.at(layer, 'the value nests too deeply to read', { cause: error });
+    }
+    throw error;
+  }
+}
+
+function untag(value: unknown, layer: string, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => fromTaggedJson(item, layer));
+  if (depth > MAX_NESTING_DEPTH) throw tooDeepToDecode(layer);
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let index = 0; index < value.length; index++) out.push(untag(value[index], layer, depth + 1));
+    return out;
+  }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  if (keys.length === 2 && '__type__' in record && '__value__' in record) {
+  if (keys.length === 2 && Object.hasOwn(record, '__type__') && Object.hasOwn(record, '__value__')) {
     return decodeTag(record.__type__, record.__value__, layer);
   }
   const out: Record<string, unknown> = {};
-  for (const key of keys) out[key] = fromTaggedJson(record[key], layer);
+  for (const key of keys) setOwn(out, key, untag(record[key], layer, depth + 1));
   return out;
 }
 
 function decodeTag(type: unknown, raw: unknown, layer: string): unknown {
   const fail = (detail: string): never => {
-    throw new DecodeError(layer, `type tag ${JSON.stringify(type)}: ${detail}`);
+    throw DecodeError.at(layer, `type tag ${JSON.stringify(type)}: ${detail}`);
   };
   switch (type) {
     case 'datetime': {

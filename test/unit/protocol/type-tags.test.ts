@@ -77,4 +77,11 @@ describe('kombu type tags', () => {
     expect(() => new Decimal('1.2.3')).toThrow(EncodeError);
     expect(() => new Uuid('nope')).toThrow(/expected a UUID/);
   });
+
+  it('keeps a leading byte-order mark in bytes, as Python does', () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, 0x61]);
+    const text = kombuJsonDumps(bytes);
+    expect(text).toBe('{"__type__": "bytes", "__value__": "\\ufeffa"}');
+    expect([...(kombuJsonLoads(text, 'test') as Uint8Array)]).toEqual([...bytes]);
+  });
 });

@@ -1,0 +1,152 @@
+/**
+ * Reading the fields of a decoded task message, shared by the v2, v1 and hybrid decoders: headers checked and
+ * filled in Celery's order, the arguments, and the embed of follow-up signatures.
+ */
+import { InvalidTaskError } from './errors.js';
+import { argsRepr, kwargsRepr } from './python-repr.js';
+import { normaliseSignature, type SignatureDict } from './signature.js';
+import type { TaskEmbed, TaskHeaders } from './task-message-types.js';
+
+/** Decoded JSON fields of a message: headers, or a v1 body. */
+export type Fields = Record<string, unknown>;
+
+function str(fields: Fields, key: string, taskId: string | undefined): string | null {
+  const value = fields[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') {
+    throw new InvalidTaskError(`Header \`${key}\` must be a string or null, got ${JSON.stringify(value)}`, {
+      taskId,
+    });
+  }
+  return value;
+}
+
+function int(
+  fields: Fields,
+  key: string,
+  fallback: number | null,
+  taskId: string | undefined,
+): number | null {
+  const value = fields[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new InvalidTaskError(`Header \`${key}\` must be an integer, got ${JSON.stringify(value)}`, {
+      taskId,
+    });
+  }
+  return value;
+}
+
+function timelimit(value: unknown, taskId: string | undefined): [number | null, number | null] {
+  if (value === undefined || value === null) return [null, null];
+  const ok = (v: unknown): v is number | null =>
+    v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
+  if (Array.isArray(value) && value.length === 2 && ok(value[0]) && ok(value[1])) return [value[0], value[1]];
+  throw new InvalidTaskError(
+    `Header \`timelimit\` must be [hard, soft] seconds or nulls, got ${JSON.stringify(value)}`,
+    {
+      taskId,
+    },
+  );
+}
+
+/** A required non-empty string field, `task` or `id`. */
+export function requiredField(fields: Fields, key: 'task' | 'id', taskId: string | undefined): string {
+  const value = fields[key];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidTaskError(
+      `Message has no \`${key}\` ${key === 'task' ? '(task name)' : '(task id)'}: got ${JSON.stringify(value ?? null)}`,
+      { taskId },
+    );
+  }
+  return value;
+}
+
+function signatures(value: unknown, key: string, taskId: string): SignatureDict[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value))
+    throw new InvalidTaskError(`\`${key}\` must be a list of signatures`, { taskId });
+  return value.map((item, index) => {
+    const signature = normaliseSignature(item);
+    if (!signature)
+      throw new InvalidTaskError(`\`${key}[${index}]\` is not a signature (it has no \`task\`)`, { taskId });
+    return signature;
+  });
+}
+
+/** The embed (third body element) of a message, normalised; `null` and absent mean no follow-ups. */
+export function readTaskEmbed(raw: unknown, taskId: string): TaskEmbed {
+  if (raw === undefined || raw === null) return { callbacks: null, errbacks: null, chain: null, chord: null };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidTaskError(
+      `The third body element (embed) must be an object or null, got ${JSON.stringify(raw)}`,
+      {
+        taskId,
+      },
+    );
+  }
+  const embed = raw as Fields;
+  const chord = embed.chord === undefined || embed.chord === null ? null : normaliseSignature(embed.chord);
+  if (chord === undefined) throw new InvalidTaskError('`chord` is not a signature', { taskId });
+  return {
+    callbacks: signatures(embed.callbacks, 'callbacks', taskId),
+    errbacks: signatures(embed.errbacks, 'errbacks', taskId),
+    chain: signatures(embed.chain, 'chain', taskId),
+    chord,
+  };
+}
+
+/** Checks the positional and keyword arguments of a message. */
+export function readArgsKwargs(
+  args: unknown,
+  kwargs: unknown,
+  taskId: string,
+): [unknown[], Record<string, unknown>] {
+  if (!Array.isArray(args)) {
+    throw new InvalidTaskError(`Task positional arguments must be a list, got ${JSON.stringify(args)}`, {
+      taskId,
+    });
+  }
+  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
+    throw new InvalidTaskError(`Task keyword arguments must be a mapping, got ${JSON.stringify(kwargs)}`, {
+      taskId,
+    });
+  }
+  return [args, kwargs as Record<string, unknown>];
+}
+
+/** Reads and checks task headers, filling what older producers leave out, in Celery's order. */
+export function readTaskHeaders(
+  fields: Fields,
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+): TaskHeaders {
+  const id = requiredField(fields, 'id', undefined);
+  const task = requiredField(fields, 'task', id);
+  const stamps = fields.stamps;
+  const stamped = fields.stamped_headers;
+  return {
+    ...fields,
+    lang: typeof fields.lang === 'string' ? fields.lang : 'py',
+    task,
+    id,
+    shadow: str(fields, 'shadow', id),
+    eta: str(fields, 'eta', id),
+    expires: str(fields, 'expires', id),
+    group: str(fields, 'group', id),
+    group_index: int(fields, 'group_index', null, id),
+    retries: int(fields, 'retries', 0, id) ?? 0,
+    timelimit: timelimit(fields.timelimit, id),
+    root_id: str(fields, 'root_id', id),
+    parent_id: str(fields, 'parent_id', id),
+    argsrepr: typeof fields.argsrepr === 'string' ? fields.argsrepr : argsRepr(args),
+    kwargsrepr: typeof fields.kwargsrepr === 'string' ? fields.kwargsrepr : kwargsRepr(kwargs),
+    origin: typeof fields.origin === 'string' ? fields.origin : '',
+    ignore_result: fields.ignore_result === true,
+    replaced_task_nesting: int(fields, 'replaced_task_nesting', 0, id) ?? 0,
+    stamped_headers: Array.isArray(stamped)
+      ? stamped.filter((s): s is string => typeof s === 'string')
+      : null,
+    stamps: typeof stamps === 'object' && stamps !== null && !Array.isArray(stamps) ? (stamps as Fields) : {},
+  };
+}
