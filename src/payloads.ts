@@ -8,12 +8,20 @@
  * - A result meta over `resultThresholdBytes` goes to the payload store, and the DynamoDB item keeps a small meta
  *   with a claim (see `protocol/payload-pointer.ts`). Without a store, a result too large for an item is refused
  *   with an error, which the worker stores as the task's FAILURE instead.
- * - Anything over `maxPayloadBytes` is refused outright, with its size and the limit.
+ * - Anything over `maxPayloadBytes` is refused outright, with its size and the limit: on the way out before it is
+ *   stored, and on the way in before it is read (a pointer to a larger object is refused by the object's size).
  * Keys tie payloads to their task id (`<prefix><task id>/...`), so `forget()` removes them with the result.
  */
 import { PayloadTooLargeError } from './errors.js';
 import type { MessageAttribute, OutgoingMessage } from './ports/broker.js';
+import { messageSize } from './ports/message-size.js';
 import type { PayloadStore } from './ports/payload-store.js';
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_OFFLOAD_THRESHOLD_BYTES,
+  DYNAMODB_MAX_ITEM_BYTES,
+  SQS_MAX_MESSAGE_BYTES,
+} from './ports/service-limits.js';
 import {
   claimMeta,
   EXTENDED_PAYLOAD_SIZE_ATTRIBUTE,
@@ -23,11 +31,6 @@ import {
   resultPayloadClaim,
 } from './protocol/payload-pointer.js';
 import { decodeResultMeta, encodeResultMeta, type ResultMeta } from './protocol/result-meta.js';
-
-/** SQS's limit on one message: body and attributes together. */
-export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
-/** DynamoDB's item limit; celeriac keeps metas well under it to leave room for the key and attributes. */
-export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
 
 /** The thresholds of {@link Payloads}. */
 export interface PayloadLimits {
@@ -39,25 +42,15 @@ export interface PayloadLimits {
   readonly maxPayloadBytes: number;
 }
 
+/** The defaults of {@link PayloadLimits}. */
 export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = {
-  payloadThresholdBytes: 262_144,
-  resultThresholdBytes: 262_144,
-  maxPayloadBytes: 64 * 1024 * 1024,
+  payloadThresholdBytes: DEFAULT_OFFLOAD_THRESHOLD_BYTES,
+  resultThresholdBytes: DEFAULT_OFFLOAD_THRESHOLD_BYTES,
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
 };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-
-function attributesSize(attributes: Readonly<Record<string, MessageAttribute>> | undefined): number {
-  let size = 0;
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    size += encoder.encode(name).length + encoder.encode(value.dataType).length;
-    size += value.stringValue
-      ? encoder.encode(value.stringValue).length
-      : (value.binaryValue?.byteLength ?? 0);
-  }
-  return size;
-}
 
 /** Offloads and resolves large messages and results. */
 export class Payloads {
@@ -81,9 +74,9 @@ export class Payloads {
     subject: string,
   ): Promise<OutgoingMessage> {
     const bytes = encoder.encode(message.body);
-    const size = bytes.length + attributesSize(message.attributes);
+    const size = messageSize(message);
     if (size > this.limits.maxPayloadBytes) {
-      throw new PayloadTooLargeError(
+      throw PayloadTooLargeError.of(
         subject,
         size,
         this.limits.maxPayloadBytes,
@@ -93,7 +86,7 @@ export class Payloads {
     if (size <= this.limits.payloadThresholdBytes) return message;
     if (!this.#store) {
       if (size <= SQS_MAX_MESSAGE_BYTES) return message;
-      throw new PayloadTooLargeError(
+      throw PayloadTooLargeError.of(
         subject,
         size,
         SQS_MAX_MESSAGE_BYTES,
@@ -125,7 +118,7 @@ export class Payloads {
     const pointer = parseS3Pointer(body);
     if (!pointer) return body;
     if (!this.#store) {
-      throw new PayloadTooLargeError(
+      throw PayloadTooLargeError.of(
         'offloaded message',
         Number(
           (attributes[EXTENDED_PAYLOAD_SIZE_ATTRIBUTE] ?? attributes[LEGACY_PAYLOAD_SIZE_ATTRIBUTE])
@@ -135,7 +128,11 @@ export class Payloads {
         `It points to s3://${pointer.s3BucketName}/${pointer.s3Key} and this app has no payload store: configure \`payloadBucket\`.`,
       );
     }
-    return decoder.decode(await this.#store.get({ bucket: pointer.s3BucketName, key: pointer.s3Key }));
+    const bytes = await this.#store.get(
+      { bucket: pointer.s3BucketName, key: pointer.s3Key },
+      { maxBytes: this.limits.maxPayloadBytes },
+    );
+    return decoder.decode(bytes);
   }
 
   /**
@@ -147,7 +144,7 @@ export class Payloads {
     const bytes = encoder.encode(encodeResultMeta(meta));
     const subject = `${meta.status} result of task ${meta.task_id}`;
     if (bytes.length > this.limits.maxPayloadBytes) {
-      throw new PayloadTooLargeError(
+      throw PayloadTooLargeError.of(
         subject,
         bytes.length,
         this.limits.maxPayloadBytes,
@@ -157,7 +154,7 @@ export class Payloads {
     if (bytes.length <= this.limits.resultThresholdBytes) return meta;
     if (!this.#store) {
       if (bytes.length <= DYNAMODB_MAX_ITEM_BYTES - 8 * 1024) return meta;
-      throw new PayloadTooLargeError(
+      throw PayloadTooLargeError.of(
         subject,
         bytes.length,
         DYNAMODB_MAX_ITEM_BYTES - 8 * 1024,
@@ -173,14 +170,17 @@ export class Payloads {
     const claim = resultPayloadClaim(meta);
     if (!claim) return meta;
     if (!this.#store) {
-      throw new PayloadTooLargeError(
+      throw PayloadTooLargeError.of(
         `${meta.status} result of task ${meta.task_id}`,
         claim.size,
         0,
         `It is stored at s3://${claim.s3BucketName}/${claim.s3Key} and this app has no payload store: configure \`payloadBucket\`.`,
       );
     }
-    const bytes = await this.#store.get({ bucket: claim.s3BucketName, key: claim.s3Key });
+    const bytes = await this.#store.get(
+      { bucket: claim.s3BucketName, key: claim.s3Key },
+      { maxBytes: this.limits.maxPayloadBytes },
+    );
     return decodeResultMeta(decoder.decode(bytes));
   }
 

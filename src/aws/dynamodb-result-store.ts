@@ -1,83 +1,64 @@
 /**
  * The result store on DynamoDB, in the item format of Celery's DynamoDB backend (`celery/backends/dynamodb.py`),
- * so Python's `AsyncResult` reads what celeriac writes and the other way round:
+ * so Python's `AsyncResult` reads what celeriac writes and the other way round. The pieces:
  *
- * | attribute   | type | holds                                                                  |
- * |-------------|------|------------------------------------------------------------------------|
- * | `id`        | S    | `b'celery-task-meta-<id>'`: Python's repr of the bytes key, quirk kept  |
- * | `result`    | B    | UTF-8 kombu JSON of the result meta                                    |
- * | `timestamp` | N    | seconds since the epoch, when written                                  |
- * | `ttl`       | N    | epoch seconds for DynamoDB TTL, only when a result TTL is configured    |
- *
- * celeriac adds attributes Python ignores, so one conditional write can claim a task id:
- * `task_state` (S, the lifecycle state), `task_attempt` (N, the lowest `retries` that may still claim),
- * `lease_owner` (S) and `lease_expires_at` (N, epoch ms). The claim's condition mirrors `ports/claim-rules.ts`:
- *
- * ```
- *   attribute_not_exists(id)                                   never seen: claim
- *   OR (  not finished (SUCCESS, FAILURE, REVOKED)             finished: refuse
- *     AND task_attempt <= this attempt                         older attempt of a retried task: refuse
- *     AND (no lease OR lease_expires_at <= now OR owner = me)  live lease of another delivery: refuse
- *   )
- * ```
- * Items written by Python have no `task_state`; they count as unfinished (Celery keeps no such marker).
+ * - `celery-keys.ts`: Celery's keys (`b'celery-task-meta-<id>'`, ...) and timestamp;
+ * - `result-item.ts`: the item's attributes, built once per write, rendered as a new item or an update;
+ * - `result-conditions.ts`: each write's condition, as named fragments beside what a refusal means;
+ * - `ensure-result-table.ts`: table provisioning for local runs and tests.
  *
  * A task id nothing is stored for (the common case) is claimed with one conditional PutItem of the whole item;
- * only when an item exists (a retry, a redelivery, a revoke) does the claim fall back to the UpdateItem above.
+ * only when an item exists (a retry, a redelivery, a revoke) does the claim fall back to a conditional
+ * UpdateItem. A new item is written whole rather than built by UpdateItem so that no reader ever sees it without
+ * its `result`: DynamoDB applies an UpdateItem atomically, but emulators such as moto build a new item attribute
+ * by attribute, and Python's reader fails on an item that lacks `result`.
  */
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
-  CreateTableCommand,
+  type ConditionalCheckFailedException,
   DeleteItemCommand,
-  DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
-  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type ClaimRecord, decideClaim } from '../ports/claim-rules.js';
+import { decideClaim } from '../ports/claim-rules.js';
 import type {
   ClaimOutcome,
   ClaimRequest,
   CompleteRequest,
   PutOptions,
+  ReleaseClaimRequest,
+  RenewClaimRequest,
   ResultStore,
 } from '../ports/result-store.js';
-import {
-  decodeResultMeta,
-  encodeResultMeta,
-  pendingResultMeta as pendingMeta,
-  type ResultMeta,
-} from '../protocol/result-meta.js';
-import { kombuJsonDumps } from '../protocol/type-tags.js';
+import { decodeResultMeta, type ResultMeta } from '../protocol/result-meta.js';
 import { awsErrorName, backendError } from './aws-error.js';
-
-/** Celery's key for a task's result: the Python repr of `b'celery-task-meta-<id>'`. */
-export function celeryTaskKey(taskId: string): string {
-  return `b'celery-task-meta-${taskId}'`;
-}
-
-/** Celery's key for a saved group: the Python repr of `b'celery-taskset-meta-<id>'`. */
-export function celeryGroupKey(groupId: string): string {
-  return `b'celery-taskset-meta-${groupId}'`;
-}
-
-/** Celery's key for a chord counter: the Python repr of `b'chord-unlock-<id>'`. */
-export function celeryChordCounterKey(groupId: string): string {
-  return `b'chord-unlock-${groupId}'`;
-}
-
-/** Celery's `timestamp` attribute: seconds since the epoch, as a decimal. */
-function timestampOf(nowMs: number): string {
-  return String(nowMs / 1000);
-}
+import { encodeGroupMeta, groupMemberIds } from './celery-group-meta.js';
+import { celeryChordCounterKey, celeryGroupKey, celeryTaskKey, celeryTimestamp } from './celery-keys.js';
+import {
+  type Condition,
+  claimCondition,
+  completeCondition,
+  heldBy,
+  ITEM_ABSENT,
+  isConditionFailure,
+  NOT_SUCCESS,
+  notCountedYet,
+} from './result-conditions.js';
+import {
+  asNewItem,
+  asUpdate,
+  claimWrite,
+  completeWrite,
+  type ItemWrite,
+  putWrite,
+  toClaimRecord,
+  type UpdateInput,
+} from './result-item.js';
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
-
-const FINISHED = { ':success': { S: 'SUCCESS' }, ':failure': { S: 'FAILURE' }, ':revoked': { S: 'REVOKED' } };
 
 /** Options for {@link DynamoDbResultStore}. */
 export interface DynamoDbResultStoreOptions {
@@ -121,106 +102,23 @@ export class DynamoDbResultStore implements ResultStore {
   }
 
   async put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean> {
-    const values: Record<string, AttributeValue> = {
-      ':result': { B: utf8.encode(encodeResultMeta(meta)) },
-      ':timestamp': { N: timestampOf(options.nowMs) },
-      ':state': { S: meta.status },
-      ':success': FINISHED[':success'],
-    };
-    let set = '#result = :result, #timestamp = :timestamp, task_state = :state';
-    if (options.ttlSeconds !== undefined) {
-      set += ', #ttl = :ttl';
-      values[':ttl'] = { N: String(Math.floor(options.nowMs / 1000) + options.ttlSeconds) };
-    }
-    if (options.owner !== undefined) {
-      // A running task's progress: only while its claim is held, so it can never replace a final state.
-      values[':owner'] = { S: options.owner };
-      delete values[':success'];
-    } else {
-      const item = {
-        ...this.#key(taskId),
-        result: values[':result'],
-        timestamp: values[':timestamp'],
-        task_state: values[':state'],
-      };
-      if (await this.#createIfAbsent('put', values[':ttl'] ? { ...item, ttl: values[':ttl'] } : item))
-        return true;
-      if (options.onlyIfAbsent) return false;
-    }
-    return this.#conditionalUpdate('put', taskId, {
-      UpdateExpression: `SET ${set}`,
-      ConditionExpression:
-        options.owner === undefined
-          ? 'attribute_not_exists(task_state) OR task_state <> :success'
-          : 'lease_owner = :owner',
-      ExpressionAttributeNames: {
-        '#result': 'result',
-        '#timestamp': 'timestamp',
-        ...(options.ttlSeconds === undefined ? {} : { '#ttl': 'ttl' }),
-      },
-      ExpressionAttributeValues: values,
-    });
+    const write = putWrite(meta, options);
+    // A running task's progress: only while its claim is held, so it can never replace a final state.
+    if (options.owner !== undefined) return this.#update('put', taskId, write, heldBy(options.owner));
+    if (await this.#create('put', taskId, write)) return true;
+    if (options.onlyIfAbsent) return false;
+    return this.#update('put', taskId, write, NOT_SUCCESS);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
-    const names: Record<string, string> = { '#result': 'result', '#timestamp': 'timestamp' };
-    const values: Record<string, AttributeValue> = {
-      ...FINISHED,
-      ':owner': { S: request.owner },
-      ':expires': { N: String(request.nowMs + request.leaseMs) },
-      ':now': { N: String(request.nowMs) },
-      ':attempt': { N: String(request.attempt) },
-      ':timestamp': { N: timestampOf(request.nowMs) },
-    };
-    const sets = [
-      'lease_owner = :owner',
-      'lease_expires_at = :expires',
-      'task_attempt = :attempt',
-      '#timestamp = :timestamp',
-    ];
-    if (request.runningMeta) {
-      sets.push('#result = :running', 'task_state = :state');
-      values[':running'] = { B: utf8.encode(encodeResultMeta(request.runningMeta)) };
-      values[':state'] = { S: request.runningMeta.status };
-    } else {
-      sets.push(
-        '#result = if_not_exists(#result, :pending)',
-        'task_state = if_not_exists(task_state, :pendingState)',
-      );
-      values[':pending'] = { B: utf8.encode(encodeResultMeta(pendingMeta(request.taskId))) };
-      values[':pendingState'] = { S: 'PENDING' };
-    }
-    if (request.ttlSeconds !== undefined) {
-      sets.push('#ttl = :ttl');
-      names['#ttl'] = 'ttl';
-      values[':ttl'] = { N: String(Math.floor(request.nowMs / 1000) + request.ttlSeconds) };
-    }
-    const created = await this.#createIfAbsent('claim', {
-      ...this.#key(request.taskId),
-      result: { B: utf8.encode(encodeResultMeta(request.runningMeta ?? pendingMeta(request.taskId))) },
-      timestamp: { N: timestampOf(request.nowMs) },
-      task_state: { S: request.runningMeta?.status ?? 'PENDING' },
-      task_attempt: { N: String(request.attempt) },
-      lease_owner: { S: request.owner },
-      lease_expires_at: { N: String(request.nowMs + request.leaseMs) },
-      ...(request.ttlSeconds === undefined
-        ? {}
-        : { ttl: { N: String(Math.floor(request.nowMs / 1000) + request.ttlSeconds) } }),
-    });
-    if (created) return { kind: 'claimed' };
+    const write = claimWrite(request);
+    if (await this.#create('claim', request.taskId, write)) return { kind: 'claimed' };
     try {
       await this.#ddb.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: this.#key(request.taskId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression:
-            'attribute_not_exists(id) OR (' +
-            '(attribute_not_exists(task_state) OR NOT (task_state IN (:success, :failure, :revoked))) ' +
-            'AND (attribute_not_exists(task_attempt) OR task_attempt <= :attempt) ' +
-            'AND (attribute_not_exists(lease_expires_at) OR lease_expires_at <= :now OR lease_owner = :owner))',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...asUpdate(write, claimCondition(request)),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -238,57 +136,27 @@ export class DynamoDbResultStore implements ResultStore {
     }
   }
 
-  async renewClaim(request: {
-    taskId: string;
-    owner: string;
-    leaseMs: number;
-    nowMs: number;
-  }): Promise<boolean> {
-    return this.#conditionalUpdate('renew', request.taskId, {
-      UpdateExpression: 'SET lease_expires_at = :expires',
-      ConditionExpression: 'lease_owner = :owner',
-      ExpressionAttributeValues: {
-        ':expires': { N: String(request.nowMs + request.leaseMs) },
-        ':owner': { S: request.owner },
-      },
-    });
+  async renewClaim(request: RenewClaimRequest): Promise<boolean> {
+    return this.#update(
+      'renew',
+      request.taskId,
+      { set: { lease_expires_at: { N: String(request.nowMs + request.leaseMs) } } },
+      heldBy(request.owner),
+    );
+  }
+
+  async releaseClaim(request: ReleaseClaimRequest): Promise<boolean> {
+    return this.#update(
+      'release',
+      request.taskId,
+      { set: {}, remove: ['lease_owner', 'lease_expires_at'] },
+      heldBy(request.owner),
+    );
   }
 
   async complete(request: CompleteRequest): Promise<void> {
-    const names: Record<string, string> = { '#result': 'result', '#timestamp': 'timestamp' };
-    const values: Record<string, AttributeValue> = {
-      ':state': { S: request.state },
-      ':attempt': { N: String(request.state === 'RETRY' ? request.attempt + 1 : request.attempt) },
-      ':success': FINISHED[':success'],
-    };
-    const sets = ['task_state = :state', 'task_attempt = :attempt'];
-    if (request.meta) {
-      sets.push('#result = :result', '#timestamp = :timestamp');
-      values[':result'] = { B: utf8.encode(encodeResultMeta(request.meta)) };
-      values[':timestamp'] = { N: timestampOf(request.nowMs) };
-    } else {
-      sets.push(
-        '#result = if_not_exists(#result, :pending)',
-        '#timestamp = if_not_exists(#timestamp, :timestamp)',
-      );
-      values[':pending'] = { B: utf8.encode(encodeResultMeta(pendingMeta(request.taskId))) };
-      values[':timestamp'] = { N: timestampOf(request.nowMs) };
-    }
-    if (request.ttlSeconds !== undefined) {
-      sets.push('#ttl = :ttl');
-      names['#ttl'] = 'ttl';
-      values[':ttl'] = { N: String(Math.floor(request.nowMs / 1000) + request.ttlSeconds) };
-    }
-    values[':owner'] = { S: request.owner };
-    await this.#conditionalUpdate('complete', request.taskId, {
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE lease_owner, lease_expires_at`,
-      // Not over a SUCCESS (Celery's guard), and not when another delivery took the claim over.
-      ConditionExpression:
-        '(attribute_not_exists(task_state) OR task_state <> :success) AND ' +
-        '(attribute_not_exists(lease_owner) OR lease_owner = :owner)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    // Refused: a SUCCESS is kept, or another delivery took the claim over and records the outcome itself.
+    await this.#update('complete', request.taskId, completeWrite(request), completeCondition(request.owner));
   }
 
   async forget(taskId: string): Promise<void> {
@@ -300,16 +168,15 @@ export class DynamoDbResultStore implements ResultStore {
   }
 
   async saveGroup(groupId: string, memberIds: readonly string[], nowMs: number): Promise<void> {
-    // Celery's `_save_group`: {"result": [[gid, null], [[[child, null], null], ...]]}, then the counter at 0.
-    const meta = { result: [[groupId, null], memberIds.map((id) => [[id, null], null])] };
+    // Celery's `_save_group`: the saved-group meta, then the chord counter at 0.
     try {
       await this.#ddb.send(
         new PutItemCommand({
           TableName: this.#table,
           Item: {
             id: { S: celeryGroupKey(groupId) },
-            result: { B: utf8.encode(kombuJsonDumps(meta)) },
-            timestamp: { N: timestampOf(nowMs) },
+            result: { B: utf8.encode(encodeGroupMeta(groupId, memberIds)) },
+            timestamp: { N: celeryTimestamp(nowMs) },
           },
         }),
       );
@@ -319,7 +186,7 @@ export class DynamoDbResultStore implements ResultStore {
           Item: {
             id: { S: celeryChordCounterKey(groupId) },
             chord_count: { N: '0' },
-            timestamp: { N: timestampOf(nowMs) },
+            timestamp: { N: celeryTimestamp(nowMs) },
           },
         }),
       );
@@ -351,6 +218,7 @@ export class DynamoDbResultStore implements ResultStore {
     memberId: string,
   ): Promise<{ count: number; counted: boolean }> {
     const key = { id: { S: celeryChordCounterKey(groupId) } };
+    const counted = notCountedYet(memberId);
     try {
       // Celery increments `chord_count` (`SET chord_count = chord_count + :num`). celeriac also adds the member to a
       // set in the same item, and increments only if it is not in the set yet, so a redelivered member is counted
@@ -360,12 +228,8 @@ export class DynamoDbResultStore implements ResultStore {
           TableName: this.#table,
           Key: key,
           UpdateExpression: 'ADD chord_count :num, chord_members :member',
-          ConditionExpression: 'attribute_not_exists(chord_members) OR NOT contains(chord_members, :id)',
-          ExpressionAttributeValues: {
-            ':num': { N: '1' },
-            ':member': { SS: [memberId] },
-            ':id': { S: memberId },
-          },
+          ConditionExpression: counted.expression,
+          ExpressionAttributeValues: { ...counted.values, ':num': { N: '1' }, ':member': { SS: [memberId] } },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
@@ -398,50 +262,33 @@ export class DynamoDbResultStore implements ResultStore {
     }
   }
 
-  /**
-   * Writes a whole new item in one PutItem, if none exists under its key; false when one does. A new item is
-   * written whole rather than built by UpdateItem so that no reader can ever see it without its `result` (DynamoDB
-   * applies an UpdateItem atomically, but emulators such as moto build a new item attribute by attribute, and
-   * Python's reader fails on an item that lacks `result`).
-   */
-  async #createIfAbsent(what: string, item: Record<string, AttributeValue | undefined>): Promise<boolean> {
+  /** Writes a write's whole new item in one PutItem, if none exists under the key; false when one does. */
+  async #create(what: string, taskId: string, write: ItemWrite): Promise<boolean> {
     try {
       await this.#ddb.send(
         new PutItemCommand({
           TableName: this.#table,
-          Item: item as Record<string, AttributeValue>,
-          ConditionExpression: 'attribute_not_exists(id)',
+          Item: asNewItem(this.#key(taskId), write),
+          ConditionExpression: ITEM_ABSENT.expression,
         }),
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) {
-        return false;
-      }
+      if (isConditionFailure(error)) return false;
       throw backendError(`DynamoDB PutItem(${this.#table}) ${what}`, error, this.#hint(error));
     }
   }
 
-  /** Runs a conditional UpdateItem; false when the condition refused it. */
-  async #conditionalUpdate(
-    what: string,
-    taskId: string,
-    input: {
-      UpdateExpression: string;
-      ConditionExpression: string;
-      ExpressionAttributeNames?: Record<string, string>;
-      ExpressionAttributeValues: Record<string, AttributeValue>;
-    },
-  ): Promise<boolean> {
+  /** Applies a write to the item under `condition`; false when the condition refused it. */
+  async #update(what: string, taskId: string, write: ItemWrite, condition: Condition): Promise<boolean> {
+    const input: UpdateInput = asUpdate(write, condition);
     try {
       await this.#ddb.send(
         new UpdateItemCommand({ TableName: this.#table, Key: this.#key(taskId), ...input }),
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) {
-        return false;
-      }
+      if (isConditionFailure(error)) return false;
       throw backendError(`DynamoDB UpdateItem(${this.#table}) ${what}`, error, this.#hint(error));
     }
   }
@@ -451,71 +298,4 @@ export class DynamoDbResultStore implements ResultStore {
       ? `The results table ${JSON.stringify(this.#table)} does not exist: deploy it (the ResultStore construct) or set \`resultTable\` / CELERIAC_RESULT_TABLE`
       : '';
   }
-}
-
-/** The member ids in Celery's saved-group meta `{"result": [[gid, parent], [[[id, parent], null], ...]]}`. */
-function groupMemberIds(meta: unknown): string[] | undefined {
-  const result = (meta as { result?: unknown } | null)?.result;
-  if (!Array.isArray(result) || !Array.isArray(result[1])) return undefined;
-  return (result[1] as unknown[]).flatMap((child) => {
-    const id = Array.isArray(child) && Array.isArray(child[0]) ? child[0][0] : undefined;
-    return typeof id === 'string' ? [id] : [];
-  });
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    awsErrorName(error) === 'ConditionalCheckFailedException'
-  );
-}
-
-function toClaimRecord(item: Record<string, AttributeValue>): ClaimRecord {
-  const number = (value: AttributeValue | undefined): number | undefined =>
-    value?.N === undefined ? undefined : Number(value.N);
-  return {
-    ...(item.task_state?.S === undefined ? {} : { state: item.task_state.S }),
-    ...(item.task_attempt?.N === undefined ? {} : { minAttempt: number(item.task_attempt) }),
-    ...(item.lease_owner?.S === undefined ? {} : { leaseOwner: item.lease_owner.S }),
-    ...(item.lease_expires_at?.N === undefined ? {} : { leaseExpiresAtMs: number(item.lease_expires_at) }),
-  } as ClaimRecord;
-}
-
-/**
- * Creates a results table in Celery's schema (partition key `id`, on-demand) with TTL on `ttl`, if missing.
- * For local runs and tests; deployments get the table from the ResultStore construct.
- */
-export async function ensureResultTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (error) {
-    if (awsErrorName(error) !== 'ResourceNotFoundException')
-      throw backendError('DynamoDB DescribeTable', error);
-  }
-  try {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (error) {
-    if (awsErrorName(error) !== 'ResourceInUseException') throw backendError('DynamoDB CreateTable', error);
-  }
-  for (let waited = 0; ; waited += 500) {
-    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    if (waited > 120_000)
-      throw backendError('DynamoDB CreateTable', new Error(`${tableName} is not ACTIVE after 2 minutes`));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  await ddb.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' },
-    }),
-  );
 }

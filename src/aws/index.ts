@@ -1,6 +1,15 @@
-/** The AWS adapters: SQS broker, DynamoDB result store (Celery's item format), and their SDK clients. */
+/** The AWS adapters: SQS broker, DynamoDB result store (Celery's item format), S3 payload store, their SDK clients. */
 export { backendError } from './aws-error.js';
-export { type AwsClientOptions, type AwsClients, createAwsClients } from './clients.js';
-export { celeryTaskKey, DynamoDbResultStore, ensureResultTable } from './dynamodb-result-store.js';
+export { celeryTaskKey } from './celery-keys.js';
+export { AwsErrorClass, classifyAwsError, isRetryableAwsError } from './classify-aws-error.js';
+export {
+  type AwsClientOptions,
+  type AwsClients,
+  createAwsClients,
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from './clients.js';
+export { DynamoDbResultStore, type DynamoDbResultStoreOptions } from './dynamodb-result-store.js';
+export { ensureResultTable } from './ensure-result-table.js';
 export { S3PayloadStore, type S3PayloadStoreOptions } from './s3-payload-store.js';
-export { planBatches, SqsBroker } from './sqs-broker.js';
+export { planBatches, SqsBroker, type SqsBrokerOptions } from './sqs-broker.js';

@@ -1,17 +1,59 @@
 /**
  * The payload store on S3. Objects go under the store's key prefix (the ResultStore construct's lifecycle rule
  * expires that prefix, and its grants cover exactly it); encryption at rest is the bucket's default encryption.
- * Deleting a task's payloads lists its key prefix and deletes what is there.
+ * Deleting a task's payloads lists its key prefix and deletes what is there. A read with `maxBytes` refuses an
+ * object over the limit by its `ContentLength`, before reading its body, and stops reading a body that runs past
+ * the limit whatever its stated size.
  */
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { PayloadLocation, PayloadStore } from '../ports/payload-store.js';
+import { PayloadTooLargeError } from '../errors.js';
+import type { PayloadGetOptions, PayloadLocation, PayloadStore } from '../ports/payload-store.js';
+import { payloadTooLarge } from '../ports/payload-too-large.js';
 import { awsErrorName, backendError } from './aws-error.js';
+
+/** A GetObject body: a Node stream with the SDK's helpers (in Node, an `IncomingMessage`). */
+type ObjectBody = NonNullable<GetObjectCommandOutput['Body']>;
+
+/** Drops a body without reading it, closing its connection. */
+function discard(body: ObjectBody): void {
+  const stream = body as { destroy?: () => void };
+  if (typeof stream.destroy === 'function') stream.destroy();
+}
+
+/**
+ * Reads a body, refusing it as soon as it passes `maxBytes`: the stated `ContentLength` may be absent or wrong,
+ * and a body that runs on is never held in memory past the limit.
+ */
+async function readAtMost(
+  body: ObjectBody,
+  maxBytes: number,
+  location: PayloadLocation,
+): Promise<Uint8Array> {
+  if (!(Symbol.asyncIterator in body)) {
+    const bytes = await body.transformToByteArray();
+    if (bytes.byteLength > maxBytes) throw payloadTooLarge(location, bytes.byteLength, maxBytes);
+    return bytes;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += bytes.byteLength;
+    if (size > maxBytes) {
+      discard(body);
+      throw payloadTooLarge(location, size, maxBytes);
+    }
+    chunks.push(bytes);
+  }
+  return new Uint8Array(Buffer.concat(chunks, size));
+}
 
 /** Options for {@link S3PayloadStore}. */
 export interface S3PayloadStoreOptions {
@@ -49,14 +91,23 @@ export class S3PayloadStore implements PayloadStore {
     return location;
   }
 
-  async get(location: PayloadLocation): Promise<Uint8Array> {
+  async get(location: PayloadLocation, options: PayloadGetOptions = {}): Promise<Uint8Array> {
+    const { maxBytes } = options;
     try {
-      const { Body } = await this.#s3.send(
+      const { Body, ContentLength } = await this.#s3.send(
         new GetObjectCommand({ Bucket: location.bucket, Key: location.key }),
       );
       if (!Body) throw new Error('GetObject returned no body');
-      return await Body.transformToByteArray();
+      if (maxBytes !== undefined && ContentLength !== undefined && ContentLength > maxBytes) {
+        // Refused on the stated size, before a byte of the body is read; the connection is dropped.
+        discard(Body);
+        throw payloadTooLarge(location, ContentLength, maxBytes);
+      }
+      return maxBytes === undefined
+        ? await Body.transformToByteArray()
+        : await readAtMost(Body, maxBytes, location);
     } catch (error) {
+      if (error instanceof PayloadTooLargeError) throw error;
       const missing = awsErrorName(error) === 'NoSuchKey';
       throw backendError(
         `S3 GetObject(s3://${location.bucket}/${location.key})`,

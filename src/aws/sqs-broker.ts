@@ -8,7 +8,6 @@ import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueUrlCommand,
-  type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SendMessageBatchCommandOutput,
@@ -20,53 +19,16 @@ import { BackendError } from '../errors.js';
 import type {
   BatchEntryFailure,
   Broker,
-  MessageAttribute,
   OutgoingMessage,
   ReceivedMessage,
   ReceiveOptions,
 } from '../ports/broker.js';
+import { messageSize } from '../ports/message-size.js';
+import { SQS_MAX_BATCH_ENTRIES, SQS_MAX_MESSAGE_BYTES } from '../ports/service-limits.js';
 import { awsErrorName, backendError } from './aws-error.js';
-
-/** SQS's limit on one request's payload, shared by all entries of a batch. */
-const MAX_REQUEST_BYTES = 1_048_576;
-const MAX_BATCH_ENTRIES = 10;
-
-function toSdkAttributes(attributes: Readonly<Record<string, MessageAttribute>> | undefined) {
-  if (!attributes || Object.keys(attributes).length === 0) return undefined;
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    out[name] = {
-      DataType: value.dataType,
-      ...(value.stringValue === undefined ? {} : { StringValue: value.stringValue }),
-      ...(value.binaryValue === undefined ? {} : { BinaryValue: value.binaryValue }),
-    };
-  }
-  return out;
-}
-
-function fromSdkAttributes(
-  attributes: Record<string, MessageAttributeValue> | undefined,
-): Record<string, MessageAttribute> {
-  const out: Record<string, MessageAttribute> = {};
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    const dataType = (value.DataType?.split('.')[0] ?? 'String') as MessageAttribute['dataType'];
-    out[name] = {
-      dataType,
-      ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
-      ...(value.BinaryValue === undefined ? {} : { binaryValue: value.BinaryValue }),
-    };
-  }
-  return out;
-}
-
-function messageSize(message: OutgoingMessage): number {
-  let size = Buffer.byteLength(message.body, 'utf8');
-  for (const [name, value] of Object.entries(message.attributes ?? {})) {
-    size += Buffer.byteLength(name) + Buffer.byteLength(value.dataType);
-    size += value.stringValue ? Buffer.byteLength(value.stringValue) : (value.binaryValue?.byteLength ?? 0);
-  }
-  return size;
-}
+import { isRetryableAwsError } from './classify-aws-error.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './clients.js';
+import { fromSqsAttributes, toSqsAttributes } from './sqs-attributes.js';
 
 /** Splits messages into batches of at most 10 entries and 1 MiB. */
 export function planBatches(messages: readonly OutgoingMessage[]): number[][] {
@@ -75,7 +37,10 @@ export function planBatches(messages: readonly OutgoingMessage[]): number[][] {
   let bytes = 0;
   messages.forEach((message, index) => {
     const size = messageSize(message);
-    if (current.length > 0 && (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_REQUEST_BYTES)) {
+    if (
+      current.length > 0 &&
+      (current.length === SQS_MAX_BATCH_ENTRIES || bytes + size > SQS_MAX_MESSAGE_BYTES)
+    ) {
       batches.push(current);
       current = [];
       bytes = 0;
@@ -93,7 +58,7 @@ function toEntry(message: OutgoingMessage, id: string): SendMessageBatchRequestE
 
 /** The fields a single send and a batch entry share. */
 function sendFields(message: OutgoingMessage): Omit<SendMessageBatchRequestEntry, 'Id'> {
-  const attributes = toSdkAttributes(message.attributes);
+  const attributes = toSqsAttributes(message.attributes);
   return {
     MessageBody: message.body,
     ...(message.delaySeconds === undefined ? {} : { DelaySeconds: message.delaySeconds }),
@@ -105,12 +70,24 @@ function sendFields(message: OutgoingMessage): Omit<SendMessageBatchRequestEntry
   };
 }
 
+/** Options for {@link SqsBroker}. */
+export interface SqsBrokerOptions {
+  /**
+   * The request timeout the client was created with (`createAwsClients`' `requestTimeoutMs`). A long poll's
+   * request gets its wait on top of it, so a 20 s poll is never cut short. Default
+   * {@link DEFAULT_REQUEST_TIMEOUT_MS}.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
 /** {@link Broker} on Amazon SQS. */
 export class SqsBroker implements Broker {
   readonly #sqs: SQSClient;
+  readonly #requestTimeoutMs: number;
 
-  constructor(sqs: SQSClient) {
+  constructor(sqs: SQSClient, options: SqsBrokerOptions = {}) {
     this.#sqs = sqs;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   async queueUrl(sqsQueueName: string): Promise<string> {
@@ -159,14 +136,16 @@ export class SqsBroker implements Broker {
         }
         for (const ok of response.Successful ?? []) ids[Number(ok.Id)] = ok.MessageId ?? '';
         const failed = response.Failed ?? [];
-        const retryable = failed.filter((f) => !f.SenderFault);
+        // An entry the service failed (not the sender), or failed with a throttling or transient code, may pass
+        // on a later try; the send is retryable only when every failed entry may.
+        const retryable = failed.filter((f) => !f.SenderFault || isRetryableAwsError({ name: f.Code }));
         if (failed.length === 0) break;
         if (attempt >= 1 || retryable.length < failed.length) {
           const detail = failed.map((f) => `message ${f.Id}: ${f.Code} ${f.Message ?? ''}`.trim()).join('; ');
-          throw new BackendError(
+          throw BackendError.failed(
             `SQS SendMessageBatch(${queueUrl})`,
             `${failed.length} message(s) were not sent: ${detail}`,
-            false,
+            retryable.length === failed.length,
           );
         }
         pending = retryable.map((f) => Number(f.Id));
@@ -180,7 +159,7 @@ export class SqsBroker implements Broker {
       const { Messages } = await this.#sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
-          MaxNumberOfMessages: Math.min(MAX_BATCH_ENTRIES, Math.max(1, options.maxMessages)),
+          MaxNumberOfMessages: Math.min(SQS_MAX_BATCH_ENTRIES, Math.max(1, options.maxMessages)),
           WaitTimeSeconds: options.waitTimeSeconds,
           ...(options.visibilityTimeoutSeconds === undefined
             ? {}
@@ -188,7 +167,13 @@ export class SqsBroker implements Broker {
           MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'],
           MessageAttributeNames: ['All'],
         }),
-        options.signal ? { abortSignal: options.signal } : {},
+        {
+          // The wait counts towards the request timeout: a long poll gets its wait on top of the usual timeout.
+          ...(options.waitTimeSeconds > 0
+            ? { requestTimeout: options.waitTimeSeconds * 1000 + this.#requestTimeoutMs }
+            : {}),
+          ...(options.signal ? { abortSignal: options.signal } : {}),
+        },
       );
       return (Messages ?? []).map((m) => ({
         messageId: m.MessageId ?? '',
@@ -197,7 +182,7 @@ export class SqsBroker implements Broker {
         receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1'),
         ...(m.Attributes?.SentTimestamp ? { sentTimestampMs: Number(m.Attributes.SentTimestamp) } : {}),
         ...(m.Attributes?.MessageGroupId ? { messageGroupId: m.Attributes.MessageGroupId } : {}),
-        attributes: fromSdkAttributes(m.MessageAttributes),
+        attributes: fromSqsAttributes(m.MessageAttributes),
       }));
     } catch (error) {
       if (options.signal?.aborted) return [];
@@ -207,8 +192,8 @@ export class SqsBroker implements Broker {
 
   async delete(queueUrl: string, receiptHandles: readonly string[]): Promise<BatchEntryFailure[]> {
     const failures: BatchEntryFailure[] = [];
-    for (let start = 0; start < receiptHandles.length; start += MAX_BATCH_ENTRIES) {
-      const chunk = receiptHandles.slice(start, start + MAX_BATCH_ENTRIES);
+    for (let start = 0; start < receiptHandles.length; start += SQS_MAX_BATCH_ENTRIES) {
+      const chunk = receiptHandles.slice(start, start + SQS_MAX_BATCH_ENTRIES);
       try {
         const { Failed } = await this.#sqs.send(
           new DeleteMessageBatchCommand({
@@ -230,8 +215,8 @@ export class SqsBroker implements Broker {
     entries: readonly { receiptHandle: string; visibilityTimeoutSeconds: number }[],
   ): Promise<BatchEntryFailure[]> {
     const failures: BatchEntryFailure[] = [];
-    for (let start = 0; start < entries.length; start += MAX_BATCH_ENTRIES) {
-      const chunk = entries.slice(start, start + MAX_BATCH_ENTRIES);
+    for (let start = 0; start < entries.length; start += SQS_MAX_BATCH_ENTRIES) {
+      const chunk = entries.slice(start, start + SQS_MAX_BATCH_ENTRIES);
       try {
         const { Failed } = await this.#sqs.send(
           new ChangeMessageVisibilityBatchCommand({

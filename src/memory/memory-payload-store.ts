@@ -1,5 +1,6 @@
 /** The payload store in memory, for unit tests and local tools. */
-import type { PayloadLocation, PayloadStore } from '../ports/payload-store.js';
+import type { PayloadGetOptions, PayloadLocation, PayloadStore } from '../ports/payload-store.js';
+import { payloadTooLarge } from '../ports/payload-too-large.js';
 
 /** An in-memory {@link PayloadStore} holding one "bucket". */
 export class MemoryPayloadStore implements PayloadStore {
@@ -17,9 +18,12 @@ export class MemoryPayloadStore implements PayloadStore {
     return { bucket: this.bucket, key: this.prefix + key };
   }
 
-  async get(location: PayloadLocation): Promise<Uint8Array> {
+  async get(location: PayloadLocation, options: PayloadGetOptions = {}): Promise<Uint8Array> {
     const bytes = location.bucket === this.bucket ? this.#objects.get(location.key) : undefined;
     if (!bytes) throw new Error(`No payload at s3://${location.bucket}/${location.key} (NoSuchKey)`);
+    if (options.maxBytes !== undefined && bytes.byteLength > options.maxBytes) {
+      throw payloadTooLarge(location, bytes.byteLength, options.maxBytes);
+    }
     return new Uint8Array(bytes);
   }
 

@@ -9,6 +9,8 @@ import type {
   ClaimRequest,
   CompleteRequest,
   PutOptions,
+  ReleaseClaimRequest,
+  RenewClaimRequest,
   ResultStore,
 } from '../ports/result-store.js';
 import {
@@ -93,15 +95,18 @@ export class MemoryResultStore implements ResultStore {
     return outcome;
   }
 
-  async renewClaim(request: {
-    taskId: string;
-    owner: string;
-    leaseMs: number;
-    nowMs: number;
-  }): Promise<boolean> {
+  async renewClaim(request: RenewClaimRequest): Promise<boolean> {
     const record = this.#live(request.taskId);
     if (!record || record.leaseOwner !== request.owner) return false;
     this.#records.set(request.taskId, { ...record, leaseExpiresAtMs: request.nowMs + request.leaseMs });
+    return true;
+  }
+
+  async releaseClaim(request: ReleaseClaimRequest): Promise<boolean> {
+    const record = this.#live(request.taskId);
+    if (!record || record.leaseOwner !== request.owner) return false;
+    const { leaseOwner: _owner, leaseExpiresAtMs: _expires, ...rest } = record;
+    this.#records.set(request.taskId, rest);
     return true;
   }
 

@@ -2,5 +2,9 @@
 export type * from './broker.js';
 export * from './claim-rules.js';
 export * from './clock.js';
+export * from './message-attribute.js';
+export * from './message-size.js';
 export type * from './payload-store.js';
+export * from './payload-too-large.js';
 export type * from './result-store.js';
+export * from './service-limits.js';

@@ -9,12 +9,22 @@ export interface PayloadLocation {
   readonly key: string;
 }
 
+/** Options for {@link PayloadStore.get}. */
+export interface PayloadGetOptions {
+  /** Refuse an object larger than this many bytes. Default: no limit. */
+  readonly maxBytes?: number;
+}
+
 /** Large payloads, kept outside messages and result items. */
 export interface PayloadStore {
   /** Stores `bytes` at `key` (under the store's prefix) and returns where they went. */
   put(key: string, bytes: Uint8Array): Promise<PayloadLocation>;
-  /** Reads a payload back. */
-  get(location: PayloadLocation): Promise<Uint8Array>;
+  /**
+   * Reads a payload back. With `maxBytes`, an object larger than that is refused before its body is read (and
+   * a body that turns out longer than its stated size is cut off at the limit), with a `PayloadTooLargeError`
+   * naming the object, its size and the limit.
+   */
+  get(location: PayloadLocation, options?: PayloadGetOptions): Promise<Uint8Array>;
   /** Deletes every payload whose key starts with `keyPrefix` (under the store's prefix). */
   deletePrefix(keyPrefix: string): Promise<void>;
 }

@@ -8,16 +8,25 @@
  *  (no record) ──claim──► RUNNING(lease owner, lease expiry, attempt r)
  *  RUNNING ──complete(SUCCESS|FAILURE|REVOKED)──► finished: every later claim is refused
  *  RUNNING ──complete(RETRY)──► waiting for attempt r+1: claims by attempts <= r are refused as stale
+ *  RUNNING ──releaseClaim (handed back)──► waiting: the next delivery's claim succeeds at once
  *  RUNNING, lease expired (worker crashed) ──claim by the redelivered message──► RUNNING(new owner)
  *  (no record) ──revoke──► REVOKED: every claim is refused
  * ```
+ *
+ * Owners: a claim's owner names one delivery (one SQS receipt of one message, e.g. its receipt handle), never a
+ * worker or a message, so a second delivery of a message that is still running is another owner and is
+ * refused as busy. A live lease held by any other owner refuses a claim; only the same delivery may claim again
+ * (see `claim-rules.ts`).
  */
 import type { ResultMeta } from '../protocol/result-meta.js';
 
 /** What a worker asks for when it is about to run a task. */
 export interface ClaimRequest {
   readonly taskId: string;
-  /** Who claims: unique per worker and delivery, so a repeated claim by the same owner succeeds. */
+  /**
+   * Who claims: unique per delivery (a receipt handle, say), so that a redelivery of a running message is
+   * refused as busy. A repeated claim by the same owner (the same delivery) succeeds.
+   */
   readonly owner: string;
   /** The attempt: the message's `retries` header. */
   readonly attempt: number;
@@ -79,6 +88,26 @@ export interface PutOptions {
   readonly onlyIfAbsent?: boolean;
 }
 
+/** What {@link ResultStore.renewClaim} asks for. */
+export interface RenewClaimRequest {
+  readonly taskId: string;
+  /** The delivery holding the claim. */
+  readonly owner: string;
+  /** The new lease, from `nowMs`. */
+  readonly leaseMs: number;
+  /** Current time, epoch ms. */
+  readonly nowMs: number;
+}
+
+/** What {@link ResultStore.releaseClaim} asks for. */
+export interface ReleaseClaimRequest {
+  readonly taskId: string;
+  /** The delivery holding the claim. */
+  readonly owner: string;
+  /** Current time, epoch ms. */
+  readonly nowMs: number;
+}
+
 /** Task states and results, keyed by task id. */
 export interface ResultStore {
   /** The stored meta, or `undefined` when nothing is stored (PENDING). */
@@ -90,13 +119,14 @@ export interface ResultStore {
   put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean>;
   /** Claims a task id for one run, in one conditional write. */
   claim(request: ClaimRequest): Promise<ClaimOutcome>;
-  /** Extends a live claim's lease; false when the claim was lost (taken over or finished). */
-  renewClaim(request: {
-    readonly taskId: string;
-    readonly owner: string;
-    readonly leaseMs: number;
-    readonly nowMs: number;
-  }): Promise<boolean>;
+  /** Extends a live claim's lease; false when the claim was lost (taken over, released or finished). */
+  renewClaim(request: RenewClaimRequest): Promise<boolean>;
+  /**
+   * Ends the lease `owner` holds, without recording an outcome, so the next delivery can claim at once (a
+   * worker handing a message back on shutdown, a run that could not start). The record keeps its meta and
+   * attempt. False when `owner` no longer holds the claim (taken over, released or finished): nothing changes.
+   */
+  releaseClaim(request: ReleaseClaimRequest): Promise<boolean>;
   /**
    * Records the end of a run and releases the claim. Never overwrites a SUCCESS, and does nothing when another
    * owner has taken the claim over (its run will record the outcome).

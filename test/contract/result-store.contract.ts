@@ -87,7 +87,7 @@ export function describeResultStoreContract(
       });
     });
 
-    it('lets the same owner claim again', async () => {
+    it('lets the same owner (the same delivery, retrying a claim whose response was lost) claim again', async () => {
       const store = await makeStore();
       const id = newId();
       await claim(store, id, 'w1');
@@ -181,6 +181,75 @@ export function describeResultStoreContract(
         kind: 'busy',
         leaseExpiresAtMs: NOW + 120_000,
         heldByAttempt: 0,
+      });
+    });
+
+    it('releases a claim for its owner, so the next delivery claims at once', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'delivery-1', { runningMeta: meta(id, 'STARTED', { pid: 1 }) });
+      expect(await store.releaseClaim({ taskId: id, owner: 'delivery-1', nowMs: NOW + 10 })).toBe(true);
+      expect(await claim(store, id, 'delivery-2', { nowMs: NOW + 20 })).toEqual({ kind: 'claimed' });
+      expect((await store.get(id))?.status).toBe('STARTED');
+    });
+
+    it('refuses to release a claim the owner no longer holds, and leaves the holder in place', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'delivery-1');
+      await claim(store, id, 'delivery-2', { nowMs: NOW + 60_001 });
+      expect(await store.releaseClaim({ taskId: id, owner: 'delivery-1', nowMs: NOW + 60_002 })).toBe(false);
+      expect(await claim(store, id, 'delivery-3', { nowMs: NOW + 60_003 })).toMatchObject({
+        kind: 'busy',
+        leaseExpiresAtMs: NOW + 60_001 + 60_000,
+      });
+      expect(await store.releaseClaim({ taskId: newId(), owner: 'delivery-1', nowMs: NOW })).toBe(false);
+    });
+
+    it('ends the released owner’s hold: it can neither renew nor report progress afterwards', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'delivery-1');
+      await store.releaseClaim({ taskId: id, owner: 'delivery-1', nowMs: NOW + 10 });
+      expect(
+        await store.renewClaim({ taskId: id, owner: 'delivery-1', leaseMs: 60_000, nowMs: NOW + 20 }),
+      ).toBe(false);
+      expect(await store.put(id, meta(id, 'PROGRESS', 1), { nowMs: NOW + 30, owner: 'delivery-1' })).toBe(
+        false,
+      );
+      expect(await store.releaseClaim({ taskId: id, owner: 'delivery-1', nowMs: NOW + 40 })).toBe(false);
+    });
+
+    it('keeps the attempt across a release: an older attempt is still stale', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'delivery-1', { attempt: 2 });
+      await store.releaseClaim({ taskId: id, owner: 'delivery-1', nowMs: NOW + 10 });
+      expect(await claim(store, id, 'delivery-2', { attempt: 1, nowMs: NOW + 20 })).toEqual({
+        kind: 'stale',
+        recordedAttempt: 2,
+      });
+      expect(await claim(store, id, 'delivery-3', { attempt: 2, nowMs: NOW + 30 })).toEqual({
+        kind: 'claimed',
+      });
+    });
+
+    it('still releases through renewClaim with a zero lease (the older spelling)', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'delivery-1');
+      expect(await store.renewClaim({ taskId: id, owner: 'delivery-1', leaseMs: 0, nowMs: NOW + 10 })).toBe(
+        true,
+      );
+      expect(await claim(store, id, 'delivery-2', { nowMs: NOW + 10 })).toEqual({ kind: 'claimed' });
+    });
+
+    it('refuses a second delivery of a running message: owners are unique per delivery', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'worker-a:message-1:receipt-1');
+      expect(await claim(store, id, 'worker-a:message-1:receipt-2', { nowMs: NOW + 1000 })).toMatchObject({
+        kind: 'busy',
       });
     });
 

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll } from 'vitest';
-import { DynamoDbResultStore, ensureResultTable } from '../../src/aws/dynamodb-result-store.js';
+import { DynamoDbResultStore, ensureResultTable } from '../../src/aws/index.js';
 import { MemoryResultStore } from '../../src/memory/memory-result-store.js';
 import { uniqueName } from '../emulator/unique-name.js';
 import { describeResultStoreContract } from './result-store.contract.js';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadTooLargeError } from '../../src/errors.js';
 import { MemoryPayloadStore } from '../../src/memory/memory-payload-store.js';
-import { Payloads, SQS_MAX_MESSAGE_BYTES } from '../../src/payloads.js';
-import { parseS3Pointer, resultPayloadClaim } from '../../src/protocol/payload-pointer.js';
+import { Payloads } from '../../src/payloads.js';
+import { SQS_MAX_MESSAGE_BYTES } from '../../src/ports/service-limits.js';
+import { encodeS3Pointer, parseS3Pointer, resultPayloadClaim } from '../../src/protocol/payload-pointer.js';
 import { buildResultMeta, encodeResultMeta } from '../../src/protocol/result-meta.js';
 import { executeMessage } from '../../src/worker/execute-message.js';
 import { memoryApp } from '../helpers/memory-app.js';
@@ -122,7 +123,8 @@ describe('large payloads through the app and the worker (memory transport)', () 
     const [inbound] = await fx.receiveAll();
     expect(inbound?.body.startsWith('["software.amazon.payloadoffloading.PayloadS3Pointer"')).toBe(true);
     const outcome = await executeMessage(inbound as NonNullable<typeof inbound>, {
-      app: fx.app,
+      registry: fx.app.registry,
+      runtime: fx.app.runtime,
       identity: fx.identity,
       leaseMs: 60_000,
       queueName: 'celery',
@@ -139,7 +141,8 @@ describe('large payloads through the app and the worker (memory transport)', () 
     const result = await huge.delay();
     const [inbound] = await fx.receiveAll();
     await executeMessage(inbound as NonNullable<typeof inbound>, {
-      app: fx.app,
+      registry: fx.app.registry,
+      runtime: fx.app.runtime,
       identity: fx.identity,
       leaseMs: 60_000,
       queueName: 'celery',
@@ -148,6 +151,48 @@ describe('large payloads through the app and the worker (memory transport)', () 
       exc_type: 'PayloadTooLargeError',
       exc_message: [expect.stringMatching(/over the limit of 5000 bytes/)],
     });
+  });
+});
+
+describe('reading offloaded payloads under maxPayloadBytes', () => {
+  const MiB = 1024 * 1024;
+
+  it('refuses a pointer to an object over the limit, naming its size, the limit and the object', async () => {
+    const store = new MemoryPayloadStore('bucket', 'celeriac/');
+    const location = await store.put('t/message-r0.json', new Uint8Array(20 * MiB));
+    const payloads = new Payloads(store, { ...limits, maxPayloadBytes: MiB });
+    const body = encodeS3Pointer({ s3BucketName: location.bucket, s3Key: location.key });
+    const attempt = payloads.resolveMessage(body, {});
+    await expect(attempt).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(attempt).rejects.toThrow(
+      `The payload at s3://bucket/celeriac/t/message-r0.json is ${20 * MiB} bytes, over the limit of ${MiB} bytes`,
+    );
+  });
+
+  it('refuses a result claim pointing to an object over the limit', async () => {
+    const store = new MemoryPayloadStore('bucket');
+    const writer = new Payloads(store, { ...limits, maxPayloadBytes: 100_000 });
+    const big = buildResultMeta({
+      taskId: 't',
+      status: 'SUCCESS',
+      result: 'y'.repeat(50_000),
+      dateDone: null,
+    });
+    const stored = await writer.offloadMeta(big);
+    const reader = new Payloads(store, { ...limits, maxPayloadBytes: 10_000 });
+    await expect(reader.resolveMeta(stored)).rejects.toMatchObject({
+      name: 'PayloadTooLargeError',
+      limitBytes: 10_000,
+    });
+    expect(await writer.resolveMeta(stored)).toEqual(big);
+  });
+
+  it('reads a pointer to an object of exactly the limit', async () => {
+    const store = new MemoryPayloadStore('bucket');
+    const payloads = new Payloads(store, { ...limits, maxPayloadBytes: 5000 });
+    const location = await store.put('t/m.json', new TextEncoder().encode('x'.repeat(5000)));
+    const body = encodeS3Pointer({ s3BucketName: location.bucket, s3Key: location.key });
+    expect(await payloads.resolveMessage(body, {})).toHaveLength(5000);
   });
 });
 
@@ -164,7 +209,8 @@ describe('failures that cannot be stored whole', () => {
     const result = await task.delay();
     const [inbound] = await fx.receiveAll();
     const outcome = await executeMessage(inbound as NonNullable<typeof inbound>, {
-      app: fx.app,
+      registry: fx.app.registry,
+      runtime: fx.app.runtime,
       identity: fx.identity,
       leaseMs: 60_000,
       queueName: 'celery',
