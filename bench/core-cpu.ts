@@ -78,7 +78,13 @@ export async function measureCoreCpu(messagesPerRound: number, rounds: number): 
   const transport = createMemoryTransport();
   const app = createApp({ transport, env: {} });
   app.task('bench.add', (a: number, b: number) => a + b);
-  const context: ExecutionContext = { app, identity: workerIdentity(), leaseMs: 60_000, queueName: 'celery' };
+  const context: ExecutionContext = {
+    registry: app.registry,
+    runtime: app.runtime,
+    identity: workerIdentity(),
+    leaseMs: 60_000,
+    queueName: 'celery',
+  };
 
   const core: number[] = [];
   const baseline: number[] = [];

@@ -15,7 +15,7 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../src/aws/clients.js';
-import { ensureResultTable } from '../src/aws/dynamodb-result-store.js';
+import { ensureResultTable } from '../src/aws/index.js';
 import { resolveConfig } from '../src/config/resolve-config.js';
 import { App, createAwsTransport } from '../src/index.js';
 import { buildResultMeta } from '../src/protocol/result-meta.js';
@@ -110,15 +110,15 @@ async function main(): Promise<void> {
         for (let i = 0; i < ROUNDS; i++) {
           const start = performance.now();
           await app.sendTask('tasks.echo', [text]);
-          const [message] = await app.transport.broker.receive(QueueUrl, {
+          const [message] = await app.runtime.broker.receive(QueueUrl, {
             maxMessages: 1,
             waitTimeSeconds: 1,
           });
           if (!message) throw new Error('no message received');
           bodyBytes = Buffer.byteLength(message.body);
-          const body = await app.payloads.resolveMessage(message.body, message.attributes);
+          const body = await app.runtime.payloads.resolveMessage(message.body, message.attributes);
           decodeTaskMessage(body);
-          await app.transport.broker.delete(QueueUrl, [message.receiptHandle]);
+          await app.runtime.broker.delete(QueueUrl, [message.receiptHandle]);
           times.push(performance.now() - start);
         }
         const perRound = (key: string) => (counter.calls.get(key) ?? 0) / ROUNDS;
@@ -156,7 +156,9 @@ async function main(): Promise<void> {
             dateDone: new Date(),
           });
           const start = performance.now();
-          await app.transport.results.put(id, await app.payloads.offloadMeta(meta), { nowMs: Date.now() });
+          await app.runtime.results.put(id, await app.runtime.payloads.offloadMeta(meta), {
+            nowMs: Date.now(),
+          });
           await app.asyncResult(id).get({ timeoutMs: 5000 });
           times.push(performance.now() - start);
         }

@@ -21,7 +21,7 @@ import { cpus } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../src/aws/clients.js';
-import { ensureResultTable } from '../src/aws/dynamodb-result-store.js';
+import { ensureResultTable } from '../src/aws/index.js';
 import { resolveConfig } from '../src/config/resolve-config.js';
 import { createApp, createAwsTransport } from '../src/index.js';
 import { buildResultMeta, encodeResultMeta } from '../src/protocol/result-meta.js';

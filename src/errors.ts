@@ -21,9 +21,9 @@ export class ImproperlyConfigured extends CeleriacError {
   /** The setting at fault, e.g. `resultTable`. */
   readonly setting: string;
 
-  constructor(setting: string, message: string, options: CeleriacErrorOptions = {}) {
+  constructor(message: string, options: CeleriacErrorOptions & { readonly setting: string }) {
     super(message, options);
-    this.setting = setting;
+    this.setting = options.setting;
   }
 }
 
@@ -33,10 +33,27 @@ export class InvalidOptionError extends CeleriacError {
   readonly option: string;
   readonly value: unknown;
 
-  constructor(option: string, expected: string, value: unknown, options: CeleriacErrorOptions = {}) {
-    super(`Expected \`${option}\` to be ${expected}, got ${describeValue(value)}`, options);
-    this.option = option;
-    this.value = value;
+  constructor(
+    message: string,
+    options: CeleriacErrorOptions & { readonly option: string; readonly value: unknown },
+  ) {
+    super(message, options);
+    this.option = options.option;
+    this.value = options.value;
+  }
+
+  /** ``Expected `option` to be <expected>, got <value>``: the message every option check uses. */
+  static expected(
+    option: string,
+    expected: string,
+    value: unknown,
+    options: CeleriacErrorOptions = {},
+  ): InvalidOptionError {
+    return new InvalidOptionError(`Expected \`${option}\` to be ${expected}, got ${describeValue(value)}`, {
+      ...options,
+      option,
+      value,
+    });
   }
 }
 
@@ -55,13 +72,18 @@ export class NotRegistered extends CeleriacError {
   override readonly name = 'NotRegistered';
   readonly taskName: string;
 
-  constructor(taskName: string, options: CeleriacErrorOptions = {}) {
-    super(
+  constructor(message: string, options: CeleriacErrorOptions & { readonly taskName: string }) {
+    super(message, options);
+    this.taskName = options.taskName;
+  }
+
+  /** `taskName` is not registered, with how to register or route it. */
+  static forTask(taskName: string, options: CeleriacErrorOptions = {}): NotRegistered {
+    return new NotRegistered(
       `Task ${JSON.stringify(taskName)} is not registered in this app; register it with app.task(${JSON.stringify(taskName)}, fn) ` +
         'in the module the worker loads, or route it to a queue whose workers know it',
-      options,
+      { ...options, taskName },
     );
-    this.taskName = taskName;
   }
 }
 
@@ -73,16 +95,46 @@ export class ResultTimeoutError extends CeleriacError {
   /** The last state seen. */
   readonly state: string;
 
-  constructor(taskId: string, timeoutMs: number, state: string, options: CeleriacErrorOptions = {}) {
-    super(
+  constructor(
+    message: string,
+    options: CeleriacErrorOptions & {
+      readonly taskId: string;
+      readonly timeoutMs: number;
+      readonly state: string;
+    },
+  ) {
+    super(message, options);
+    this.taskId = options.taskId;
+    this.timeoutMs = options.timeoutMs;
+    this.state = options.state;
+  }
+
+  /** The task was not ready after `timeoutMs`, in `state`. */
+  static after(
+    taskId: string,
+    timeoutMs: number,
+    state: string,
+    options: CeleriacErrorOptions = {},
+  ): ResultTimeoutError {
+    return new ResultTimeoutError(
       `Task ${taskId} was not ready after ${timeoutMs} ms (state ${state}); is a worker consuming its queue? ` +
         'Raise `timeoutMs` for longer tasks.',
-      options,
+      { ...options, taskId, timeoutMs, state },
     );
-    this.taskId = taskId;
-    this.timeoutMs = timeoutMs;
-    this.state = state;
   }
+}
+
+/** The fields of a {@link TaskError}: the remote exception as Celery stored it. */
+export interface TaskErrorFields {
+  readonly taskId: string;
+  /** The remote exception's class name, e.g. `ValueError`. */
+  readonly excType: string;
+  /** The remote exception's module, e.g. `builtins`; null when unknown. */
+  readonly excModule: string | null;
+  /** The remote exception's arguments (Python `args`). */
+  readonly excArgs: unknown[];
+  /** The remote traceback, if stored. */
+  readonly remoteTraceback: string | null;
 }
 
 /**
@@ -101,23 +153,13 @@ export class TaskError extends CeleriacError {
   /** The remote traceback, if stored. */
   readonly remoteTraceback: string | null;
 
-  constructor(
-    message: string,
-    fields: {
-      taskId: string;
-      excType: string;
-      excModule: string | null;
-      excArgs: unknown[];
-      remoteTraceback: string | null;
-    },
-    options: CeleriacErrorOptions = {},
-  ) {
+  constructor(message: string, options: CeleriacErrorOptions & TaskErrorFields) {
     super(message, options);
-    this.taskId = fields.taskId;
-    this.excType = fields.excType;
-    this.excModule = fields.excModule;
-    this.excArgs = fields.excArgs;
-    this.remoteTraceback = fields.remoteTraceback;
+    this.taskId = options.taskId;
+    this.excType = options.excType;
+    this.excModule = options.excModule;
+    this.excArgs = options.excArgs;
+    this.remoteTraceback = options.remoteTraceback;
   }
 }
 
@@ -128,10 +170,25 @@ export class TaskRevokedError extends CeleriacError {
   /** `revoked`, `expired` or `terminated`, as Celery stores it. */
   readonly reason: string;
 
-  constructor(taskId: string, reason: string, options: CeleriacErrorOptions = {}) {
-    super(`Task ${taskId} was ${reason === 'expired' ? 'expired' : 'revoked'} (${reason})`, options);
-    this.taskId = taskId;
-    this.reason = reason;
+  constructor(
+    message: string,
+    options: CeleriacErrorOptions & { readonly taskId: string; readonly reason: string },
+  ) {
+    super(message, options);
+    this.taskId = options.taskId;
+    this.reason = options.reason;
+  }
+
+  /** Task `taskId` was revoked (or expired) for `reason`. */
+  static forTask(taskId: string, reason: string, options: CeleriacErrorOptions = {}): TaskRevokedError {
+    return new TaskRevokedError(
+      `Task ${taskId} was ${reason === 'expired' ? 'expired' : 'revoked'} (${reason})`,
+      {
+        ...options,
+        taskId,
+        reason,
+      },
+    );
   }
 }
 
@@ -140,9 +197,17 @@ export class SoftTimeLimitExceeded extends CeleriacError {
   override readonly name = 'SoftTimeLimitExceeded';
   readonly limitSeconds: number;
 
-  constructor(limitSeconds: number, options: CeleriacErrorOptions = {}) {
-    super(`Soft time limit (${limitSeconds} s) exceeded`, options);
-    this.limitSeconds = limitSeconds;
+  constructor(message: string, options: CeleriacErrorOptions & { readonly limitSeconds: number }) {
+    super(message, options);
+    this.limitSeconds = options.limitSeconds;
+  }
+
+  /** The soft limit of `limitSeconds` passed. */
+  static after(limitSeconds: number, options: CeleriacErrorOptions = {}): SoftTimeLimitExceeded {
+    return new SoftTimeLimitExceeded(`Soft time limit (${limitSeconds} s) exceeded`, {
+      ...options,
+      limitSeconds,
+    });
   }
 }
 
@@ -151,9 +216,14 @@ export class TimeLimitExceeded extends CeleriacError {
   override readonly name = 'TimeLimitExceeded';
   readonly limitSeconds: number;
 
-  constructor(limitSeconds: number, options: CeleriacErrorOptions = {}) {
-    super(`Time limit (${limitSeconds} s) exceeded`, options);
-    this.limitSeconds = limitSeconds;
+  constructor(message: string, options: CeleriacErrorOptions & { readonly limitSeconds: number }) {
+    super(message, options);
+    this.limitSeconds = options.limitSeconds;
+  }
+
+  /** The hard limit of `limitSeconds` passed. */
+  static after(limitSeconds: number, options: CeleriacErrorOptions = {}): TimeLimitExceeded {
+    return new TimeLimitExceeded(`Time limit (${limitSeconds} s) exceeded`, { ...options, limitSeconds });
   }
 }
 
@@ -163,10 +233,25 @@ export class MaxRetriesExceededError extends CeleriacError {
   readonly taskId: string;
   readonly retries: number;
 
-  constructor(taskId: string, retries: number, options: CeleriacErrorOptions = {}) {
-    super(`Task ${taskId} can't be retried: it has been retried ${retries} time(s), its maximum`, options);
-    this.taskId = taskId;
-    this.retries = retries;
+  constructor(
+    message: string,
+    options: CeleriacErrorOptions & { readonly taskId: string; readonly retries: number },
+  ) {
+    super(message, options);
+    this.taskId = options.taskId;
+    this.retries = options.retries;
+  }
+
+  /** Task `taskId` has been retried `retries` times, its maximum. */
+  static forTask(
+    taskId: string,
+    retries: number,
+    options: CeleriacErrorOptions = {},
+  ): MaxRetriesExceededError {
+    return new MaxRetriesExceededError(
+      `Task ${taskId} can't be retried: it has been retried ${retries} time(s), its maximum`,
+      { ...options, taskId, retries },
+    );
   }
 }
 
@@ -176,8 +261,26 @@ export class MaxRetriesExceededError extends CeleriacError {
  */
 export class WorkerShutdown extends CeleriacError {
   override readonly name = 'WorkerShutdown';
-  constructor(message = 'The worker is shutting down; the task goes back to its queue') {
-    super(message);
+  constructor(
+    message = 'The worker is shutting down; the task goes back to its queue',
+    options: CeleriacErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The reason a running task's signal aborts when its worker could not keep its claim alive (the claim store was
+ * unreachable until the lease was about to end, or another delivery took the claim over). A task that stops
+ * because of it is handed back to the queue, not recorded, so no second run ever overlaps the first unnoticed.
+ */
+export class ClaimLost extends CeleriacError {
+  override readonly name = 'ClaimLost';
+  readonly taskId: string;
+
+  constructor(message: string, options: CeleriacErrorOptions & { readonly taskId: string }) {
+    super(message, options);
+    this.taskId = options.taskId;
   }
 }
 
@@ -189,10 +292,23 @@ export class BackendError extends CeleriacError {
   /** Whether trying again may succeed. */
   readonly retryable: boolean;
 
-  constructor(operation: string, detail: string, retryable: boolean, options: CeleriacErrorOptions = {}) {
-    super(`${operation} failed: ${detail}`, options);
-    this.operation = operation;
-    this.retryable = retryable;
+  constructor(
+    message: string,
+    options: CeleriacErrorOptions & { readonly operation: string; readonly retryable: boolean },
+  ) {
+    super(message, options);
+    this.operation = options.operation;
+    this.retryable = options.retryable;
+  }
+
+  /** ``<operation> failed: <detail>``. */
+  static failed(
+    operation: string,
+    detail: string,
+    retryable: boolean,
+    options: CeleriacErrorOptions = {},
+  ): BackendError {
+    return new BackendError(`${operation} failed: ${detail}`, { ...options, operation, retryable });
   }
 }
 
@@ -216,18 +332,23 @@ export class Retry extends CeleriacError {
   override readonly name = 'Retry';
   readonly options: RetryOptions;
 
-  constructor(options: RetryOptions = {}) {
-    const reason = options.exc instanceof Error ? `: ${options.exc.message}` : '';
-    super(`Retry requested${reason}`, { cause: options.exc });
-    this.options = options;
+  constructor(message: string, options: CeleriacErrorOptions & { readonly retry: RetryOptions }) {
+    super(message, options);
+    this.options = options.retry;
+  }
+
+  /** A retry with these options; its cause is the error that caused it. */
+  static with(retry: RetryOptions = {}): Retry {
+    const reason = retry.exc instanceof Error ? `: ${retry.exc.message}` : '';
+    return new Retry(`Retry requested${reason}`, { cause: retry.exc, retry });
   }
 }
 
 /** Thrown inside a task to stop without storing anything: the message is deleted. Celery's `Ignore`. */
 export class Ignore extends CeleriacError {
   override readonly name = 'Ignore';
-  constructor(message = 'Task asked to be ignored') {
-    super(message);
+  constructor(message = 'Task asked to be ignored', options: CeleriacErrorOptions = {}) {
+    super(message, options);
   }
 }
 
@@ -239,8 +360,8 @@ export class Ignore extends CeleriacError {
 export class Reject extends CeleriacError {
   override readonly name = 'Reject';
   readonly requeue: boolean;
-  constructor(reason: string, options: { requeue?: boolean } = {}) {
-    super(reason);
+  constructor(reason: string, options: CeleriacErrorOptions & { readonly requeue?: boolean } = {}) {
+    super(reason, options);
     this.requeue = options.requeue ?? false;
   }
 }

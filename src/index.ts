@@ -30,6 +30,7 @@ export {
   type Schedule,
   UnsupportedScheduleError,
 } from './beat/index.js';
+export type { Client, TaskLookup } from './client.js';
 export { ENV } from './config/env.js';
 export type { AppConfig, ResolvedConfig } from './config/resolve-config.js';
 export {
@@ -39,20 +40,16 @@ export {
 } from './config/schedule-definition.js';
 export * from './errors.js';
 export { type ErrorFactory, ErrorTable, toExceptionInfo } from './exception-table.js';
-export { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, Payloads } from './payloads.js';
-export {
-  type PeriodicSendOptions,
-  type PeriodicTask,
-  type PeriodicTaskSpec,
-  periodicTaskId,
-  renderFiring,
-} from './periodic.js';
+export type { PeriodicSendOptions, PeriodicTask, PeriodicTaskSpec } from './periodic.js';
 export type { ResultMeta } from './protocol/result-meta.js';
 export type { SignatureDict } from './protocol/signature.js';
 export { READY_STATES, TaskState } from './protocol/states.js';
 export { CalendarDate, Decimal, TimeOfDay, Uuid } from './protocol/type-tags.js';
+export type { AnyTask, TaskRegistry } from './registry.js';
 export { AsyncResult, type GetOptions } from './result.js';
-export type { Task, TaskContext, TaskFunction, TaskOptions } from './task.js';
+export { createRuntime, type Runtime } from './runtime.js';
+export type { Task, TaskContext, TaskFunction } from './task.js';
+export type { TaskOptions } from './task-options.js';
 export type { Transport } from './transport.js';
 
 /** The AWS transport for resolved settings; its SDK clients are created once and reused. */

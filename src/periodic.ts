@@ -9,7 +9,6 @@
  * scheduled time does not) and across a local beat's restarts, so the worker's claim runs each slot once.
  */
 import { createHash } from 'node:crypto';
-import type { App } from './app.js';
 import type { ApplyOptions } from './apply-options.js';
 import type { Schedule } from './beat/schedule.js';
 import { assertTimezone, DEFAULT_TIMEZONE } from './beat/timezone.js';
@@ -18,6 +17,7 @@ import { SCHEDULED_TIME_PLACEHOLDER, type ScheduleDefinition } from './config/sc
 import { ImproperlyConfigured, InvalidOptionError } from './errors.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
 import { encodeTaskMessage } from './protocol/task-message.js';
+import { type SendCall, type SendRequest, toTaskMessage } from './send-request.js';
 import type { Task } from './task.js';
 
 /** Send options a periodic task may carry. Times relative to "now" cannot be deployed, so none are offered. */
@@ -41,6 +41,14 @@ export interface PeriodicTaskSpec<A extends unknown[] = unknown[]> {
   readonly enabled?: boolean;
 }
 
+/** What building a periodic message needs: the app's send conversion and its name. */
+export interface PeriodicSender {
+  /** Validates a call into a send request with the registered task's defaults (`Client.request`). */
+  request(call: SendCall): SendRequest;
+  /** The app's name, for the firing's `origin` (`celeriac-beat@<name>`). */
+  readonly appName: string;
+}
+
 /** A registered periodic task. */
 export interface PeriodicTask {
   readonly name: string;
@@ -58,7 +66,7 @@ const ENTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
 /** Validates a spec into a {@link PeriodicTask}. */
 export function toPeriodicTask(name: string, spec: PeriodicTaskSpec): PeriodicTask {
   if (!ENTRY_NAME.test(name)) {
-    throw new InvalidOptionError(
+    throw InvalidOptionError.expected(
       'periodic task name',
       'letters, digits, `.`, `_` or `-`, at most 40 characters, starting with a letter or digit (it becomes part of task ids and schedule names)',
       name,
@@ -67,7 +75,7 @@ export function toPeriodicTask(name: string, spec: PeriodicTaskSpec): PeriodicTa
   const options = { ...(spec.options ?? {}) } as PeriodicSendOptions & Record<string, unknown>;
   for (const key of ['countdown', 'eta', 'expires', 'taskId'] as const) {
     if (options[key] !== undefined) {
-      throw new InvalidOptionError(
+      throw InvalidOptionError.expected(
         `${name}: options.${key}`,
         'unset: each firing sets its own id and runs when it fires',
         options[key],
@@ -103,24 +111,29 @@ function stableUuid(text: string): string {
  * substitute context attributes in text it can see; kombu reads plain-JSON bodies as well as base64 ones).
  */
 export function periodicMessageTemplate(
-  app: App,
   entry: PeriodicTask,
+  sender: PeriodicSender,
 ): { readonly queue: string; readonly body: string } {
   const taskId = periodicTaskId(entry.name, SCHEDULED_TIME_PLACEHOLDER);
-  const request = app.sendRequest(entry.taskName, entry.args, entry.kwargs, {
-    ...entry.options,
-    taskId,
-    origin: `celeriac-beat@${app.config.name}`,
-    replyTo: stableUuid(`${entry.name}/reply_to`),
-    deliveryTag: stableUuid(`${entry.name}/delivery_tag`),
+  const request = sender.request({
+    name: entry.taskName,
+    args: entry.args,
+    kwargs: entry.kwargs,
+    options: { ...entry.options, taskId },
+    workflow: {
+      origin: `celeriac-beat@${sender.appName}`,
+      replyTo: stableUuid(`${entry.name}/reply_to`),
+      deliveryTag: stableUuid(`${entry.name}/delivery_tag`),
+    },
   });
   if (isFifoQueueName(request.queue)) {
     throw new ImproperlyConfigured(
-      'periodic',
       `Periodic task ${JSON.stringify(entry.name)} targets the FIFO queue ${JSON.stringify(request.queue)}: EventBridge Scheduler cannot give its deliveries a deduplication id; route it to a standard queue`,
+      { setting: 'periodic' },
     );
   }
-  const message = app.producer.buildMessage(request, 0);
+  // The template is fixed at deploy time: its `expiration` property must not depend on when it was built.
+  const message = toTaskMessage({ ...request, now: new Date(0) });
   return { queue: request.queue, body: encodeTaskMessage(message, { base64: false }) };
 }
 
@@ -134,8 +147,8 @@ export function renderFiring(template: string, scheduledTime: string): string {
  *
  * @throws {UnsupportedScheduleError} for a schedule EventBridge Scheduler cannot fire exactly, naming why.
  */
-export function toScheduleDefinition(app: App, entry: PeriodicTask): ScheduleDefinition {
-  const { queue, body } = periodicMessageTemplate(app, entry);
+export function toScheduleDefinition(entry: PeriodicTask, sender: PeriodicSender): ScheduleDefinition {
+  const { queue, body } = periodicMessageTemplate(entry, sender);
   return {
     name: entry.name,
     celeryQueue: queue,

@@ -25,7 +25,7 @@ export class QueueRouter {
     const name = canonicalQueueName(celeryQueue, this.#prefix);
     const problem = invalidSqsQueueName(name);
     if (problem !== undefined) {
-      throw new InvalidOptionError('queue', `a queue name SQS accepts (${problem})`, celeryQueue);
+      throw InvalidOptionError.expected('queue', `a queue name SQS accepts (${problem})`, celeryQueue);
     }
     return name;
   }

@@ -3,11 +3,13 @@
  * consistent and cheap; `get()` polls with backoff until the task is ready or the timeout passes, and caches
  * a ready meta, as Celery's client does.
  */
+
 import { ResultTimeoutError, TaskRevokedError } from './errors.js';
 import type { ErrorTable } from './exception-table.js';
 import type { ResultStore } from './ports/result-store.js';
 import { type ExceptionInfo, isExceptionInfo } from './protocol/exception-info.js';
 import { pendingResultMeta, type ResultMeta } from './protocol/result-meta.js';
+import { revokedExceptionInfo } from './protocol/revoked-exception.js';
 import { READY_STATES, TaskState } from './protocol/states.js';
 
 /** Options for {@link AsyncResult.get}. */
@@ -131,7 +133,7 @@ export class AsyncResult<R = unknown> {
       if (READY_STATES.has(meta.status)) return this.#settle(meta, options.propagate ?? true);
       if (options.timeoutMs !== undefined) {
         const left = options.timeoutMs - (now() - start);
-        if (left <= 0) throw new ResultTimeoutError(this.id, options.timeoutMs, meta.status);
+        if (left <= 0) throw ResultTimeoutError.after(this.id, options.timeoutMs, meta.status);
         interval = Math.min(interval, left);
       }
       await sleep(interval, options.signal);
@@ -150,11 +152,11 @@ export class AsyncResult<R = unknown> {
     const info: ExceptionInfo = isExceptionInfo(meta.result)
       ? meta.result
       : meta.status === TaskState.REVOKED
-        ? { exc_type: 'TaskRevokedError', exc_message: ['revoked'], exc_module: 'celery.exceptions' }
+        ? revokedExceptionInfo('revoked')
         : { exc_type: 'Exception', exc_message: [String(meta.result)], exc_module: 'builtins' };
     const error = this.#backend.errors.toError(info, this.id, meta.traceback);
     if (meta.status === TaskState.REVOKED && !(error instanceof TaskRevokedError)) {
-      return new TaskRevokedError(this.id, 'revoked', { cause: error });
+      return TaskRevokedError.forTask(this.id, 'revoked', { cause: error });
     }
     return error;
   }

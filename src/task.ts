@@ -2,41 +2,19 @@
  * Registered tasks: a name, a function, and options with Celery's meanings. A {@link Task} keeps the
  * function's parameter and return types, so `add.delay(2, 3)` accepts only what `add` takes and yields an
  * `AsyncResult` of what it returns.
+ *
+ * Arguments: the function receives the positional arguments only, exactly as its type says. Keyword arguments
+ * (from `applyAsync(args, kwargs)`, or from a Python caller's `add.delay(a=1)`) arrive in the context, as
+ * `this.kwargs`, never as an extra trailing argument its type would not show.
  */
 import type { ApplyOptions } from './apply-options.js';
+import type { Client } from './client.js';
 import type { RetryOptions } from './errors.js';
 import type { SignatureDict } from './protocol/signature.js';
 import type { AsyncResult } from './result.js';
+import type { TaskOptions } from './task-options.js';
 
-/** A task's behaviour, with Celery's option names where Celery has them. */
-export interface TaskOptions {
-  /** Default queue for this task. Default: the app's default queue. */
-  readonly queue?: string;
-  /** Store no result (Celery `ignore_result`). Default false. */
-  readonly ignoreResult?: boolean;
-  /** Store FAILURE even when `ignoreResult` is set (Celery `store_errors_even_if_ignored`). Default false. */
-  readonly storeErrorsEvenIfIgnored?: boolean;
-  /** Store STARTED before running (Celery `track_started`). Default false. */
-  readonly trackStarted?: boolean;
-  /** Hard time limit, seconds: the worker stops waiting and stores FAILURE `TimeLimitExceeded`. */
-  readonly timeLimitSeconds?: number;
-  /** Soft time limit, seconds: the task's `signal` aborts with `SoftTimeLimitExceeded`. */
-  readonly softTimeLimitSeconds?: number;
-  /** Most retries `this.retry()` may ask for; null for no limit. Default 3. */
-  readonly maxRetries?: number | null;
-  /** Wait before a retry when none is given, seconds. Default 180. */
-  readonly defaultRetryDelaySeconds?: number;
-  /** Retry automatically when the task throws one of these (Celery `autoretry_for`). */
-  readonly autoretryFor?: readonly (abstract new (
-    ...args: never[]
-  ) => Error)[];
-  /** Exponential backoff for automatic retries: `true` (factor 1) or the factor in seconds. Default false. */
-  readonly retryBackoff?: boolean | number;
-  /** Cap on the backoff, seconds. Default 600. */
-  readonly retryBackoffMaxSeconds?: number;
-  /** Randomise backoff delays ("full jitter"). Default true. */
-  readonly retryJitter?: boolean;
-}
+export type { TaskOptions } from './task-options.js';
 
 /** What a running task can see and do; the task function's `this`. */
 export interface TaskContext {
@@ -48,7 +26,7 @@ export interface TaskContext {
   readonly retries: number;
   /** Positional arguments as received. */
   readonly args: readonly unknown[];
-  /** Keyword arguments as received. */
+  /** Keyword arguments as received (the function's parameters are the positional arguments only). */
   readonly kwargs: Readonly<Record<string, unknown>>;
   /** Aborted when the soft time limit passes (reason: `SoftTimeLimitExceeded`) or the worker must stop. */
   readonly signal: AbortSignal;
@@ -71,18 +49,8 @@ export interface TaskContext {
   retry(options?: RetryOptions): Error;
 }
 
-/** A task function: takes the call's arguments (and kwargs, if any, as a last object); `this` is the context. */
+/** A task function: takes the call's positional arguments; `this` is the context (with `this.kwargs`). */
 export type TaskFunction<A extends unknown[], R> = (this: TaskContext, ...args: A) => R | Promise<R>;
-
-/** What a task does when called through the queue; implemented by the app. */
-export interface TaskSender {
-  applyTask<R>(
-    task: Task<never, R>,
-    args: readonly unknown[],
-    kwargs: Readonly<Record<string, unknown>>,
-    options: ApplyOptions,
-  ): Promise<AsyncResult<R>>;
-}
 
 /**
  * A registered task.
@@ -96,13 +64,13 @@ export class Task<A extends unknown[], R> {
   readonly name: string;
   readonly fn: TaskFunction<A, R>;
   readonly options: TaskOptions;
-  readonly #sender: TaskSender;
+  readonly #client: Client;
 
-  constructor(name: string, fn: TaskFunction<A, R>, options: TaskOptions, sender: TaskSender) {
+  constructor(name: string, fn: TaskFunction<A, R>, options: TaskOptions, client: Client) {
     this.name = name;
     this.fn = fn;
     this.options = options;
-    this.#sender = sender;
+    this.#client = client;
   }
 
   /** Sends the task with these arguments (Celery's `delay`). */
@@ -111,17 +79,17 @@ export class Task<A extends unknown[], R> {
   }
 
   /** Sends the task with arguments, keyword arguments and options (Celery's `apply_async`). */
-  applyAsync(
+  async applyAsync(
     args?: A,
     kwargs?: Readonly<Record<string, unknown>>,
     options: ApplyOptions = {},
   ): Promise<AsyncResult<Awaited<R>>> {
-    return this.#sender.applyTask(
-      this as unknown as Task<never, Awaited<R>>,
-      args ?? [],
-      kwargs ?? {},
-      options,
+    const request = this.#client.request(
+      { name: this.name, args: args ?? [], kwargs: kwargs ?? {}, options },
+      this.options,
     );
+    await this.#client.send([request]);
+    return this.#client.asyncResult<Awaited<R>>(request.taskId);
   }
 
   /**

@@ -11,7 +11,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SCHEDULED_TIME_PLACEHOLDER, type ScheduleDefinition } from '../../src/config/schedule-definition.js';
-import { FIFO_SUFFIX } from './queue-names.js';
+import { FIFO_SUFFIX } from '../../src/protocol/queue-name.js';
 import type { PropValidator } from './validation.js';
 
 /** The longest schedule or schedule group name EventBridge Scheduler accepts. */

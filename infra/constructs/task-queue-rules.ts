@@ -4,7 +4,7 @@
  */
 import { Annotations, Duration, Names } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { FIFO_SUFFIX, isValidSqsQueueName, kombuQueueName } from './queue-names.js';
+import { canonicalQueueName, FIFO_SUFFIX, invalidSqsQueueName } from '../../src/protocol/queue-name.js';
 import type { ResultStore } from './result-store.js';
 import { describeDuration, type PropValidator, secondsOf } from './validation.js';
 import { MAX_LAMBDA_TIMEOUT } from './worker-function.js';
@@ -23,8 +23,8 @@ export function validateNames(
   queueName: string | undefined,
   fifo: boolean,
 ): void {
-  const mapped = kombuQueueName(celeryQueueName);
-  if (!isValidSqsQueueName(mapped)) {
+  const mapped = canonicalQueueName(celeryQueueName);
+  if (invalidSqsQueueName(mapped) !== undefined) {
     validate.fail(
       'celeryQueueName',
       JSON.stringify(celeryQueueName),
@@ -34,7 +34,7 @@ export function validateNames(
     );
   }
   if (queueName === undefined) return;
-  if (!isValidSqsQueueName(queueName) || queueName.endsWith(FIFO_SUFFIX) !== fifo) {
+  if (invalidSqsQueueName(queueName) !== undefined || queueName.endsWith(FIFO_SUFFIX) !== fifo) {
     validate.fail(
       'queueName',
       JSON.stringify(queueName),
@@ -44,7 +44,7 @@ export function validateNames(
     );
   }
   const dlqName = deadLetterQueueName(queueName, fifo);
-  if (!isValidSqsQueueName(dlqName)) {
+  if (invalidSqsQueueName(dlqName) !== undefined) {
     validate.fail(
       'queueName',
       JSON.stringify(queueName),

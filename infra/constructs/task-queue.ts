@@ -11,9 +11,9 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../src/config/env.js';
+import { FIFO_SUFFIX } from '../../src/protocol/queue-name.js';
 import { environmentTargetOf, registerQueue, reserveDefaultQueue } from './client-environment.js';
 import { deadLetterAlarm } from './dead-letter-alarm.js';
-import { FIFO_SUFFIX } from './queue-names.js';
 import type { ResultStore } from './result-store.js';
 import {
   deadLetterQueueName,

@@ -61,7 +61,7 @@ function rangeText(rule: FieldRule): string {
 
 function fail(field: CrontabField, text: string, problem: string): never {
   const rule = FIELD_RULES[field];
-  throw new InvalidCrontabError(field, text, rule, problem);
+  throw InvalidCrontabError.of(field, text, rule, problem);
 }
 
 function checkRange(field: CrontabField, value: number, text: string): number {

@@ -48,7 +48,7 @@ const FIELDS: readonly CrontabField[] = ['minute', 'hour', 'dayOfWeek', 'dayOfMo
 /** Refuses what is not a spec object and keys that are not fields, which would otherwise be ignored silently. */
 function assertSpec(spec: unknown): asserts spec is CrontabSpec {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new InvalidScheduleError(
+    throw InvalidScheduleError.of(
       `crontab(${JSON.stringify(spec)})`,
       'expected an object such as { minute: 0, hour: 7 }; for a cron line use crontab.fromString("0 7 * * *")',
     );
@@ -56,7 +56,7 @@ function assertSpec(spec: unknown): asserts spec is CrontabSpec {
   for (const key of Object.keys(spec)) {
     if ((FIELDS as readonly string[]).includes(key)) continue;
     const hint = CELERY_NAMES[key] === undefined ? '' : `; Celery's ${key} is \`${CELERY_NAMES[key]}\` here`;
-    throw new InvalidScheduleError(
+    throw InvalidScheduleError.of(
       `crontab({ ${key}: ... })`,
       `unknown field \`${key}\`; the fields are ${FIELDS.join(', ')}${hint}`,
     );
@@ -128,7 +128,7 @@ export class Crontab {
     const firstDay = this.dayOfMonth[0] ?? 1;
     if (this.monthOfYear.some((month) => firstDay <= maxDaysInMonth(month))) return;
     const rule = FIELD_RULES.dayOfMonth;
-    throw new InvalidCrontabError(
+    throw InvalidCrontabError.of(
       'dayOfMonth',
       String(this.original.dayOfMonth),
       rule,
@@ -196,7 +196,7 @@ export function crontab(spec: CrontabSpec = {}): Crontab {
 crontab.fromString = function fromString(line: string): Crontab {
   const fields = typeof line === 'string' ? line.trim().split(/\s+/) : [];
   if (fields.length !== 5) {
-    throw new InvalidScheduleError(
+    throw InvalidScheduleError.of(
       `crontab.fromString(${JSON.stringify(line)})`,
       'expected five fields separated by spaces: "minute hour day-of-month month day-of-week", e.g. "0 8 * * mon"',
     );

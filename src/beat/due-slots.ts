@@ -114,7 +114,7 @@ function nextEverySlot(schedule: Every, after: Date): Date {
 
 function assertDate(name: string, value: unknown): Date {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
-    throw new InvalidScheduleError(`${name} ${String(value)}`, 'expected a valid Date');
+    throw InvalidScheduleError.of(`${name} ${String(value)}`, 'expected a valid Date');
   }
   return value;
 }
@@ -195,11 +195,11 @@ export function dueSlots(input: DueSlotsInput): Date[] {
   const timezone = assertTimezone(input.timezone ?? DEFAULT_TIMEZONE);
   const window = input.catchUpWindowMs;
   if (typeof window !== 'number' || !Number.isFinite(window) || window < 0) {
-    throw new InvalidScheduleError(`dueSlots: catchUpWindowMs ${String(window)}`, 'expected a number >= 0');
+    throw InvalidScheduleError.of(`dueSlots: catchUpWindowMs ${String(window)}`, 'expected a number >= 0');
   }
   const maxSlots = input.maxSlots ?? 1000;
   if (!Number.isInteger(maxSlots) || maxSlots < 1) {
-    throw new InvalidScheduleError(`dueSlots: maxSlots ${String(maxSlots)}`, 'expected a whole number >= 1');
+    throw InvalidScheduleError.of(`dueSlots: maxSlots ${String(maxSlots)}`, 'expected a whole number >= 1');
   }
   // Instants are whole milliseconds, so "not before now - window" is "after now - window - 1 ms".
   const windowAfter = now - Math.ceil(window) - 1;

@@ -25,17 +25,36 @@ export class InvalidCrontabError extends CeleriacError {
   readonly max: number;
 
   constructor(
+    message: string,
+    options: CeleriacErrorOptions & {
+      readonly field: CrontabField;
+      readonly text: string;
+      readonly min: number;
+      readonly max: number;
+    },
+  ) {
+    super(message, options);
+    this.field = options.field;
+    this.text = options.text;
+    this.min = options.min;
+    this.max = options.max;
+  }
+
+  /** ``crontab: `<field>` "<text>" <problem>``. */
+  static of(
     field: CrontabField,
     text: string,
     range: { min: number; max: number },
     problem: string,
     options: CeleriacErrorOptions = {},
-  ) {
-    super(`crontab: \`${field}\` ${JSON.stringify(text)} ${problem}`, options);
-    this.field = field;
-    this.text = text;
-    this.min = range.min;
-    this.max = range.max;
+  ): InvalidCrontabError {
+    return new InvalidCrontabError(`crontab: \`${field}\` ${JSON.stringify(text)} ${problem}`, {
+      ...options,
+      field,
+      text,
+      min: range.min,
+      max: range.max,
+    });
   }
 }
 
@@ -45,9 +64,14 @@ export class InvalidScheduleError extends CeleriacError {
   /** What was given, as text, e.g. `every(-5)` or `crontab.fromString("* * *")`. */
   readonly given: string;
 
-  constructor(given: string, problem: string, options: CeleriacErrorOptions = {}) {
-    super(`${given}: ${problem}`, options);
-    this.given = given;
+  constructor(message: string, options: CeleriacErrorOptions & { readonly given: string }) {
+    super(message, options);
+    this.given = options.given;
+  }
+
+  /** ``<given>: <problem>``. */
+  static of(given: string, problem: string, options: CeleriacErrorOptions = {}): InvalidScheduleError {
+    return new InvalidScheduleError(`${given}: ${problem}`, { ...options, given });
   }
 }
 
@@ -56,13 +80,18 @@ export class InvalidTimezoneError extends CeleriacError {
   override readonly name = 'InvalidTimezoneError';
   readonly timezone: string;
 
-  constructor(timezone: string, options: CeleriacErrorOptions = {}) {
-    super(
+  constructor(message: string, options: CeleriacErrorOptions & { readonly timezone: string }) {
+    super(message, options);
+    this.timezone = options.timezone;
+  }
+
+  /** `timezone` is unknown, with examples of names that work. */
+  static of(timezone: string, options: CeleriacErrorOptions = {}): InvalidTimezoneError {
+    return new InvalidTimezoneError(
       `Unknown timezone ${JSON.stringify(timezone)}: use an IANA timezone name such as "UTC", ` +
         '"Europe/Berlin" or "America/New_York".',
-      options,
+      { ...options, timezone },
     );
-    this.timezone = timezone;
   }
 }
 
@@ -91,13 +120,28 @@ export class UnsupportedScheduleError extends CeleriacError {
   readonly schedule: string;
 
   constructor(
+    message: string,
+    options: CeleriacErrorOptions & { readonly schedule: string; readonly reason: UnsupportedReason },
+  ) {
+    super(message, options);
+    this.schedule = options.schedule;
+    this.reason = options.reason;
+  }
+
+  /** ``Cannot deploy <schedule> to EventBridge Scheduler: <explanation>``. */
+  static of(
     schedule: string,
     reason: UnsupportedReason,
     explanation: string,
     options: CeleriacErrorOptions = {},
-  ) {
-    super(`Cannot deploy ${schedule} to EventBridge Scheduler: ${explanation}`, options);
-    this.schedule = schedule;
-    this.reason = reason;
+  ): UnsupportedScheduleError {
+    return new UnsupportedScheduleError(
+      `Cannot deploy ${schedule} to EventBridge Scheduler: ${explanation}`,
+      {
+        ...options,
+        schedule,
+        reason,
+      },
+    );
   }
 }

@@ -40,7 +40,7 @@ export class Every {
   /** Prefer {@link every}; takes the interval in whole milliseconds. */
   constructor(intervalMs: number) {
     if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
-      throw new InvalidScheduleError(
+      throw InvalidScheduleError.of(
         `every(${intervalMs} ms)`,
         'the interval must be a whole number of milliseconds greater than 0',
       );
@@ -101,7 +101,7 @@ export function every(duration: number | EveryDuration): Every {
       const amount = duration[unit];
       if (amount === undefined) continue;
       if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
-        throw new InvalidScheduleError(
+        throw InvalidScheduleError.of(
           describeInput(duration),
           `\`${unit}\` must be a finite number >= 0, got ${String(amount)}`,
         );
@@ -111,20 +111,20 @@ export function every(duration: number | EveryDuration): Every {
     }
     const unknown = Object.keys(duration).filter((key) => !(key in UNIT_MS));
     if (unknown.length > 0 || parts === 0) {
-      throw new InvalidScheduleError(
+      throw InvalidScheduleError.of(
         describeInput(duration),
         `expected at least one of days, hours, minutes, seconds${unknown.length > 0 ? `, not ${unknown.join(', ')}` : ''}`,
       );
     }
   } else {
-    throw new InvalidScheduleError(
+    throw InvalidScheduleError.of(
       `every(${String(duration)})`,
       'expected a number of seconds or { days, hours, minutes, seconds }',
     );
   }
   const intervalMs = Math.round(totalMs);
   if (!Number.isFinite(totalMs) || intervalMs <= 0 || !Number.isSafeInteger(intervalMs)) {
-    throw new InvalidScheduleError(
+    throw InvalidScheduleError.of(
       describeInput(duration),
       'the interval must be a finite number of seconds of at least 0.0005 (it is kept in whole milliseconds)',
     );

@@ -29,7 +29,7 @@ export function isSchedule(value: unknown): value is Schedule {
 
 /** Throws {@link InvalidScheduleError} for a value that is not a schedule (exhaustiveness guard on `kind`). */
 export function unknownSchedule(value: never): never {
-  throw new InvalidScheduleError(
+  throw InvalidScheduleError.of(
     String(value),
     'not a celeriac schedule; build one with crontab() or every()',
   );

@@ -41,7 +41,7 @@ function formatterFor(timezone: string): Intl.DateTimeFormat {
         second: 'numeric',
       });
     } catch (error) {
-      throw new InvalidTimezoneError(timezone, { cause: error });
+      throw InvalidTimezoneError.of(timezone, { cause: error });
     }
     formatters.set(timezone, formatter);
   }
@@ -57,7 +57,7 @@ function formatterFor(timezone: string): Intl.DateTimeFormat {
  */
 export function assertTimezone(timezone: string): string {
   if (typeof timezone !== 'string' || timezone.length === 0) {
-    throw new InvalidTimezoneError(String(timezone));
+    throw InvalidTimezoneError.of(String(timezone));
   }
   formatterFor(timezone);
   return timezone;

@@ -141,7 +141,7 @@ function planDays(schedule: Crontab): { months: number[]; days: DayFields[] }[] 
 
 function refuseDays(schedule: Crontab): UnsupportedScheduleError {
   const o = schedule.original;
-  return new UnsupportedScheduleError(
+  return UnsupportedScheduleError.of(
     schedule.describe(),
     UnsupportedReason.DayOfMonthAndDayOfWeek,
     `dayOfMonth ${JSON.stringify(String(o.dayOfMonth))} and dayOfWeek ${JSON.stringify(String(o.dayOfWeek))} ` +
@@ -214,7 +214,7 @@ const RATE_UNITS = [
 function rateExpression(schedule: Every): string {
   const ms = schedule.intervalMs;
   if (ms < 60_000) {
-    throw new UnsupportedScheduleError(
+    throw UnsupportedScheduleError.of(
       schedule.describe(),
       UnsupportedReason.SubMinuteInterval,
       `its interval is ${schedule.seconds} seconds, and Scheduler's shortest rate is one minute. ` +
@@ -228,7 +228,7 @@ function rateExpression(schedule: Every): string {
     }
   }
   const lower = Math.floor(ms / 60_000);
-  throw new UnsupportedScheduleError(
+  throw UnsupportedScheduleError.of(
     schedule.describe(),
     UnsupportedReason.FractionalMinutes,
     `its interval is ${schedule.seconds} seconds, not a whole number of minutes, and Scheduler's rate() ` +
@@ -265,7 +265,7 @@ export function toScheduleExpressions(
   const timezone = assertTimezone(options.timezone ?? DEFAULT_TIMEZONE);
   const maxLength = options.maxExpressionLength ?? MAX_SCHEDULE_EXPRESSION_LENGTH;
   if (!Number.isInteger(maxLength) || maxLength < MIN_EXPRESSION_LENGTH) {
-    throw new InvalidScheduleError(
+    throw InvalidScheduleError.of(
       `toScheduleExpressions(${schedule.describe()}, { maxExpressionLength: ${maxLength} })`,
       `maxExpressionLength must be a whole number >= ${MIN_EXPRESSION_LENGTH}`,
     );

@@ -40,10 +40,13 @@ export async function beatCommand(argv: string[]): Promise<void> {
       `${values.app} registers no periodic tasks; add some with app.periodic(name, { task, schedule })`,
     );
   }
-  const beat = runBeat(app, {
-    ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
-    catchUpWindowMs: catchUp * 1000,
-  });
+  const beat = runBeat(
+    { registry: app.registry, runtime: app.runtime },
+    {
+      ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
+      catchUpWindowMs: catchUp * 1000,
+    },
+  );
   const onSignal = (signal: NodeJS.Signals): void => {
     console.log(`${signal} received: stopping beat`);
     void beat.stop();

@@ -14,9 +14,8 @@ async function registerTypeScript(modulePath: string): Promise<void> {
     api.register();
   } catch (error) {
     throw new ImproperlyConfigured(
-      'app',
       `${modulePath} is TypeScript and tsx is not installed: compile it to JavaScript, or install tsx`,
-      { cause: error },
+      { setting: 'app', cause: error },
     );
   }
 }
@@ -30,18 +29,15 @@ export async function loadApp(modulePath: string): Promise<App> {
     module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (error) {
     throw new ImproperlyConfigured(
-      'app',
       `Cannot load the app module ${modulePath}: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-      },
+      { setting: 'app', cause: error },
     );
   }
   const candidate = module.app ?? module.default;
   if (!(candidate instanceof App)) {
     throw new ImproperlyConfigured(
-      'app',
       `${modulePath} must export the app as \`export const app = createApp(...)\` or as its default export`,
+      { setting: 'app' },
     );
   }
   return candidate;

@@ -42,20 +42,23 @@ export async function workerCommand(argv: string[]): Promise<void> {
   });
   if (!values.app) throw new UsageError(`--app is required\n\n${WORKER_USAGE}`);
   const app = await loadApp(values.app);
-  const worker = runWorker(app, {
-    ...(values.queues
-      ? {
-          queues: values.queues
-            .split(',')
-            .map((q) => q.trim())
-            .filter(Boolean),
-        }
-      : {}),
-    concurrency: positiveNumber('concurrency', values.concurrency, 8),
-    visibilityTimeoutSeconds: positiveNumber('visibility-timeout', values['visibility-timeout'], 60),
-    waitTimeSeconds: Math.min(20, positiveNumber('wait-time', values['wait-time'], 20)),
-    shutdownTimeoutMs: positiveNumber('shutdown-timeout', values['shutdown-timeout'], 30) * 1000,
-  });
+  const worker = runWorker(
+    { registry: app.registry, runtime: app.runtime },
+    {
+      ...(values.queues
+        ? {
+            queues: values.queues
+              .split(',')
+              .map((q) => q.trim())
+              .filter(Boolean),
+          }
+        : {}),
+      concurrency: positiveNumber('concurrency', values.concurrency, 8),
+      visibilityTimeoutSeconds: positiveNumber('visibility-timeout', values['visibility-timeout'], 60),
+      waitTimeSeconds: Math.min(20, positiveNumber('wait-time', values['wait-time'], 20)),
+      shutdownTimeoutMs: positiveNumber('shutdown-timeout', values['shutdown-timeout'], 30) * 1000,
+    },
+  );
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;

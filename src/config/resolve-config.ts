@@ -4,6 +4,7 @@
  * setting has a Celery twin.
  */
 import { ImproperlyConfigured } from '../errors.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_OFFLOAD_THRESHOLD_BYTES } from '../ports/service-limits.js';
 import { ENV } from './env.js';
 
 /** Settings for {@link resolveConfig}; every field is optional. */
@@ -35,9 +36,17 @@ export interface AppConfig {
   readonly resultThresholdBytes?: number;
   /** Messages and results larger than this are refused. Default 67 108 864 bytes (64 MiB). */
   readonly maxPayloadBytes?: number;
-  /** AWS region. Default: `AWS_REGION`, else `us-east-1`. */
+  /**
+   * AWS region. Default: `AWS_REGION`, else `AWS_DEFAULT_REGION` (boto3's, for shared Python environments),
+   * else left to the SDK, which reads the profile's region (`AWS_PROFILE`, `~/.aws/config`).
+   */
   readonly region?: string;
-  /** Endpoint for every AWS client (an emulator). Default: `AWS_ENDPOINT_URL`; none in AWS. */
+  /**
+   * One endpoint for every AWS client (an emulator). Default: none, and the SDK resolves each service's
+   * endpoint itself from the process environment: `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL_DYNAMODB` /
+   * `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`, then the profile's `endpoint_url`, else AWS's regional
+   * endpoints. With an explicit `env`, which the SDK cannot see, that env's `AWS_ENDPOINT_URL` is the default.
+   */
   readonly endpoint?: string;
   /** Where to read environment variables. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -57,7 +66,9 @@ export interface ResolvedConfig {
   readonly payloadThresholdBytes: number;
   readonly resultThresholdBytes: number;
   readonly maxPayloadBytes: number;
-  readonly region: string;
+  /** The explicit or environment region; `undefined` leaves it to the SDK's provider chain (the profile). */
+  readonly region: string | undefined;
+  /** The explicit endpoint; `undefined` leaves endpoints to the SDK (`AWS_ENDPOINT_URL[_<SERVICE>]`). */
   readonly endpoint: string | undefined;
 }
 
@@ -68,22 +79,20 @@ function parseQueueUrls(text: string | undefined): Record<string, string> {
     parsed = JSON.parse(text);
   } catch (error) {
     throw new ImproperlyConfigured(
-      'queueUrls',
       `${ENV.QUEUE_URLS} must be a JSON object of queue name to URL, got ${JSON.stringify(text.slice(0, 60))}`,
-      { cause: error },
+      { setting: 'queueUrls', cause: error },
     );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ImproperlyConfigured(
-      'queueUrls',
-      `${ENV.QUEUE_URLS} must be a JSON object, got ${text.slice(0, 60)}`,
-    );
+    throw new ImproperlyConfigured(`${ENV.QUEUE_URLS} must be a JSON object, got ${text.slice(0, 60)}`, {
+      setting: 'queueUrls',
+    });
   }
   for (const [name, url] of Object.entries(parsed)) {
     if (typeof url !== 'string') {
       throw new ImproperlyConfigured(
-        'queueUrls',
         `${ENV.QUEUE_URLS}.${name} must be a URL string, got ${JSON.stringify(url)}`,
+        { setting: 'queueUrls' },
       );
     }
   }
@@ -95,8 +104,8 @@ function seconds(setting: string, value: number | string | undefined): number | 
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isInteger(n) || n < 0) {
     throw new ImproperlyConfigured(
-      setting,
       `Expected \`${setting}\` to be a whole number of seconds >= 0, got ${value}`,
+      { setting: setting },
     );
   }
   return n;
@@ -106,8 +115,8 @@ function bytes(setting: string, value: number | undefined, fallback: number): nu
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
     throw new ImproperlyConfigured(
-      setting,
       `Expected \`${setting}\` to be a whole number of bytes >= 1, got ${value}`,
+      { setting: setting },
     );
   }
   return value;
@@ -134,10 +143,21 @@ export function resolveConfig(config: AppConfig = {}): ResolvedConfig {
     resultExtended: config.resultExtended ?? false,
     payloadBucket: config.payloadBucket ?? nonEmpty(env[ENV.PAYLOAD_BUCKET]),
     payloadPrefix: config.payloadPrefix ?? nonEmpty(env[ENV.PAYLOAD_PREFIX]) ?? 'celeriac/',
-    payloadThresholdBytes: bytes('payloadThresholdBytes', config.payloadThresholdBytes, 262_144),
-    resultThresholdBytes: bytes('resultThresholdBytes', config.resultThresholdBytes, 262_144),
-    maxPayloadBytes: bytes('maxPayloadBytes', config.maxPayloadBytes, 64 * 1024 * 1024),
-    region: config.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
-    endpoint: config.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL),
+    payloadThresholdBytes: bytes(
+      'payloadThresholdBytes',
+      config.payloadThresholdBytes,
+      DEFAULT_OFFLOAD_THRESHOLD_BYTES,
+    ),
+    resultThresholdBytes: bytes(
+      'resultThresholdBytes',
+      config.resultThresholdBytes,
+      DEFAULT_OFFLOAD_THRESHOLD_BYTES,
+    ),
+    maxPayloadBytes: bytes('maxPayloadBytes', config.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES),
+    // No fallback region, and no endpoint from process.env's AWS_ENDPOINT_URL: either would override the SDK's
+    // own resolution (the profile's region; AWS_ENDPOINT_URL_<SERVICE> ahead of AWS_ENDPOINT_URL). An `env`
+    // passed in place of process.env is invisible to the SDK, so its AWS_ENDPOINT_URL is taken here.
+    region: config.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
+    endpoint: nonEmpty(config.endpoint) ?? (config.env ? nonEmpty(config.env.AWS_ENDPOINT_URL) : undefined),
   };
 }

@@ -11,11 +11,15 @@
  * - On a FIFO queue, records of one message group run in order, and once one fails the rest of its group is
  *   reported as failed without running, to keep the group's order.
  */
-import type { App } from '../app.js';
 import type { MessageAttribute } from '../ports/broker.js';
+import { toMessageAttribute } from '../ports/message-attribute.js';
+import { setOwn } from '../protocol/set-own.js';
 import { executeMessage } from '../worker/execute-message.js';
+import type { WorkerDeps } from '../worker/execution-context.js';
+import { runLane, toLanes } from '../worker/fifo-lanes.js';
 import { formatOutcome } from '../worker/format-outcome.js';
-import type { InboundMessage, MessageOutcome } from '../worker/message-outcome.js';
+import { type InboundMessage, MessageAction, type MessageOutcome } from '../worker/message-outcome.js';
+import { setVisibility } from '../worker/set-visibility.js';
 import { type WorkerIdentity, workerIdentity } from '../worker/worker-identity.js';
 import type { LambdaContextLike, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs-event.js';
 
@@ -42,14 +46,9 @@ export function queueFromArn(arn: string): { readonly name: string; readonly url
 function toInbound(record: SqsRecord, queueUrl: string): InboundMessage {
   const attributes: Record<string, MessageAttribute> = {};
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
-    const dataType = (value.dataType.split('.')[0] ?? 'String') as MessageAttribute['dataType'];
-    attributes[name] = {
-      dataType,
-      ...(value.stringValue === undefined ? {} : { stringValue: value.stringValue }),
-      ...(value.binaryValue === undefined
-        ? {}
-        : { binaryValue: new Uint8Array(Buffer.from(value.binaryValue, 'base64')) }),
-    };
+    const binary =
+      value.binaryValue === undefined ? undefined : new Uint8Array(Buffer.from(value.binaryValue, 'base64'));
+    setOwn(attributes, name, toMessageAttribute(value.dataType, value.stringValue, binary));
   }
   return {
     messageId: record.messageId,
@@ -63,7 +62,7 @@ function toInbound(record: SqsRecord, queueUrl: string): InboundMessage {
 }
 
 /**
- * Creates the Lambda handler for an app's tasks.
+ * Creates the Lambda handler for a registry's tasks on a runtime (an `App` is both).
  *
  * @example
  * // functions/worker.ts
@@ -72,98 +71,76 @@ function toInbound(record: SqsRecord, queueUrl: string): InboundMessage {
  * export const handler = createSqsHandler(app);
  */
 export function createSqsHandler(
-  app: App,
+  deps: WorkerDeps,
   options: SqsHandlerOptions = {},
 ): (event: SqsEvent, context: LambdaContextLike) => Promise<SqsBatchResponse> {
-  const identity: WorkerIdentity = workerIdentity(app.config.name);
+  const { registry, runtime } = deps;
+  const identity: WorkerIdentity = workerIdentity(runtime.settings.name);
   const concurrency = Math.max(1, options.concurrency ?? 10);
   const log = options.log ?? ((line: string) => console.log(line));
 
   /** The URL and Celery name of a record's queue: from the app's queue map when it knows the queue. */
   const sourceQueue = (arn: string): { url: string; name: string } => {
     const { name, url } = queueFromArn(arn);
-    for (const [celeryName, configured] of Object.entries(app.config.queueUrls)) {
+    for (const [celeryName, configured] of Object.entries(runtime.settings.queueUrls)) {
       if (configured.split('/').pop() === name) return { url: configured, name: celeryName };
     }
     return { url, name };
   };
 
+  const visibilityOf = (
+    record: SqsRecord,
+    queueUrl: string,
+    seconds: number,
+    what: string,
+  ): Promise<boolean> =>
+    setVisibility(
+      runtime.broker,
+      { queueUrl, receiptHandle: record.receiptHandle, messageId: record.messageId, seconds, what },
+      log,
+    );
+
   return async (event, context) => {
     const reserveMs =
       options.reserveMs ?? Math.min(10_000, Math.floor(context.getRemainingTimeInMillis() / 5));
     const failures = new Set<string>();
-    const failedGroups = new Set<string>();
-    const settle = async (
-      record: SqsRecord,
-      queueUrl: string,
-      outcome: MessageOutcome,
-      startedAt: number,
-    ) => {
-      log(formatOutcome(outcome, Date.now() - startedAt));
-      if (outcome.action === 'delete') return;
-      failures.add(record.messageId);
-      if (outcome.action === 'retry-later' && outcome.delaySeconds !== undefined) {
-        await setVisibility(record, queueUrl, outcome.delaySeconds, 'delay');
-      }
-    };
 
-    const setVisibility = async (record: SqsRecord, queueUrl: string, seconds: number, what: string) => {
-      try {
-        const [failed] = await app.transport.broker.changeVisibility(queueUrl, [
-          { receiptHandle: record.receiptHandle, visibilityTimeoutSeconds: seconds },
-        ]);
-        if (failed) log(`could not ${what} message ${record.messageId}: ${failed.code} ${failed.message}`);
-      } catch (error) {
-        log(
-          `could not ${what} message ${record.messageId}: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-    };
-
-    const processRecord = async (record: SqsRecord): Promise<void> => {
-      const group = record.attributes.MessageGroupId;
-      if (group !== undefined && failedGroups.has(group)) {
-        failures.add(record.messageId);
-        return;
-      }
+    /** Runs one record; true when it is done (deleted by the mapping), false when SQS must deliver it again. */
+    const processRecord = async (record: SqsRecord): Promise<boolean> => {
       const queue = sourceQueue(record.eventSourceARN);
       if (context.getRemainingTimeInMillis() < reserveMs) {
         failures.add(record.messageId);
         log(`message ${record.messageId} not started: less than ${reserveMs} ms of the invocation left`);
         // Visible again at once, for the next invocation, rather than after the whole visibility timeout.
-        await setVisibility(record, queue.url, 0, 'return');
-        return;
+        await visibilityOf(record, queue.url, 0, 'return');
+        return false;
       }
       const startedAt = Date.now();
-      const outcome = await executeMessage(toInbound(record, queue.url), {
-        app,
+      const outcome: MessageOutcome = await executeMessage(toInbound(record, queue.url), {
+        registry,
+        runtime,
         identity,
         leaseMs: context.getRemainingTimeInMillis() + 5_000,
         queueName: queue.name,
         log,
       });
-      await settle(record, queue.url, outcome, startedAt);
-      if (outcome.action !== 'delete' && group !== undefined) failedGroups.add(group);
+      log(formatOutcome(outcome, { messageId: record.messageId, totalMs: Date.now() - startedAt }));
+      if (outcome.action === MessageAction.DELETE) return true;
+      failures.add(record.messageId);
+      if (outcome.action === MessageAction.RETRY_LATER && outcome.delaySeconds !== undefined) {
+        await visibilityOf(record, queue.url, outcome.delaySeconds, 'delay');
+      }
+      return false;
     };
 
     // FIFO records of one group run one after another; everything else shares the concurrency pool.
-    const lanes = new Map<string, SqsRecord[]>();
-    const singles: SqsRecord[][] = [];
-    for (const record of event.Records) {
-      const group = record.attributes.MessageGroupId;
-      if (group === undefined) {
-        singles.push([record]);
-        continue;
-      }
-      const lane = lanes.get(group) ?? [];
-      if (lane.length === 0) lanes.set(group, lane);
-      lane.push(record);
-    }
-    const work = [...singles, ...lanes.values()];
+    const lanes = toLanes(event.Records, (record) => record.attributes.MessageGroupId);
     let next = 0;
-    const runners = Array.from({ length: Math.min(concurrency, work.length) }, async () => {
-      for (let lane = work[next++]; lane; lane = work[next++]) {
-        for (const record of lane) await processRecord(record);
+    const runners = Array.from({ length: Math.min(concurrency, lanes.length) }, async () => {
+      for (let lane = lanes[next++]; lane; lane = lanes[next++]) {
+        await runLane(lane, processRecord, async (rest) => {
+          for (const record of rest) failures.add(record.messageId);
+        });
       }
     });
     await Promise.all(runners);

@@ -13,13 +13,20 @@
  * - a body is marked FAILURE only while nothing is stored for it, so a late repeat never fails a body that was
  *   already sent.
  */
-import type { App } from '../app.js';
-import { BackendError } from '../errors.js';
+import type { Client } from '../client.js';
 import type { ExceptionInfo } from '../protocol/exception-info.js';
-import { buildResultMeta } from '../protocol/result-meta.js';
+import { buildResultMeta, pendingResultMeta, type ResultMeta } from '../protocol/result-meta.js';
 import type { SignatureDict } from '../protocol/signature.js';
 import { READY_STATES, TaskState } from '../protocol/states.js';
 import type { TaskMessage } from '../protocol/task-message.js';
+import { type Runtime, resultTtl } from '../runtime.js';
+import { describeError, isTransient } from './execution-context.js';
+
+/** What the chord step needs: the runtime's stores and a client to send the body. */
+export interface ChordDeps {
+  readonly runtime: Runtime;
+  readonly client: Client;
+}
 
 /** How long the last header task waits for its siblings' results to become readable (Celery's join timeout). */
 const JOIN_TIMEOUT_MS = 3000;
@@ -28,20 +35,21 @@ function chordError(reason: string): ExceptionInfo {
   return { exc_type: 'ChordError', exc_message: [reason], exc_module: 'celery.exceptions' };
 }
 
-async function failBody(app: App, body: SignatureDict, reason: string): Promise<string> {
+async function failBody(deps: ChordDeps, body: SignatureDict, reason: string): Promise<string> {
   const bodyId = body.options.task_id;
   if (typeof bodyId !== 'string') return `chord body ${body.task} cannot run: ${reason}`;
-  const nowMs = app.transport.clock.now();
+  const { results, payloads, clock, settings } = deps.runtime;
+  const nowMs = clock.now();
   const meta = buildResultMeta({
     taskId: bodyId,
     status: TaskState.FAILURE,
     result: chordError(reason),
     dateDone: new Date(nowMs),
   });
-  const stored = await app.transport.results.put(bodyId, await app.payloads.offloadMeta(meta), {
+  const stored = await results.put(bodyId, await payloads.offloadMeta(meta), {
     nowMs,
     onlyIfAbsent: true,
-    ...(app.config.resultTtlSeconds === undefined ? {} : { ttlSeconds: app.config.resultTtlSeconds }),
+    ...resultTtl(settings),
   });
   return stored ? `chord body ${bodyId} failed: ${reason}` : `chord body ${bodyId} already has a result`;
 }
@@ -51,57 +59,58 @@ async function failBody(app: App, body: SignatureDict, reason: string): Promise<
  * happened (the body was sent, or failed), else undefined. Throws when the store or the queue fails: the caller
  * then has the message delivered again, and the step is repeated.
  */
-export async function onChordPartReturn(app: App, message: TaskMessage): Promise<string | undefined> {
+export async function onChordPartReturn(deps: ChordDeps, message: TaskMessage): Promise<string | undefined> {
   const { headers, embed } = message;
   const body = embed.chord;
   const groupId = headers.group;
   if (!body || !groupId) return undefined;
-  const { results, clock } = app.transport;
+  const { results, clock } = deps.runtime;
   const members = await results.getGroupMembers(groupId);
-  if (!members) return failBody(app, body, `GroupResult ${groupId} no longer exists`);
+  if (!members) return failBody(deps, body, `GroupResult ${groupId} no longer exists`);
   const { count } = await results.incrementChordCounter(groupId, headers.id);
   const declared = body.chord_size;
   const size = typeof declared === 'number' ? declared : members.length;
   if (count < size) return undefined;
   const deadline = clock.now() + JOIN_TIMEOUT_MS;
-  let metas = await Promise.all(members.map((id) => app.asyncResult(id).meta()));
+  const readAll = (): Promise<ResultMeta[]> => Promise.all(members.map((id) => memberMeta(deps.runtime, id)));
+  let metas = await readAll();
   while (metas.some((m) => !READY_STATES.has(m.status)) && clock.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    metas = await Promise.all(members.map((id) => app.asyncResult(id).meta()));
+    metas = await readAll();
   }
   let line: string;
   const culprit = metas.find((m) => m.status !== TaskState.SUCCESS);
   if (culprit) {
     const info = culprit.result as Partial<ExceptionInfo> | null;
     const raised = info?.exc_type ? `${info.exc_type}(${JSON.stringify(info.exc_message)})` : culprit.status;
-    line = await failBody(app, body, `Dependency ${culprit.task_id} raised ${raised}`);
+    line = await failBody(deps, body, `Dependency ${culprit.task_id} raised ${raised}`);
   } else {
     const values = metas.map((m) => m.result);
     const { options } = body;
     try {
-      const request = app.sendRequest(
-        body.task,
-        body.immutable ? body.args : [values, ...body.args],
-        body.kwargs,
-        {
+      const request = deps.client.request({
+        name: body.task,
+        args: body.immutable ? body.args : [values, ...body.args],
+        kwargs: body.kwargs,
+        options: {
           ...(typeof options.task_id === 'string' ? { taskId: options.task_id } : {}),
           ...(typeof options.queue === 'string' ? { queue: options.queue } : {}),
-          groupId,
-          parentId: headers.id,
-          rootId: headers.root_id ?? headers.id,
         },
-      );
-      await app.producer.send([request]);
+        workflow: { groupId, parentId: headers.id, rootId: headers.root_id ?? headers.id },
+      });
+      await deps.client.send([request]);
       line = `chord ${groupId} complete: sent ${body.task} (${request.taskId}) with ${values.length} result(s)`;
     } catch (error) {
-      if (error instanceof BackendError && error.retryable) throw error;
-      line = await failBody(
-        app,
-        body,
-        `Callback error: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      if (isTransient(error)) throw error;
+      line = await failBody(deps, body, `Callback error: ${describeError(error)}`);
     }
   }
   await results.deleteChord(groupId);
   return line;
+}
+
+/** A member's stored meta, resolved from the payload store when it was offloaded; PENDING when none is stored. */
+async function memberMeta(runtime: Runtime, taskId: string): Promise<ResultMeta> {
+  const stored = await runtime.results.get(taskId);
+  return stored ? runtime.payloads.resolveMeta(stored) : pendingResultMeta(taskId);
 }

@@ -8,32 +8,34 @@
  * - `Ignore`: nothing visible is stored; `Reject(requeue)`: the claim is released and the message left for
  *   redelivery.
  * A chord header counts towards its chord once its final state is stored.
+ *
+ * Every send and store goes through `persist`: a failure that may pass (throttling, a reset connection) is tried
+ * again in place, while the claim still holds, instead of letting the task run again.
  */
-import type { App } from '../app.js';
+import type { Client } from '../client.js';
 import { EncodeError, MaxRetriesExceededError, PayloadTooLargeError, Retry } from '../errors.js';
 import { toExceptionInfo } from '../exception-table.js';
 import { isCeleriacError } from '../protocol/errors.js';
 import type { ResultMeta } from '../protocol/result-meta.js';
 import { TaskState } from '../protocol/states.js';
 import type { TaskMessage } from '../protocol/task-message.js';
-import type { Task } from '../task.js';
+import type { AnyTask } from '../registry.js';
+import type { Runtime } from '../runtime.js';
+import type { SendCall } from '../send-request.js';
+import { RETRY_DEFAULTS } from '../task-options.js';
 import { onChordPartReturn } from './chord.js';
-import {
-  childTuple,
-  failureFollowUps,
-  pendingChainIds,
-  retryRequest,
-  successFollowUps,
-} from './follow-ups.js';
-import type { MessageOutcome } from './message-outcome.js';
+import { describeError } from './execution-context.js';
+import { childTuple, failureFollowUps, pendingChainIds, retryCall, successFollowUps } from './follow-ups.js';
+import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
 import type { RunResult } from './run-task.js';
 import type { TaskRecord } from './task-record.js';
 
 /** What {@link finishRun} needs. */
 export interface FinishContext {
-  readonly app: App;
+  readonly runtime: Runtime;
+  readonly client: Client;
   readonly message: TaskMessage;
-  readonly task: Task<never, unknown>;
+  readonly task: AnyTask;
   readonly record: TaskRecord;
   /** The claim's owner. */
   readonly owner: string;
@@ -44,15 +46,13 @@ export interface FinishContext {
   readonly ttl: { readonly ttlSeconds?: number };
   /** Releases the claim without finishing (for `Reject(requeue=True)`). */
   readonly release: () => Promise<void>;
+  /** Runs a write, trying again in place while its failure may pass (see `persist.ts`). */
+  readonly persist: <T>(write: () => Promise<T>) => Promise<T>;
   readonly log?: (line: string) => void;
 }
 
 /** How a finished run should end for the message. */
 export type FinishOutcome = Pick<MessageOutcome, 'action' | 'state' | 'reason'>;
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** A traceback string for an error: its stack, as Celery stores Python's formatted traceback. */
 export function traceOf(error: unknown): string | null {
@@ -63,6 +63,13 @@ export function traceOf(error: unknown): string | null {
 const cannotTravel = (error: unknown): boolean =>
   error instanceof PayloadTooLargeError || error instanceof EncodeError;
 
+/** Sends follow-up calls (validated first, so a bad one fails before anything is sent). */
+async function sendCalls(ctx: FinishContext, calls: readonly SendCall[]): Promise<string[]> {
+  const requests = calls.map((call) => ctx.client.request(call));
+  if (requests.length > 0) await ctx.persist(() => ctx.client.send(requests));
+  return requests.map((request) => request.taskId);
+}
+
 /** Stores a task's outcome, in its final or RETRY state, and runs the chord step for final ones. */
 export async function storeOutcome(
   ctx: FinishContext,
@@ -70,29 +77,32 @@ export async function storeOutcome(
   state: string,
   options: { readonly offloaded?: boolean } = {},
 ): Promise<void> {
-  const stored = meta && !options.offloaded ? await ctx.app.payloads.offloadMeta(meta) : meta;
-  await ctx.app.transport.results.complete({
-    taskId: ctx.message.headers.id,
-    owner: ctx.owner,
-    attempt: ctx.message.headers.retries,
-    meta: stored,
-    state,
-    nowMs: ctx.app.transport.clock.now(),
-    ...ctx.ttl,
-  });
+  const { results, payloads, clock } = ctx.runtime;
+  const stored = meta && !options.offloaded ? await ctx.persist(() => payloads.offloadMeta(meta)) : meta;
+  await ctx.persist(() =>
+    results.complete({
+      taskId: ctx.message.headers.id,
+      owner: ctx.owner,
+      attempt: ctx.message.headers.retries,
+      meta: stored,
+      state,
+      nowMs: clock.now(),
+      ...ctx.ttl,
+    }),
+  );
   if (state === TaskState.SUCCESS || state === TaskState.FAILURE) {
-    const line = await onChordPartReturn(ctx.app, ctx.message);
+    const line = await ctx.persist(() => onChordPartReturn(ctx, ctx.message));
     if (line) ctx.log?.(line);
   }
 }
 
 /** Celery's `get_exponential_backoff_interval` for autoretries. */
-function backoffSeconds(task: Task<never, unknown>, retries: number): number {
+function backoffSeconds(task: AnyTask, retries: number): number {
   const {
     retryBackoff,
-    retryBackoffMaxSeconds = 600,
+    retryBackoffMaxSeconds = RETRY_DEFAULTS.retryBackoffMaxSeconds,
     retryJitter = true,
-    defaultRetryDelaySeconds = 180,
+    defaultRetryDelaySeconds = RETRY_DEFAULTS.defaultRetryDelaySeconds,
   } = task.options;
   if (!retryBackoff) return defaultRetryDelaySeconds;
   const factor = retryBackoff === true ? 1 : retryBackoff;
@@ -105,20 +115,15 @@ function backoffSeconds(task: Task<never, unknown>, retries: number): number {
  * unserializable arguments) is stored with its type and a shortened message that says why.
  */
 export async function failRun(ctx: FinishContext, error: unknown, hide: boolean): Promise<FinishOutcome> {
-  const { app, message, record } = ctx;
+  const { message, record } = ctx;
+  const { results, payloads, clock } = ctx.runtime;
   const info = toExceptionInfo(error);
   const traceback = traceOf(error);
-  await app.producer.send(failureFollowUps(app, message));
+  await sendCalls(ctx, failureFollowUps(message));
   for (const chainId of pendingChainIds(message)) {
     try {
-      await app.transport.results.put(
-        chainId,
-        await app.payloads.offloadMeta({ ...record.failure(info, traceback), task_id: chainId }),
-        {
-          nowMs: app.transport.clock.now(),
-          ...ctx.ttl,
-        },
-      );
+      const meta = await payloads.offloadMeta({ ...record.failure(info, traceback), task_id: chainId });
+      await ctx.persist(() => results.put(chainId, meta, { nowMs: clock.now(), ...ctx.ttl }));
     } catch (storeError) {
       ctx.log?.(`could not mark chain step ${chainId} FAILURE: ${describeError(storeError)}`);
     }
@@ -133,60 +138,63 @@ export async function failRun(ctx: FinishContext, error: unknown, hide: boolean)
     };
     await storeOutcome(ctx, record.failure(brief, null), TaskState.FAILURE);
   }
-  return { action: 'delete', state: TaskState.FAILURE, reason: `${info.exc_type}: ${describeError(error)}` };
+  return {
+    action: MessageAction.DELETE,
+    state: MessageState.FAILURE,
+    reason: `${info.exc_type}: ${describeError(error)}`,
+  };
 }
 
 async function succeed(ctx: FinishContext, value: unknown): Promise<FinishOutcome> {
-  const { app, message, record } = ctx;
-  let sends: ReturnType<typeof successFollowUps>;
+  const { message, record } = ctx;
+  let calls: SendCall[];
+  let childIds: string[];
+  let requests: ReturnType<Client['request']>[];
   let stored: ResultMeta | undefined;
   try {
-    sends = successFollowUps(app, message, value);
-    const meta = record.meta(
-      TaskState.SUCCESS,
-      value,
-      null,
-      true,
-      sends.map((send) => childTuple(send.taskId)),
-    );
-    stored = ctx.ignoreResult ? undefined : await app.payloads.offloadMeta(meta);
+    calls = successFollowUps(message, value);
+    requests = calls.map((call) => ctx.client.request(call));
+    childIds = requests.map((request) => request.taskId);
+    const meta = record.meta(TaskState.SUCCESS, value, null, true, childIds.map(childTuple));
+    stored = ctx.ignoreResult ? undefined : await ctx.persist(() => ctx.runtime.payloads.offloadMeta(meta));
   } catch (error) {
     // A result that cannot be stored or passed on (not JSON, too large) fails the task, before anything is sent.
     if (cannotTravel(error)) return failRun(ctx, error, false);
     throw error;
   }
-  await app.producer.send(sends);
+  if (requests.length > 0) await ctx.persist(() => ctx.client.send(requests));
   await storeOutcome(ctx, stored, TaskState.SUCCESS, { offloaded: true });
-  return { action: 'delete', state: TaskState.SUCCESS };
+  return { action: MessageAction.DELETE, state: MessageState.SUCCESS };
 }
 
 async function retry(ctx: FinishContext, request: Retry): Promise<FinishOutcome> {
-  const { app, message, record, task } = ctx;
+  const { message, record, task } = ctx;
   const { headers } = message;
   const options = request.options;
   // `null` means no limit, so only an unset option falls back to Celery's default of 3.
   const configured = options.maxRetries !== undefined ? options.maxRetries : task.options.maxRetries;
-  const maxRetries = configured === undefined ? 3 : configured;
+  const maxRetries = configured === undefined ? RETRY_DEFAULTS.maxRetries : configured;
   if (maxRetries !== null && headers.retries >= maxRetries) {
-    const error = options.exc ?? new MaxRetriesExceededError(headers.id, headers.retries);
+    const error = options.exc ?? MaxRetriesExceededError.forTask(headers.id, headers.retries);
     return failRun(ctx, error, ctx.ignoreResult && task.options.storeErrorsEvenIfIgnored !== true);
   }
-  const countdown = options.countdown ?? task.options.defaultRetryDelaySeconds ?? 180;
-  const eta = options.eta ?? new Date(app.transport.clock.now() + countdown * 1000);
-  await app.producer.send([retryRequest(app, message, ctx.queue, eta)]);
+  const countdown =
+    options.countdown ?? task.options.defaultRetryDelaySeconds ?? RETRY_DEFAULTS.defaultRetryDelaySeconds;
+  const eta = options.eta ?? new Date(ctx.runtime.clock.now() + countdown * 1000);
+  await sendCalls(ctx, [retryCall(message, ctx.queue, eta)]);
   const reason = options.exc === undefined ? null : toExceptionInfo(options.exc);
   const meta = record.meta(TaskState.RETRY, reason, traceOf(options.exc ?? request), false, [
     childTuple(headers.id),
   ]);
   await storeOutcome(ctx, ctx.ignoreResult ? undefined : meta, TaskState.RETRY);
   return {
-    action: 'delete',
-    state: TaskState.RETRY,
+    action: MessageAction.DELETE,
+    state: MessageState.RETRY,
     reason: `retry ${headers.retries + 1} at ${eta.toISOString()}`,
   };
 }
 
-/** Records a finished run and sends its follow-ups; throws when a store or a send fails. */
+/** Records a finished run and sends its follow-ups; throws when a store or a send fails for good. */
 export async function finishRun(ctx: FinishContext, result: RunResult): Promise<FinishOutcome> {
   const { task, message } = ctx;
   const hideFailure = ctx.ignoreResult && task.options.storeErrorsEvenIfIgnored !== true;
@@ -197,7 +205,7 @@ export async function finishRun(ctx: FinishContext, result: RunResult): Promise<
   ) {
     run = {
       kind: 'retry',
-      retry: new Retry({ exc: run.error, countdown: backoffSeconds(task, message.headers.retries) }),
+      retry: Retry.with({ exc: run.error, countdown: backoffSeconds(task, message.headers.retries) }),
     };
   }
   switch (run.kind) {
@@ -207,11 +215,11 @@ export async function finishRun(ctx: FinishContext, result: RunResult): Promise<
       return retry(ctx, run.retry);
     case 'ignore':
       await storeOutcome(ctx, undefined, TaskState.SUCCESS);
-      return { action: 'delete', state: TaskState.IGNORED };
+      return { action: MessageAction.DELETE, state: MessageState.IGNORED };
     case 'reject':
       if (run.reject.requeue) {
         await ctx.release();
-        return { action: 'reject', state: TaskState.REJECTED, reason: run.reject.message };
+        return { action: MessageAction.REJECT, state: MessageState.REJECTED, reason: run.reject.message };
       }
       return failRun(ctx, run.reject, ctx.ignoreResult);
     case 'failure':

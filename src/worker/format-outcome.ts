@@ -1,22 +1,33 @@
 /** The one log line per message that both hosts print. */
 import type { MessageOutcome } from './message-outcome.js';
 
+/** What the line says besides the outcome. */
+export interface OutcomeLineOptions {
+  /** The SQS message id: printed for any outcome that leaves the message on the queue, so it can be found there (in the dead-letter queue, say). */
+  readonly messageId?: string;
+  /** Time the whole message took, printed when the task itself did not run. */
+  readonly totalMs?: number;
+}
+
 /**
  * Formats an outcome as one line: task id, name, final state, duration, and why when it was not a plain run.
  *
  * @example
  * formatOutcome({ action: 'delete', taskId: 't-1', taskName: 'tasks.add', state: 'SUCCESS', runtimeMs: 12 })
  * // 'task t-1 tasks.add SUCCESS 12ms'
+ * formatOutcome({ action: 'reject', state: 'INVALID', reason: 'DecodeError: ...' }, { messageId: 'm-9' })
+ * // 'task - - INVALID [reject] message m-9: DecodeError: ...'
  */
-export function formatOutcome(outcome: MessageOutcome, totalMs?: number): string {
+export function formatOutcome(outcome: MessageOutcome, options: OutcomeLineOptions = {}): string {
   const id = outcome.taskId ?? '-';
   const name = outcome.taskName ?? '-';
-  const ms = outcome.runtimeMs ?? totalMs;
+  const ms = outcome.runtimeMs ?? options.totalMs;
   const duration = ms === undefined ? '' : ` ${Math.round(ms)}ms`;
   const action =
     outcome.action === 'delete'
       ? ''
       : ` [${outcome.action}${outcome.delaySeconds ? ` ${outcome.delaySeconds}s` : ''}]`;
+  const message = outcome.action !== 'delete' && options.messageId ? ` message ${options.messageId}` : '';
   const reason = outcome.reason ? `: ${outcome.reason}` : '';
-  return `task ${id} ${name} ${outcome.state}${duration}${action}${reason}`;
+  return `task ${id} ${name} ${outcome.state}${duration}${action}${message}${reason}`;
 }

@@ -1,6 +1,8 @@
-/** The execution core shared by the Lambda handler and `celeriac worker`. */
-export { type ExecutionContext, executeMessage, IGNORED_RESULT_TTL_SECONDS } from './execute-message.js';
-export { formatOutcome } from './format-outcome.js';
-export type { InboundMessage, MessageAction, MessageOutcome } from './message-outcome.js';
+/** The execution core shared by the Lambda handler and `celeriac worker`, and the long-running hosts. */
+export { executeMessage, IGNORED_RESULT_TTL_SECONDS } from './execute-message.js';
+export type { ClaimHandle, ExecutionContext, WorkerDeps } from './execution-context.js';
+export { formatOutcome, type OutcomeLineOptions } from './format-outcome.js';
+export { type InboundMessage, MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
+export { type BeatOptions, type RunningBeat, runBeat } from './run-beat.js';
 export { type RunningWorker, runWorker, type WorkerOptions } from './run-worker.js';
 export { type WorkerIdentity, workerIdentity } from './worker-identity.js';

@@ -3,6 +3,7 @@
  * out on SQS, and to log.
  */
 import type { MessageAttribute } from '../ports/broker.js';
+import { TaskState } from '../protocol/states.js';
 
 /** A received message, whichever host received it. */
 export interface InboundMessage {
@@ -19,13 +20,47 @@ export interface InboundMessage {
 }
 
 /** What to do with the message. */
-export type MessageAction =
+export const MessageAction = {
   /** Delete it: the task finished, was refused for good, or was re-sent. */
-  | 'delete'
+  DELETE: 'delete',
   /** Leave it, invisible for `delaySeconds`, then deliver it again (busy claim, FIFO ETA, transient error). */
-  | 'retry-later'
+  RETRY_LATER: 'retry-later',
   /** Leave it: SQS redelivers it until `maxReceiveCount` moves it to the dead-letter queue. */
-  | 'reject';
+  REJECT: 'reject',
+} as const;
+export type MessageAction = (typeof MessageAction)[keyof typeof MessageAction];
+
+/**
+ * The state a message ended in: the task's Celery state when it ran or was refused for good (SUCCESS, FAILURE,
+ * RETRY, REVOKED, IGNORED, REJECTED), or what happened to the message when it did not run.
+ */
+export const MessageState = {
+  SUCCESS: TaskState.SUCCESS,
+  FAILURE: TaskState.FAILURE,
+  RETRY: TaskState.RETRY,
+  REVOKED: TaskState.REVOKED,
+  IGNORED: TaskState.IGNORED,
+  REJECTED: TaskState.REJECTED,
+  /** The task already ran (or was retried since): this delivery is a duplicate and is dropped. */
+  DUPLICATE: 'DUPLICATE',
+  /** Another delivery holds a live claim on the task: try again after its lease. */
+  BUSY: 'BUSY',
+  /** The ETA is ahead: re-sent with a delay, or kept invisible (FIFO). */
+  DELAYED: 'DELAYED',
+  /** The message cannot be decoded or is not a valid task message: left for the dead-letter queue. */
+  INVALID: 'INVALID',
+  /** The worker is stopping: the task goes back to the queue for another worker. */
+  HANDED_BACK: 'HANDED_BACK',
+  /** An offloaded message could not be fetched for a reason that may pass: delivered again later. */
+  UNRESOLVED: 'UNRESOLVED',
+  /** The claim could not be written for a reason that may pass: delivered again later. */
+  UNCLAIMED: 'UNCLAIMED',
+  /** The outcome could not be stored for a reason that may pass: delivered again later. */
+  UNRECORDED: 'UNRECORDED',
+  /** Processing failed unexpectedly (a bug): delivered again later. */
+  ERROR: 'ERROR',
+} as const;
+export type MessageState = (typeof MessageState)[keyof typeof MessageState];
 
 /** The core's decision, with what the log line needs. */
 export interface MessageOutcome {
@@ -35,8 +70,7 @@ export interface MessageOutcome {
   /** The task id, when the message got far enough to name one. */
   readonly taskId?: string;
   readonly taskName?: string;
-  /** The state the task ended in (SUCCESS, FAILURE, RETRY, REVOKED, ...), or what happened to the message. */
-  readonly state: string;
+  readonly state: MessageState;
   /** Why, for anything but a plain run. */
   readonly reason?: string;
   /** Time spent running the task itself, when it ran. */

@@ -14,11 +14,12 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { App } from '../app.js';
 import { dueSlots, nextSlotAfter, slotId } from '../beat/due-slots.js';
+import { Client } from '../client.js';
 import { ImproperlyConfigured } from '../errors.js';
 import type { PeriodicTask } from '../periodic.js';
 import { periodicMessageTemplate, periodicTaskId, renderFiring } from '../periodic.js';
+import type { WorkerDeps } from './execution-context.js';
 
 /** Options for {@link runBeat}. */
 export interface BeatOptions {
@@ -51,19 +52,15 @@ async function readState(file: string): Promise<BeatState> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lastFired: {} };
-    throw new ImproperlyConfigured(
-      'stateFile',
-      `The beat state file ${file} cannot be read: ${String(error)}`,
-      {
-        cause: error,
-      },
-    );
+    throw new ImproperlyConfigured(`The beat state file ${file} cannot be read: ${String(error)}`, {
+      setting: 'stateFile',
+      cause: error,
+    });
   }
   const broken = (detail: string, cause?: unknown): ImproperlyConfigured =>
     new ImproperlyConfigured(
-      'stateFile',
       `The beat state file ${file} ${detail}; fix it, or delete it to start afresh (slots missed while beat was down are then not caught up)`,
-      { cause },
+      { setting: 'stateFile', cause },
     );
   let parsed: unknown;
   try {
@@ -93,16 +90,19 @@ async function writeState(file: string, state: BeatState): Promise<void> {
  * Starts firing `app`'s enabled periodic tasks.
  *
  * @example
- * const beat = runBeat(app, { stateFile: '.local/beat.json' });
+ * const beat = runBeat(app, { stateFile: '.local/beat.json' }); // an App is { registry, runtime }
  * process.once('SIGTERM', () => void beat.stop());
  */
-export function runBeat(app: App, options: BeatOptions = {}): RunningBeat {
+export function runBeat(deps: WorkerDeps, options: BeatOptions = {}): RunningBeat {
+  const { registry, runtime } = deps;
+  const client = new Client(registry, runtime);
+  const sender = { request: client.request.bind(client), appName: runtime.settings.name };
   const stateFile = path.resolve(options.stateFile ?? '.celeriac-beat.json');
   const catchUpWindowMs = options.catchUpWindowMs ?? 300_000;
   const log = options.log ?? ((line: string) => console.log(line));
-  const entries = app.periodicTasks.filter((entry) => entry.enabled);
+  const entries = registry.periodicTasks.filter((entry) => entry.enabled);
   const templates = new Map(
-    entries.map((entry) => [entry.name, periodicMessageTemplate(app, entry)] as const),
+    entries.map((entry) => [entry.name, periodicMessageTemplate(entry, sender)] as const),
   );
   const stopping = new AbortController();
   let fired = 0;
@@ -111,8 +111,8 @@ export function runBeat(app: App, options: BeatOptions = {}): RunningBeat {
     const template = templates.get(entry.name);
     if (!template) return;
     const scheduled = slotId(slot);
-    const queueUrl = await app.router.urlFor(template.queue);
-    await app.transport.broker.send(queueUrl, [{ body: renderFiring(template.body, scheduled) }]);
+    const queueUrl = await runtime.queues.urlFor(template.queue);
+    await runtime.broker.send(queueUrl, [{ body: renderFiring(template.body, scheduled) }]);
     state.lastFired[entry.name] = slot.toISOString();
     await writeState(stateFile, state);
     fired++;
@@ -127,7 +127,7 @@ export function runBeat(app: App, options: BeatOptions = {}): RunningBeat {
       `beat started: ${entries.length} periodic task(s), state in ${stateFile}, catch-up window ${catchUpWindowMs} ms`,
     );
     while (!stopping.signal.aborted) {
-      const now = new Date(app.transport.clock.now());
+      const now = new Date(runtime.clock.now());
       for (const entry of entries) {
         const recorded = state.lastFired[entry.name];
         const lastFired = recorded ? new Date(recorded) : undefined;
@@ -155,7 +155,7 @@ export function runBeat(app: App, options: BeatOptions = {}): RunningBeat {
         .filter((t): t is number => t !== undefined);
       const waitMs = Math.max(
         10,
-        Math.min(60_000, (next.length ? Math.min(...next) : Infinity) - app.transport.clock.now()),
+        Math.min(60_000, (next.length ? Math.min(...next) : Infinity) - runtime.clock.now()),
       );
       await sleep(waitMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }

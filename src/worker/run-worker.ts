@@ -5,29 +5,33 @@
  * How the options interact:
  * - Every queue is resolved before anything is received; a queue that cannot be found stops the worker at once,
  *   with the reason.
- * - Each queue has one poller. Pollers reserve free slots before they ask SQS for messages (at most 10, at most
- *   their queue's share of `concurrency`, and no more than the slots they reserved), so `concurrency` bounds the
- *   tasks of all queues together and nothing waits in memory unstarted. While every slot is reserved, a poller
- *   long-polls for at most a second, so the other queues get their turn.
- * - Received messages are invisible for `visibilityTimeoutSeconds`. While a task runs, a heartbeat every half of
- *   that extends the message's visibility and the task's claim lease together, so a long task is neither
- *   redelivered nor taken over. (A task that blocks the event loop for longer stops the heartbeat: tasks should
- *   yield, as any Node.js code should.)
- * - On a FIFO queue, the messages of one message group run one after another, in order; when one of them is not
- *   done (it waits for its ETA, or failed to record), the rest of its group goes back to the queue behind it.
- * - Finished messages are deleted in batches of up to 10.
- * - `stop()` (SIGTERM/SIGINT in the CLI) stops receiving at once, then waits up to `shutdownTimeoutMs` for
- *   running tasks. Tasks still running then are handed back: their signal aborts with `WorkerShutdown`, their claim
- *   is released and their message made visible, so another worker runs them. Nothing is lost: every message ends
- *   deleted after its outcome was stored, or back on the queue.
+ * - Each queue has one poller. Pollers reserve free slots before they ask SQS for messages (`slot-pool.ts`), so
+ *   `concurrency` bounds the tasks of all queues together. While every slot is reserved, a poller long-polls for at
+ *   most a second, so the other queues get their turn.
+ * - Received messages are invisible for `visibilityTimeoutSeconds`. While a task runs, its visibility and its claim
+ *   are kept alive independently (`keep-alive.ts`); a claim that cannot be kept stops the run and hands it back.
+ *   (A task that blocks the event loop stops the heartbeat too: tasks should yield, as any Node.js code should.)
+ * - On a FIFO queue, the messages of one message group run one after another, in order (`fifo-lanes.ts`).
+ * - Finished messages are deleted in batches of up to 10 (`delete-batcher.ts`).
+ * - `stop()` (SIGTERM/SIGINT in the CLI) stops receiving: a long poll already under way is let finish (aborting
+ *   it would drop what SQS already handed out, leaving it invisible for the whole visibility timeout) and what it
+ *   brings is handed straight back. It then waits up to `shutdownTimeoutMs` for running tasks. Tasks still running
+ *   then are handed back: their signal aborts with `WorkerShutdown`, their claim is released and their message made
+ *   visible, so another worker runs them. Nothing is lost: every message ends deleted after its outcome was stored,
+ *   or back on the queue.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { App } from '../app.js';
 import { WorkerShutdown } from '../errors.js';
 import type { ReceivedMessage } from '../ports/broker.js';
+import { DeleteBatcher } from './delete-batcher.js';
 import { executeMessage } from './execute-message.js';
+import { type ClaimHandle, describeError, type WorkerDeps } from './execution-context.js';
+import { runLane, toLanes } from './fifo-lanes.js';
 import { formatOutcome } from './format-outcome.js';
-import type { MessageOutcome } from './message-outcome.js';
+import { KeepAlive } from './keep-alive.js';
+import { MessageAction, type MessageOutcome } from './message-outcome.js';
+import { setVisibility } from './set-visibility.js';
+import { SlotPool } from './slot-pool.js';
 import { type WorkerIdentity, workerIdentity } from './worker-identity.js';
 
 /** Options for {@link runWorker}. */
@@ -69,27 +73,28 @@ interface InFlight {
   readonly queue: Queue;
   readonly message: ReceivedMessage;
   readonly abort: AbortController;
-  readonly heartbeat: NodeJS.Timeout;
-  claim?: { readonly taskId: string; readonly owner: string };
+  readonly keepAlive: KeepAlive;
+  claim?: ClaimHandle;
   done?: Promise<MessageOutcome | undefined>;
 }
 
 /**
- * Starts a worker on `app`'s queues.
+ * Starts a worker on the registry's tasks, consuming the runtime's queues.
  *
  * @example
- * const worker = runWorker(app, { queues: ['celery'], concurrency: 16 });
+ * const worker = runWorker(app, { queues: ['celery'], concurrency: 16 }); // an App is { registry, runtime }
  * process.once('SIGTERM', () => void worker.stop());
  * await worker.stopped;
  */
-export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker {
-  const identity = workerIdentity(app.config.name);
-  const queueNames = options.queues?.length ? options.queues : [app.config.defaultQueue];
+export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): RunningWorker {
+  const { registry, runtime } = deps;
+  const { broker, results, clock, settings } = runtime;
+  const identity = workerIdentity(settings.name);
+  const queueNames = options.queues?.length ? options.queues : [settings.defaultQueue];
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const visibility = Math.max(2, options.visibilityTimeoutSeconds ?? 60);
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
-  const { broker, results, clock } = app.transport;
   const log = (line: string): void => {
     try {
       (options.log ?? console.log)(line);
@@ -101,100 +106,48 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
   const counts: Record<string, number> = {};
   const inFlight = new Set<InFlight>();
   const receiving = new AbortController();
-  const pendingDeletes = new Map<string, string[]>();
-  let reserved = 0;
-  const freeSlots = (): number => concurrency - inFlight.size - reserved;
-  // Pollers waiting for slots, first come first served: freed slots are handed to the longest-waiting poller
-  // directly, so a poller that just received cannot take them again before the others get a turn.
-  const slotWaiters: { readonly share: number; readonly grant: (slots: number) => void }[] = [];
-  const slotFreed = (): void => {
-    for (;;) {
-      const free = receiving.signal.aborted ? 0 : freeSlots();
-      const waiter = slotWaiters[0];
-      if (!waiter || (free <= 0 && !receiving.signal.aborted)) return;
-      slotWaiters.shift();
-      const slots = Math.min(10, Math.max(free, 0), waiter.share);
-      reserved += slots;
-      waiter.grant(slots);
-    }
-  };
-  /** Reserves up to `share` free slots (at most 10), waiting for a turn when none is free; 0 when stopping. */
-  const reserveSlots = (share: number): Promise<number> => {
-    const free = freeSlots();
-    if (receiving.signal.aborted) return Promise.resolve(0);
-    if (slotWaiters.length === 0 && free > 0) {
-      const slots = Math.min(10, free, share);
-      reserved += slots;
-      return Promise.resolve(slots);
-    }
-    return new Promise((grant) => slotWaiters.push({ share, grant }));
-  };
-  let flushTimer: NodeJS.Timeout | undefined;
+  const slots = new SlotPool(concurrency);
+  const deletes = new DeleteBatcher(broker, log);
 
-  const flushDeletes = async (): Promise<void> => {
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-    const batches = [...pendingDeletes];
-    pendingDeletes.clear();
-    await Promise.all(
-      batches.map(async ([queueUrl, handles]) => {
-        try {
-          const failed = await broker.delete(queueUrl, handles);
-          for (const f of failed) log(`could not delete a message from ${queueUrl}: ${f.code} ${f.message}`);
-        } catch (error) {
-          log(`could not delete ${handles.length} message(s) from ${queueUrl}: ${String(error)}`);
-        }
-      }),
+  const visibilityOf = (entry: InFlight, seconds: number, what: string): Promise<boolean> =>
+    setVisibility(
+      broker,
+      {
+        queueUrl: entry.queue.url,
+        receiptHandle: entry.message.receiptHandle,
+        messageId: entry.message.messageId,
+        seconds,
+        what,
+      },
+      log,
     );
-  };
 
-  const scheduleDelete = (queueUrl: string, receiptHandle: string): void => {
-    const list = pendingDeletes.get(queueUrl) ?? [];
-    list.push(receiptHandle);
-    pendingDeletes.set(queueUrl, list);
-    if (list.length >= 10) void flushDeletes();
-    else flushTimer ??= setTimeout(() => void flushDeletes(), 200);
-  };
-
-  const setVisibility = async (entry: InFlight, seconds: number, what: string): Promise<void> => {
-    try {
-      const [failed] = await broker.changeVisibility(entry.queue.url, [
-        { receiptHandle: entry.message.receiptHandle, visibilityTimeoutSeconds: seconds },
-      ]);
-      if (failed) log(`could not ${what} ${entry.message.messageId}: ${failed.code} ${failed.message}`);
-    } catch (error) {
-      log(`could not ${what} ${entry.message.messageId}: ${String(error)}`);
-    }
-  };
-
-  /** Takes a received message in: it holds a slot and its visibility is kept up until it is settled. */
+  /** Takes a received message in: it holds a slot and its leases are kept up until it is settled. */
   const track = (queue: Queue, message: ReceivedMessage): InFlight => {
+    const abort = new AbortController();
     const entry: InFlight = {
       queue,
       message,
-      abort: new AbortController(),
-      heartbeat: setInterval(
-        () => {
-          void setVisibility(entry, visibility, 'extend the visibility of');
-          if (entry.claim) {
-            void results
-              .renewClaim({ ...entry.claim, leaseMs: visibility * 1000, nowMs: clock.now() })
-              .catch((error: unknown) =>
-                log(`lease renewal for ${entry.claim?.taskId} failed: ${String(error)}`),
-              );
-          }
-        },
-        (visibility * 1000) / 2,
-      ),
+      abort,
+      keepAlive: new KeepAlive({
+        broker,
+        results,
+        clock,
+        queueUrl: queue.url,
+        receiptHandle: message.receiptHandle,
+        messageId: message.messageId,
+        visibilitySeconds: visibility,
+        log,
+        onLost: (reason) => abort.abort(reason),
+      }),
     };
     inFlight.add(entry);
     return entry;
   };
 
-  const release = (entry: InFlight): void => {
-    clearInterval(entry.heartbeat);
-    inFlight.delete(entry);
-    slotFreed();
+  const settle = (entry: InFlight): void => {
+    entry.keepAlive.stop();
+    if (inFlight.delete(entry)) slots.release();
   };
 
   /** Runs a tracked message and carries its outcome out; undefined when it was handed back during shutdown. */
@@ -203,7 +156,8 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
     entry.done = executeMessage(
       { ...entry.message, queueUrl: entry.queue.url },
       {
-        app,
+        registry,
+        runtime,
         identity,
         leaseMs: visibility * 1000,
         queueName: entry.queue.name,
@@ -211,55 +165,48 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
         log,
         onClaimed: (claim) => {
           entry.claim = claim;
+          entry.keepAlive.claimed(claim);
         },
       },
     ).then(async (outcome) => {
       if (!inFlight.has(entry)) return undefined; // handed back during shutdown
       counts[outcome.state] = (counts[outcome.state] ?? 0) + 1;
-      log(formatOutcome(outcome, clock.now() - startedAt));
+      log(formatOutcome(outcome, { messageId: entry.message.messageId, totalMs: clock.now() - startedAt }));
       try {
         options.onOutcome?.(outcome);
       } catch (error) {
-        log(`onOutcome failed: ${String(error)}`);
+        log(`onOutcome failed: ${describeError(error)}`);
       }
-      if (outcome.action === 'delete') scheduleDelete(entry.queue.url, entry.message.receiptHandle);
-      else if (outcome.action === 'retry-later' && outcome.delaySeconds !== undefined) {
-        await setVisibility(entry, outcome.delaySeconds, 'delay');
+      if (outcome.action === MessageAction.DELETE) deletes.add(entry.queue.url, entry.message.receiptHandle);
+      else if (outcome.action === MessageAction.RETRY_LATER && outcome.delaySeconds !== undefined) {
+        await visibilityOf(entry, outcome.delaySeconds, 'delay');
       }
-      release(entry);
+      settle(entry);
       return outcome;
     });
     return entry.done;
   };
 
-  /** FIFO: one message group's messages in order; the rest of the group goes back after one that is not done. */
-  const runLane = async (lane: InFlight[]): Promise<void> => {
-    for (let i = 0; i < lane.length; i++) {
-      const entry = lane[i] as InFlight;
-      const outcome = await run(entry);
-      if (outcome?.action !== 'delete') {
-        for (const rest of lane.slice(i + 1)) {
-          if (!inFlight.has(rest)) continue;
-          await setVisibility(rest, 0, 'return');
-          release(rest);
-        }
-        return;
-      }
-    }
-  };
-
   const dispatch = (queue: Queue, messages: readonly ReceivedMessage[]): void => {
     const entries = messages.map((message) => track(queue, message));
-    if (!queue.fifo) {
-      for (const entry of entries) void run(entry);
-      return;
+    const lanes = queue.fifo ? toLanes(entries, (entry) => entry.message.messageGroupId ?? '') : [entries];
+    for (const lane of lanes) {
+      if (!queue.fifo) {
+        for (const entry of lane) void run(entry);
+        continue;
+      }
+      void runLane(
+        lane,
+        async (entry) => (await run(entry))?.action === MessageAction.DELETE,
+        async (rest) => {
+          for (const entry of rest) {
+            if (!inFlight.has(entry)) continue;
+            await visibilityOf(entry, 0, 'return');
+            settle(entry);
+          }
+        },
+      );
     }
-    const lanes = new Map<string, InFlight[]>();
-    for (const entry of entries) {
-      const group = entry.message.messageGroupId ?? '';
-      lanes.set(group, [...(lanes.get(group) ?? []), entry]);
-    }
-    for (const lane of lanes.values()) void runLane(lane);
   };
 
   const pause = (ms: number): Promise<void> =>
@@ -270,41 +217,44 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
     const share = Math.max(1, Math.ceil(concurrency / queueCount));
     log(`worker ${identity.hostname} consuming ${queue.name} (${queue.url})`);
     while (!receiving.signal.aborted) {
-      const want = await reserveSlots(share);
+      const want = await slots.reserve(share);
       if (receiving.signal.aborted || want <= 0) {
-        reserved -= want;
+        slots.settle(want, 0);
         break;
       }
       // With every slot now reserved, other queues wait for this poll: keep it short then.
-      const wait = queueCount > 1 && freeSlots() <= 0 ? Math.min(1, waitTimeSeconds) : waitTimeSeconds;
+      const wait = queueCount > 1 && slots.free <= 0 ? Math.min(1, waitTimeSeconds) : waitTimeSeconds;
       let messages: ReceivedMessage[];
       try {
+        // Not aborted on stop: an aborted poll may already have taken messages, which would stay invisible.
         messages = await broker.receive(queue.url, {
           maxMessages: want,
           waitTimeSeconds: wait,
           visibilityTimeoutSeconds: visibility,
-          signal: receiving.signal,
         });
       } catch (error) {
-        reserved -= want;
-        slotFreed();
-        log(`receive from ${queue.name} failed: ${String(error)}; retrying in 1 s`);
+        slots.settle(want, 0);
+        log(`receive from ${queue.name} failed: ${describeError(error)}; retrying in 1 s`);
         await pause(1000);
         continue;
       }
-      reserved -= want;
       if (receiving.signal.aborted) {
-        // Received while stopping: hand them straight back.
-        await broker
-          .changeVisibility(
-            queue.url,
-            messages.map((m) => ({ receiptHandle: m.receiptHandle, visibilityTimeoutSeconds: 0 })),
-          )
-          .catch(() => undefined);
+        slots.settle(want, 0);
+        if (messages.length > 0) {
+          // Received while stopping: hand them straight back.
+          await broker
+            .changeVisibility(
+              queue.url,
+              messages.map((m) => ({ receiptHandle: m.receiptHandle, visibilityTimeoutSeconds: 0 })),
+            )
+            .catch((error: unknown) =>
+              log(`could not hand back ${messages.length} message(s): ${describeError(error)}`),
+            );
+        }
         break;
       }
+      slots.settle(want, messages.length);
       dispatch(queue, messages);
-      slotFreed();
       // Without long polling an empty queue would be asked again at once, in a tight loop (kombu waits its
       // `polling_interval`, 1 s, in the same case).
       if (messages.length === 0 && waitTimeSeconds < 1) await pause(1000);
@@ -315,10 +265,10 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
     const queues = await Promise.all(
       queueNames.map(async (name): Promise<Queue> => {
         try {
-          const url = await app.router.urlFor(name);
+          const url = await runtime.queues.urlFor(name);
           return { name, url, fifo: url.endsWith('.fifo') };
         } catch (error) {
-          log(`cannot consume ${name}: ${error instanceof Error ? error.message : String(error)}`);
+          log(`cannot consume ${name}: ${describeError(error)}`);
           throw error;
         }
       }),
@@ -330,29 +280,33 @@ export function runWorker(app: App, options: WorkerOptions = {}): RunningWorker 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       receiving.abort();
-      slotFreed();
+      slots.close();
       await started.catch(() => undefined);
       const running = [...inFlight].map((entry) => entry.done ?? Promise.resolve(undefined));
       await Promise.race([Promise.all(running), sleep(shutdownTimeoutMs, undefined, { ref: false })]);
       const unfinished = [...inFlight];
       if (unfinished.length > 0) log(`handing ${unfinished.length} running task(s) back to the queue`);
       for (const entry of unfinished) {
-        release(entry);
+        settle(entry);
         entry.abort.abort(new WorkerShutdown());
         if (entry.claim) {
-          await results.renewClaim({ ...entry.claim, leaseMs: 0, nowMs: clock.now() }).catch(() => undefined);
+          await results
+            .releaseClaim({ ...entry.claim, nowMs: clock.now() })
+            .catch((error: unknown) =>
+              log(`could not release the claim on ${entry.claim?.taskId}: ${describeError(error)}`),
+            );
         }
-        await setVisibility(entry, 0, 'hand back');
+        await visibilityOf(entry, 0, 'hand back');
       }
-      await flushDeletes();
+      await deletes.flush();
     })();
     return stopping;
   };
 
   const stopped = started.then(
-    async (settled) => {
+    async (settledPolls) => {
       await stop();
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      const failed = settledPolls.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
     },
     async (error: unknown) => {

@@ -2,22 +2,28 @@
  * The result metas a worker stores for one task message, in Celery's shape: the same ids, group, parent and
  * (with `resultExtended`) the request's fields on every state it writes.
  */
-import type { App } from '../app.js';
 import type { ExceptionInfo } from '../protocol/exception-info.js';
 import { buildResultMeta, type ResultMeta } from '../protocol/result-meta.js';
+import { revokedExceptionInfo } from '../protocol/revoked-exception.js';
 import { TaskState } from '../protocol/states.js';
 import type { TaskMessage } from '../protocol/task-message.js';
+import type { Runtime } from '../runtime.js';
 import type { WorkerIdentity } from './worker-identity.js';
 
 /** Builds the metas of one task message. */
 export class TaskRecord {
-  readonly #app: App;
+  readonly #runtime: Pick<Runtime, 'clock' | 'settings'>;
   readonly #message: TaskMessage;
   readonly #identity: WorkerIdentity;
   readonly #queueName: string;
 
-  constructor(app: App, message: TaskMessage, identity: WorkerIdentity, queueName: string) {
-    this.#app = app;
+  constructor(
+    runtime: Pick<Runtime, 'clock' | 'settings'>,
+    message: TaskMessage,
+    identity: WorkerIdentity,
+    queueName: string,
+  ) {
+    this.#runtime = runtime;
     this.#message = message;
     this.#identity = identity;
     this.#queueName = queueName;
@@ -38,10 +44,10 @@ export class TaskRecord {
       result,
       traceback,
       children,
-      dateDone: ready ? new Date(this.#app.transport.clock.now()) : null,
+      dateDone: ready ? new Date(this.#runtime.clock.now()) : null,
       groupId: headers.group,
       parentId: headers.parent_id,
-      ...(this.#app.config.resultExtended
+      ...(this.#runtime.settings.resultExtended
         ? {
             extended: {
               name: headers.task,
@@ -73,11 +79,6 @@ export class TaskRecord {
 
   /** REVOKED with `TaskRevokedError(reason)`, as Celery stores an expired or revoked task. */
   revoked(reason: string): ResultMeta {
-    const info: ExceptionInfo = {
-      exc_type: 'TaskRevokedError',
-      exc_message: [reason],
-      exc_module: 'celery.exceptions',
-    };
-    return this.meta(TaskState.REVOKED, info, null, true);
+    return this.meta(TaskState.REVOKED, revokedExceptionInfo(reason), null, true);
   }
 }

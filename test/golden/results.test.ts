@@ -8,7 +8,7 @@
  * Expected values come from each vector's Python code and Celery's semantics, never from celeriac's output.
  */
 import { describe, expect, it } from 'vitest';
-import { celeryTaskKey } from '../../src/aws/dynamodb-result-store.js';
+import { celeryTaskKey } from '../../src/aws/index.js';
 import { TaskError, TaskRevokedError } from '../../src/errors.js';
 import { toExceptionInfo } from '../../src/exception-table.js';
 import { createApp } from '../../src/index.js';
@@ -427,7 +427,7 @@ describeVector('revoked-expired', (vector, writes) => {
   });
 
   it("is what celeriac writes for its TaskRevokedError('expired')", () => {
-    const info = toExceptionInfo(new TaskRevokedError(id as string, 'expired'));
+    const info = toExceptionInfo(TaskRevokedError.forTask(id as string, 'expired'));
     expectSameBytes(
       { taskId: id as string, status: 'REVOKED', result: info, dateDone: dateDoneOf(meta) },
       text,

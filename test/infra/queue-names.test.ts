@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isValidSqsQueueName, kombuQueueName } from '../../infra/constructs/queue-names.js';
+import { canonicalQueueName, invalidSqsQueueName } from '../../src/protocol/queue-name.js';
+
+// The constructs validate queue names with the same pure functions the client routes with.
+const kombuQueueName = (name: string): string => canonicalQueueName(name);
+const isValidSqsQueueName = (name: string): boolean => invalidSqsQueueName(name) === undefined;
 
 describe('kombuQueueName', () => {
   // Examples from kombu's Channel.entity_name (kombu/transport/SQS.py).

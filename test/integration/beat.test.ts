@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureResultTable } from '../../src/aws/dynamodb-result-store.js';
+import { ensureResultTable } from '../../src/aws/index.js';
 import { runWorker } from '../../src/worker/run-worker.js';
 import { uniqueName } from '../emulator/unique-name.js';
 import { createBeatApp, runs } from '../fixtures/beat-app.js';

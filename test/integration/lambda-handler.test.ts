@@ -4,7 +4,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureResultTable } from '../../src/aws/dynamodb-result-store.js';
+import { ensureResultTable } from '../../src/aws/index.js';
 import { createApp, TaskError } from '../../src/index.js';
 import { createSqsHandler } from '../../src/lambda/create-sqs-handler.js';
 import { base64Encode } from '../../src/protocol/envelope.js';

@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureResultTable } from '../../src/aws/dynamodb-result-store.js';
+import { ensureResultTable } from '../../src/aws/index.js';
 import { createApp } from '../../src/index.js';
 import { createSqsHandler } from '../../src/lambda/create-sqs-handler.js';
 import { buildResultMeta, encodeResultMeta } from '../../src/protocol/result-meta.js';

@@ -15,7 +15,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureResultTable } from '../../src/aws/dynamodb-result-store.js';
+import { ensureResultTable } from '../../src/aws/index.js';
 import { createApp } from '../../src/index.js';
 import { createSqsHandler } from '../../src/lambda/create-sqs-handler.js';
 import { uniqueName } from '../emulator/unique-name.js';

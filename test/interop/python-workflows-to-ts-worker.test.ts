@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureResultTable } from '../../src/aws/dynamodb-result-store.js';
+import { ensureResultTable } from '../../src/aws/index.js';
 import { createApp } from '../../src/index.js';
 import { type RunningWorker, runWorker } from '../../src/worker/run-worker.js';
 import { uniqueName } from '../emulator/unique-name.js';

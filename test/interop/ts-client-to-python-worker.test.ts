@@ -14,7 +14,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/aws/clients.js';
-import { celeryTaskKey, ensureResultTable } from '../../src/aws/dynamodb-result-store.js';
+import { celeryTaskKey, ensureResultTable } from '../../src/aws/index.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import {
   type App,

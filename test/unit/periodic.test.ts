@@ -48,7 +48,11 @@ describe('app.periodic', () => {
     const [ta] = a.app.periodicTasks;
     const [tb] = b.app.periodicTasks;
     if (!ta || !tb) throw new Error('not registered');
-    expect(periodicMessageTemplate(a.app, ta)).toEqual(periodicMessageTemplate(b.app, tb));
+    const sender = (fx: typeof a) => ({
+      request: fx.app.client.request.bind(fx.app.client),
+      appName: 'celeriac',
+    });
+    expect(periodicMessageTemplate(ta, sender(a))).toEqual(periodicMessageTemplate(tb, sender(b)));
   });
 
   it('refuses a schedule EventBridge Scheduler cannot fire, saying why', () => {

@@ -37,7 +37,10 @@ describe('README quick start', () => {
 
     const identity = workerIdentity();
     for (const message of await transport.broker.receive(queueUrl, { maxMessages: 10, waitTimeSeconds: 0 })) {
-      await executeMessage({ ...message, queueUrl }, { app, identity, leaseMs: 60_000, queueName: 'celery' });
+      await executeMessage(
+        { ...message, queueUrl },
+        { registry: app.registry, runtime: app.runtime, identity, leaseMs: 60_000, queueName: 'celery' },
+      );
     }
     expect(await result.get({ timeoutMs: 10_000 })).toBe(5);
     expect(await reported.get({ timeoutMs: 10_000 })).toEqual({ day: '2026-11-20', rows: 42 });

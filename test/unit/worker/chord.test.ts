@@ -15,10 +15,10 @@ async function sendChord(fx: MemoryAppFixture, members: number[][], groupId: str
     immutable: false,
   };
   const ids = members.map((_, i) => `${groupId}-${i}`);
-  await fx.app.transport.results.saveGroup(groupId, ids, Date.now());
-  await fx.app.producer.send(
+  await fx.app.runtime.results.saveGroup(groupId, ids, Date.now());
+  await fx.app.client.send(
     members.map((args, i) =>
-      fx.app.sendRequest('tasks.add', args, {}, { taskId: ids[i], groupId, groupIndex: i, chord: body }),
+      fx.request('tasks.add', args, {}, { taskId: ids[i], groupId, groupIndex: i, chord: body }),
     ),
   );
   return { bodyId, ids };
@@ -30,7 +30,8 @@ async function runAll(fx: MemoryAppFixture): Promise<void> {
     if (batch.length === 0) return;
     for (const message of batch as InboundMessage[]) {
       await executeMessage(message, {
-        app: fx.app,
+        registry: fx.app.registry,
+        runtime: fx.app.runtime,
         identity: fx.identity,
         leaseMs: 60_000,
         queueName: 'celery',
@@ -57,7 +58,7 @@ describe('chords', () => {
     expect(await fx.app.asyncResult(bodyId).get({ timeoutMs: 100 })).toBe(12);
     const body = await fx.app.asyncResult(bodyId).meta();
     expect(body).toMatchObject({ group_id: 'g1', parent_id: expect.stringMatching(/^g1-\d$/) });
-    expect(await fx.app.transport.results.getGroupMembers('g1')).toBeUndefined();
+    expect(await fx.transport.results.getGroupMembers('g1')).toBeUndefined();
   });
 
   it('marks the body FAILURE with ChordError when a header task fails', async () => {
@@ -87,7 +88,7 @@ describe('chords', () => {
     const fx = memoryApp();
     fx.app.task('tasks.add', (a: number, b: number) => a + b);
     const { bodyId } = await sendChord(fx, [[1, 1]], 'g3');
-    await fx.app.transport.results.deleteChord('g3');
+    await fx.transport.results.deleteChord('g3');
     await runAll(fx);
     expect(await fx.app.asyncResult(bodyId).info()).toMatchObject({
       exc_type: 'ChordError',

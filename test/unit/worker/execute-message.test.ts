@@ -6,7 +6,14 @@ import type { InboundMessage } from '../../../src/worker/message-outcome.js';
 import { type MemoryAppFixture, memoryApp } from '../../helpers/memory-app.js';
 
 function context(fx: MemoryAppFixture, extra: Partial<ExecutionContext> = {}): ExecutionContext {
-  return { app: fx.app, identity: fx.identity, leaseMs: 60_000, queueName: 'celery', ...extra };
+  return {
+    registry: fx.app.registry,
+    runtime: fx.app.runtime,
+    identity: fx.identity,
+    leaseMs: 60_000,
+    queueName: 'celery',
+    ...extra,
+  };
 }
 
 async function receiveOne(fx: MemoryAppFixture): Promise<InboundMessage> {
@@ -40,16 +47,16 @@ describe('executeMessage', () => {
     expect(await result.get({ timeoutMs: 100 })).toBe(5);
   });
 
-  it('passes kwargs as a trailing object and gives the task its context', async () => {
+  it('passes only the positional arguments to the function; kwargs arrive in its context', async () => {
     const fx = memoryApp();
     const seen: unknown[] = [];
     fx.app.task('tasks.echo', function (this, ...args: unknown[]) {
-      seen.push({ id: this.taskId, retries: this.retries, queue: this.queue, args });
+      seen.push({ id: this.taskId, retries: this.retries, queue: this.queue, args, kwargs: this.kwargs });
       return args;
     });
     const result = await fx.app.sendTask('tasks.echo', [1], { flag: true });
     await executeMessage(await receiveOne(fx), context(fx));
-    expect(seen).toEqual([{ id: result.id, retries: 0, queue: 'celery', args: [1, { flag: true }] }]);
+    expect(seen).toEqual([{ id: result.id, retries: 0, queue: 'celery', args: [1], kwargs: { flag: true } }]);
   });
 
   it('stores FAILURE NotRegistered for an unknown task and deletes the message', async () => {
@@ -89,10 +96,7 @@ describe('executeMessage', () => {
     });
     // eta only, as a Python producer sends it: no DelaySeconds on the way in.
     const eta = new Date(Date.now() + 120_000);
-    const message = fx.app.producer.buildMessage(
-      fx.app.sendRequest('tasks.later', [], {}, { eta }),
-      Date.now(),
-    );
+    const message = fx.message('tasks.later', [], {}, { eta });
     const { encodeTaskMessage } = await import('../../../src/protocol/task-message.js');
     await fx.transport.broker.send(fx.queueUrl, [{ body: encodeTaskMessage(message) }]);
     const inbound = await receiveOne(fx);
@@ -285,7 +289,7 @@ describe('executeMessage', () => {
       exc_type: 'SoftTimeLimitExceeded',
       exc_module: 'billiard.exceptions',
     });
-    expect(new SoftTimeLimitExceeded(1).name).toBe('SoftTimeLimitExceeded');
+    expect(SoftTimeLimitExceeded.after(1).name).toBe('SoftTimeLimitExceeded');
   });
 
   it('stores TimeLimitExceeded when the hard limit passes', async () => {
@@ -319,10 +323,7 @@ describe('executeMessage', () => {
     const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
     const chainStep = { ...add.s(4), options: { task_id: 'step-3' } };
     const result = await add.applyAsync([1, 2], {}, { link: add.s(10) });
-    const message = fx.app.producer.buildMessage(
-      fx.app.sendRequest('tasks.add', [1, 2], {}, { chain: [chainStep], taskId: 'step-1' }),
-      Date.now(),
-    );
+    const message = fx.message('tasks.add', [1, 2], {}, { chain: [chainStep], taskId: 'step-1' });
     const { encodeTaskMessage } = await import('../../../src/protocol/task-message.js');
     await fx.transport.broker.send(fx.queueUrl, [{ body: encodeTaskMessage(message) }]);
     for (const inbound of await fx.receiveAll()) await executeMessage(inbound, context(fx));

@@ -23,14 +23,8 @@ async function receiveOne(fx: MemoryAppFixture): Promise<InboundMessage> {
   return message;
 }
 
-function execute(fx: MemoryAppFixture, message: InboundMessage) {
-  return executeMessage(message, {
-    app: fx.app,
-    identity: fx.identity,
-    leaseMs: 60_000,
-    queueName: 'celery',
-    log: quiet,
-  });
+function execute(fx: MemoryAppFixture, message: InboundMessage, leaseMs = 60_000) {
+  return executeMessage(message, fx.context({ leaseMs, log: quiet }));
 }
 
 describe('a worker shutting down', () => {
@@ -78,7 +72,7 @@ describe('outcomes that cannot be recorded as they are', () => {
     const put = fx.transport.results.put.bind(fx.transport.results);
     let failures = 1;
     fx.transport.results.put = async (...args) => {
-      if (failures-- > 0) throw new BackendError('DynamoDB UpdateItem', 'throttled', true);
+      if (failures-- > 0) throw BackendError.failed('DynamoDB UpdateItem', 'throttled', true);
       return put(...args);
     };
     const result = await fx.app.sendTask('tasks.nobody');
@@ -142,10 +136,10 @@ describe('chords under failure', () => {
       immutable: false,
     };
     const ids = Array.from({ length: members }, (_, i) => `${groupId}-${i}`);
-    await fx.app.transport.results.saveGroup(groupId, ids, Date.now());
-    await fx.app.producer.send(
+    await fx.app.runtime.results.saveGroup(groupId, ids, Date.now());
+    await fx.app.client.send(
       ids.map((taskId, i) =>
-        fx.app.sendRequest(
+        fx.request(
           'tasks.one',
           [],
           {},
@@ -162,19 +156,37 @@ describe('chords under failure', () => {
     return `${groupId}-body`;
   }
 
-  it('finishes the chord on redelivery when its step failed for a moment after the result was stored', async () => {
+  it('finishes the chord in place when its step fails for a moment after the result was stored', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.one', () => 1);
+    fx.app.task('tasks.count', (values: number[]) => values.length);
+    const bodyId = await chordOf(fx, 'g-blip', 1);
+    const increment = fx.transport.results.incrementChordCounter.bind(fx.transport.results);
+    let failures = 1;
+    fx.transport.results.incrementChordCounter = async (...args) => {
+      if (failures-- > 0) throw BackendError.failed('DynamoDB UpdateItem', 'throttled', true);
+      return increment(...args);
+    };
+    expect(await execute(fx, await receiveOne(fx))).toMatchObject({ action: 'delete', state: 'SUCCESS' });
+    expect(failures).toBe(-1);
+    const body = fx.queued().find((m) => m.headers.id === bodyId);
+    expect(body?.args).toEqual([[1]]);
+  });
+
+  it('finishes the chord on redelivery when its step failed for longer than the lease allows', async () => {
     const fx = memoryApp();
     fx.app.task('tasks.one', () => 1);
     fx.app.task('tasks.count', (values: number[]) => values.length);
     const bodyId = await chordOf(fx, 'g-transient', 1);
     const increment = fx.transport.results.incrementChordCounter.bind(fx.transport.results);
-    let failures = 1;
+    let down = true;
     fx.transport.results.incrementChordCounter = async (...args) => {
-      if (failures-- > 0) throw new BackendError('DynamoDB UpdateItem', 'throttled', true);
+      if (down) throw BackendError.failed('DynamoDB UpdateItem', 'throttled', true);
       return increment(...args);
     };
     const message = await receiveOne(fx);
-    expect(await execute(fx, message)).toMatchObject({ action: 'retry-later' });
+    expect(await execute(fx, message, 400)).toMatchObject({ action: 'retry-later', state: 'UNRECORDED' });
+    down = false;
     expect(await execute(fx, message)).toMatchObject({ action: 'delete', state: 'DUPLICATE' });
     const body = fx.queued().find((m) => m.headers.id === bodyId);
     expect(body?.args).toEqual([[1]]);
@@ -196,10 +208,7 @@ describe('retries racing the attempt that sent them', () => {
   it("looks again within seconds, not at the end of the older attempt's lease", async () => {
     const fx = memoryApp();
     fx.app.task('tasks.flaky', () => 'ok');
-    const message = fx.app.producer.buildMessage(
-      fx.app.sendRequest('tasks.flaky', [], {}, { taskId: 'race-1', retries: 1 }),
-      Date.now(),
-    );
+    const message = fx.message('tasks.flaky', [], {}, { taskId: 'race-1', retries: 1 });
     await fx.transport.results.claim({
       taskId: 'race-1',
       owner: 'attempt-0',
@@ -323,7 +332,13 @@ describe('delays on FIFO queues', () => {
     const [message] = await fx.transport.broker.receive(url, { maxMessages: 1, waitTimeSeconds: 0 });
     const outcome = await executeMessage(
       { ...(message as NonNullable<typeof message>), queueUrl: url },
-      { app: fx.app, identity: fx.identity, leaseMs: 60_000, queueName: 'later.fifo' },
+      {
+        registry: fx.app.registry,
+        runtime: fx.app.runtime,
+        identity: fx.identity,
+        leaseMs: 60_000,
+        queueName: 'later.fifo',
+      },
     );
     expect(outcome.state).toBe('DELAYED');
     expect(outcome.delaySeconds).toBeLessThan(43_200);

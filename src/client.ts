@@ -1,0 +1,124 @@
+/**
+ * The client: sends tasks, hands out result handles and revokes. It needs the runtime's ports and, to merge a
+ * registered task's defaults into a call, a way to look tasks up; nothing else. `App` exposes it as its sending
+ * half; the worker uses one for follow-ups (callbacks, chain steps, chord bodies, retries).
+ */
+import type { ApplyOptions } from './apply-options.js';
+import type { ErrorTable } from './exception-table.js';
+import { Producer } from './producer.js';
+import { buildResultMeta } from './protocol/result-meta.js';
+import { revokedExceptionInfo } from './protocol/revoked-exception.js';
+import { TaskState } from './protocol/states.js';
+import { AsyncResult, type ResultBackendContext } from './result.js';
+import { type Runtime, resultTtl } from './runtime.js';
+import { type SendCall, type SendRequest, toSendRequest } from './send-request.js';
+import type { TaskOptions } from './task-options.js';
+
+/** How the client finds a registered task's defaults and the errors results are rebuilt with. */
+export interface TaskLookup {
+  /** The registered task called `name`, if any. */
+  get(name: string): { readonly options: TaskOptions } | undefined;
+  /** Errors the app rebuilds from stored failures. */
+  readonly errors: ErrorTable;
+}
+
+/** One call in {@link Client.sendTasks}. */
+export interface TaskCall {
+  readonly name: string;
+  readonly args?: readonly unknown[];
+  readonly kwargs?: Readonly<Record<string, unknown>>;
+  readonly options?: ApplyOptions;
+}
+
+/** Sends tasks and reads their results. */
+export class Client {
+  readonly #tasks: TaskLookup;
+  readonly #runtime: Runtime;
+  readonly #producer: Producer;
+
+  constructor(tasks: TaskLookup, runtime: Runtime) {
+    this.#tasks = tasks;
+    this.#runtime = runtime;
+    this.#producer = new Producer(runtime);
+  }
+
+  /**
+   * Validates a call into a send request, with the registered task's defaults applied (or `taskOptions`, for a
+   * task the caller already holds).
+   *
+   * @throws {InvalidOptionError} naming the option at fault.
+   */
+  request(call: SendCall, taskOptions?: TaskOptions): SendRequest {
+    return toSendRequest(call, {
+      taskOptions: taskOptions ?? this.#tasks.get(call.name)?.options,
+      queue: this.#runtime.settings.defaultQueue,
+      origin: this.#runtime.origin,
+      nowMs: this.#runtime.clock.now(),
+      newId: () => globalThis.crypto.randomUUID(),
+    });
+  }
+
+  /** Delivers send requests, batched per queue. */
+  send(requests: readonly SendRequest[]): Promise<void> {
+    return this.#producer.send(requests);
+  }
+
+  /**
+   * Sends a task by name, for tasks defined elsewhere (in Python, say). Celery's `send_task`.
+   *
+   * @example
+   * const result = await app.sendTask<number>('tasks.add', [2, 3]);
+   */
+  async sendTask<R = unknown>(
+    name: string,
+    args: readonly unknown[] = [],
+    kwargs: Readonly<Record<string, unknown>> = {},
+    options: ApplyOptions = {},
+  ): Promise<AsyncResult<R>> {
+    const request = this.request({ name, args, kwargs, options });
+    await this.send([request]);
+    return this.asyncResult<R>(request.taskId);
+  }
+
+  /** Sends many tasks at once, batching messages per queue (`SendMessageBatch`). */
+  async sendTasks<R = unknown>(calls: readonly TaskCall[]): Promise<AsyncResult<R>[]> {
+    const requests = calls.map((call) => this.request(call));
+    await this.send(requests);
+    return requests.map((request) => this.asyncResult<R>(request.taskId));
+  }
+
+  /** The result handle for a task id. */
+  asyncResult<R = unknown>(taskId: string): AsyncResult<R> {
+    return new AsyncResult<R>(taskId, this.#resultContext());
+  }
+
+  /**
+   * Revokes a task: stores REVOKED so no worker will run it (a running task finishes). SQS has no broadcast
+   * channel, so revocation is a record workers check when they claim a task, not a message.
+   */
+  async revoke(taskId: string): Promise<void> {
+    const { results, clock, settings } = this.#runtime;
+    const nowMs = clock.now();
+    await results.put(
+      taskId,
+      buildResultMeta({
+        taskId,
+        status: TaskState.REVOKED,
+        result: revokedExceptionInfo('revoked'),
+        dateDone: new Date(nowMs),
+      }),
+      { nowMs, ...resultTtl(settings) },
+    );
+  }
+
+  #resultContext(): ResultBackendContext {
+    const { results, clock, payloads } = this.#runtime;
+    return {
+      results,
+      errors: this.#tasks.errors,
+      now: () => clock.now(),
+      resolveMeta: (meta) => payloads.resolveMeta(meta),
+      forgetPayloads: (taskId) => payloads.forget(taskId),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The runtime: everything a host (the Lambda handler, `celeriac worker`, `celeriac beat`) is handed besides the
+ * task registry: the ports, the resolved settings, the clock and the sender's name. Built once per app by
+ * {@link createRuntime}; hosts receive it explicitly (`runWorker({ registry, runtime })`) instead of reaching
+ * through the app for its parts.
+ */
+import type { ResolvedConfig } from './config/resolve-config.js';
+import { Payloads } from './payloads.js';
+import type { Broker } from './ports/broker.js';
+import type { Clock } from './ports/clock.js';
+import type { ResultStore } from './ports/result-store.js';
+import { defaultOrigin } from './producer.js';
+import { QueueRouter } from './queue-router.js';
+import type { Transport } from './transport.js';
+
+/** The ports, settings and identity a host runs with. */
+export interface Runtime {
+  readonly settings: ResolvedConfig;
+  readonly broker: Broker;
+  readonly results: ResultStore;
+  /** Offloads and resolves large messages and results (the payload bucket). */
+  readonly payloads: Payloads;
+  readonly clock: Clock;
+  /** Celery queue name → SQS queue URL. */
+  readonly queues: QueueRouter;
+  /** Sender node name written into the `origin` header of the messages this process sends. */
+  readonly origin: string;
+}
+
+/**
+ * Builds the runtime for settings and adapters.
+ *
+ * @example
+ * const runtime = createRuntime(resolveConfig({}), createMemoryTransport());
+ */
+export function createRuntime(
+  settings: ResolvedConfig,
+  transport: Transport,
+  options: { readonly origin?: string } = {},
+): Runtime {
+  return {
+    settings,
+    broker: transport.broker,
+    results: transport.results,
+    payloads: new Payloads(transport.payloads, {
+      payloadThresholdBytes: settings.payloadThresholdBytes,
+      resultThresholdBytes: settings.resultThresholdBytes,
+      maxPayloadBytes: settings.maxPayloadBytes,
+    }),
+    clock: transport.clock,
+    queues: new QueueRouter(transport.broker, settings.queueNamePrefix, settings.queueUrls),
+    origin: options.origin ?? defaultOrigin(),
+  };
+}
+
+/** The `ttlSeconds` option of a result write under these settings: none when no result TTL is configured. */
+export function resultTtl(settings: Pick<ResolvedConfig, 'resultTtlSeconds'>): { ttlSeconds?: number } {
+  return settings.resultTtlSeconds === undefined ? {} : { ttlSeconds: settings.resultTtlSeconds };
+}

@@ -1,0 +1,233 @@
+/**
+ * The one conversion on the send path: a call (task name, arguments, {@link ApplyOptions}, and the workflow
+ * fields a worker or a workflow sets) becomes a validated {@link SendRequest}. A send request *is* the input of
+ * the protocol's `buildTaskMessage` plus where to deliver it, so nothing copies fields from shape to shape:
+ *
+ * ```
+ * SendCall ──toSendRequest──► SendRequest ──buildTaskMessage──► TaskMessage ──encode──► SQS
+ * ```
+ *
+ * Every send goes this way: `delay`/`applyAsync`/`sendTask`, link callbacks and errbacks, chain steps, chord
+ * bodies, retries and periodic firings.
+ *
+ * How options combine: the call's options win over the task's registered defaults (`queue`, `ignoreResult`,
+ * time limits), which win over the app's (`defaultQueue`). `countdown` and `eta` are exclusive; `expires` in
+ * seconds counts from now.
+ */
+import type { ApplyOptions } from './apply-options.js';
+import { InvalidOptionError } from './errors.js';
+import { parseIsoDateTime } from './protocol/iso-time.js';
+import { isFifoQueueName } from './protocol/queue-name.js';
+import type { SignatureDict } from './protocol/signature.js';
+import { buildTaskMessage, type TaskMessage, type TaskMessageInput } from './protocol/task-message.js';
+import type { TaskOptions } from './task-options.js';
+
+/**
+ * Fields the workflow machinery and the worker set on the messages they send (retries, chain steps, chord
+ * bodies, callbacks); not part of the everyday API.
+ */
+export interface WorkflowFields {
+  readonly retries?: number;
+  readonly rootId?: string;
+  readonly parentId?: string;
+  readonly groupId?: string;
+  readonly groupIndex?: number;
+  /** Remaining chain steps, the next one last (Celery's order). */
+  readonly chain?: readonly SignatureDict[];
+  readonly chord?: SignatureDict;
+  readonly stamps?: Readonly<Record<string, unknown>>;
+  readonly replyTo?: string;
+  /** The `delivery_tag` property (a random UUID by default). */
+  readonly deliveryTag?: string;
+  /** Keep this `origin` (a retry keeps the original sender's). */
+  readonly origin?: string;
+  /** Expiry as an absolute time (a retry keeps its original expiry). */
+  readonly expiresAt?: Date;
+  /** Send to this queue URL instead of routing `queue` (a worker re-sending to the queue a message came from). */
+  readonly queueUrl?: string;
+}
+
+/** One send, before validation. */
+export interface SendCall {
+  readonly name: string;
+  readonly args?: readonly unknown[];
+  readonly kwargs?: Readonly<Record<string, unknown>>;
+  readonly options?: ApplyOptions;
+  readonly workflow?: WorkflowFields;
+}
+
+/** A validated send: the message's fields, as `buildTaskMessage` takes them, and how to deliver it. */
+export interface SendRequest extends TaskMessageInput {
+  readonly args: readonly unknown[];
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  readonly eta: Date | null;
+  readonly expires: Date | null;
+  readonly retries: number;
+  /** When the request was made: `expires` in seconds counts from it, and so does the message's `expiration`. */
+  readonly now: Date;
+  /** The queue URL to use instead of routing `queue`. */
+  readonly queueUrl?: string;
+  /** FIFO queues: the message group (default `default`, as kombu). */
+  readonly messageGroupId?: string;
+  /** FIFO queues: the deduplication id (default a random UUID, as kombu). */
+  readonly messageDeduplicationId?: string;
+}
+
+/** What {@link toSendRequest} needs besides the call. */
+export interface SendDefaults {
+  /** The registered task's options, when the task is registered here. */
+  readonly taskOptions?: TaskOptions | undefined;
+  /** The app's default queue. */
+  readonly queue: string;
+  /** The sender's node name, for `origin`. */
+  readonly origin: string;
+  readonly nowMs: number;
+  readonly newId: () => string;
+}
+
+const TASK_ID = /^[\x21-\x7e]+$/;
+
+function nonNegativeSeconds(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw InvalidOptionError.expected(option, 'a number of seconds >= 0', value);
+  }
+  return value;
+}
+
+function toDate(option: string, value: Date | string): Date {
+  const date = typeof value === 'string' ? parseIsoDateTime(value) : value;
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    throw InvalidOptionError.expected(option, 'a valid Date or ISO-8601 time', value);
+  }
+  return date;
+}
+
+/**
+ * Checks a task id can serve as a DynamoDB key in Celery's `b'celery-task-meta-<id>'` form unchanged: printable
+ * ASCII without quotes or backslashes (Python would escape those in the bytes repr).
+ */
+export function validateTaskId(taskId: unknown): string {
+  if (typeof taskId !== 'string' || !TASK_ID.test(taskId) || /['"\\]/.test(taskId) || taskId.length > 200) {
+    throw InvalidOptionError.expected(
+      'taskId',
+      "printable ASCII of 1-200 characters without quotes or backslashes (Celery's DynamoDB keys quote it)",
+      taskId,
+    );
+  }
+  return taskId;
+}
+
+function signatureList(value: SignatureDict | readonly SignatureDict[] | undefined): SignatureDict[] | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? [...value] : [value as SignatureDict];
+}
+
+function positiveSeconds(option: string, value: number | undefined): number | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw InvalidOptionError.expected(option, 'a number of seconds > 0', value);
+  }
+  return value;
+}
+
+/**
+ * Validates and completes one send.
+ *
+ * @throws {InvalidOptionError} naming the option, the expected form and the value received.
+ * @example
+ * const request = toSendRequest({ name: 'tasks.add', args: [2, 3] }, { queue: 'celery', origin, nowMs, newId });
+ */
+export function toSendRequest(call: SendCall, defaults: SendDefaults): SendRequest {
+  const { name, args = [], kwargs = {}, options = {}, workflow = {} } = call;
+  const task = defaults.taskOptions ?? {};
+  if (typeof name !== 'string' || name.length === 0) {
+    throw InvalidOptionError.expected('name', 'a task name', name);
+  }
+  if (!Array.isArray(args))
+    throw InvalidOptionError.expected('args', 'an array of positional arguments', args);
+  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
+    throw InvalidOptionError.expected('kwargs', 'an object of keyword arguments', kwargs);
+  }
+  if (options.countdown !== undefined && options.eta !== undefined) {
+    throw InvalidOptionError.expected(
+      'countdown',
+      'unset when `eta` is given (they are exclusive)',
+      options.countdown,
+    );
+  }
+  let eta: Date | null = null;
+  if (options.countdown !== undefined) {
+    eta = new Date(defaults.nowMs + nonNegativeSeconds('countdown', options.countdown) * 1000);
+  } else if (options.eta !== undefined) {
+    eta = toDate('eta', options.eta);
+  }
+  let expires: Date | null = workflow.expiresAt ?? null;
+  if (options.expires !== undefined) {
+    expires =
+      typeof options.expires === 'number'
+        ? new Date(defaults.nowMs + nonNegativeSeconds('expires', options.expires) * 1000)
+        : toDate('expires', options.expires);
+  }
+  const retries = workflow.retries ?? 0;
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw InvalidOptionError.expected('retries', 'an integer >= 0', retries);
+  }
+  const queue = options.queue ?? task.queue ?? defaults.queue;
+  if (typeof queue !== 'string' || queue.length === 0) {
+    throw InvalidOptionError.expected('queue', 'a queue name', queue);
+  }
+  const taskId = validateTaskId(options.taskId ?? defaults.newId());
+  const fifo = isFifoQueueName(queue);
+  // kombu writes a FIFO send's group and deduplication ids into the message properties too.
+  const extraProperties = fifo
+    ? {
+        ...(options.messageGroupId === undefined ? {} : { MessageGroupId: options.messageGroupId }),
+        ...(options.messageDeduplicationId === undefined
+          ? {}
+          : { MessageDeduplicationId: options.messageDeduplicationId }),
+      }
+    : undefined;
+  return {
+    taskId,
+    name,
+    queue,
+    args,
+    kwargs,
+    eta,
+    expires,
+    now: new Date(defaults.nowMs),
+    group: workflow.groupId ?? null,
+    groupIndex: workflow.groupIndex ?? null,
+    retries,
+    timeLimitSeconds: positiveSeconds('timeLimitSeconds', options.timeLimitSeconds ?? task.timeLimitSeconds),
+    softTimeLimitSeconds: positiveSeconds(
+      'softTimeLimitSeconds',
+      options.softTimeLimitSeconds ?? task.softTimeLimitSeconds,
+    ),
+    rootId: workflow.rootId ?? null,
+    parentId: workflow.parentId ?? null,
+    shadow: options.shadow ?? null,
+    callbacks: signatureList(options.link),
+    errbacks: signatureList(options.linkError),
+    chain: workflow.chain ? [...workflow.chain] : null,
+    chord: workflow.chord ?? null,
+    origin: workflow.origin ?? defaults.origin,
+    ignoreResult: options.ignoreResult ?? task.ignoreResult ?? false,
+    ...(workflow.stamps ? { stamps: workflow.stamps } : {}),
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(extraProperties ? { extraProperties } : {}),
+    ...(workflow.replyTo ? { replyTo: workflow.replyTo } : {}),
+    ...(workflow.deliveryTag ? { deliveryTag: workflow.deliveryTag } : {}),
+    ...(options.priority === undefined ? {} : { priority: options.priority }),
+    ...(workflow.queueUrl ? { queueUrl: workflow.queueUrl } : {}),
+    ...(fifo && options.messageGroupId !== undefined ? { messageGroupId: options.messageGroupId } : {}),
+    ...(fifo && options.messageDeduplicationId !== undefined
+      ? { messageDeduplicationId: options.messageDeduplicationId }
+      : {}),
+  };
+}
+
+/** The Celery v2 message of a send request. */
+export function toTaskMessage(request: SendRequest): TaskMessage {
+  return buildTaskMessage(request);
+}

@@ -1,0 +1,87 @@
+/**
+ * A task's options, with Celery's meanings, and their validation. Kept apart from {@link Task} so that the send
+ * path (which merges a task's defaults into each call) needs the options, not the task.
+ */
+import { InvalidOptionError } from './errors.js';
+
+/** A task's behaviour, with Celery's option names where Celery has them. */
+export interface TaskOptions {
+  /** Default queue for this task. Default: the app's default queue. */
+  readonly queue?: string;
+  /** Store no result (Celery `ignore_result`). Default false. */
+  readonly ignoreResult?: boolean;
+  /** Store FAILURE even when `ignoreResult` is set (Celery `store_errors_even_if_ignored`). Default false. */
+  readonly storeErrorsEvenIfIgnored?: boolean;
+  /** Store STARTED before running (Celery `track_started`). Default false. */
+  readonly trackStarted?: boolean;
+  /** Hard time limit, seconds: the worker stops waiting and stores FAILURE `TimeLimitExceeded`. */
+  readonly timeLimitSeconds?: number;
+  /** Soft time limit, seconds: the task's `signal` aborts with `SoftTimeLimitExceeded`. */
+  readonly softTimeLimitSeconds?: number;
+  /** Most retries `this.retry()` may ask for; null for no limit. Default 3. */
+  readonly maxRetries?: number | null;
+  /** Wait before a retry when none is given, seconds. Default 180. */
+  readonly defaultRetryDelaySeconds?: number;
+  /** Retry automatically when the task throws one of these (Celery `autoretry_for`). */
+  readonly autoretryFor?: readonly (abstract new (
+    ...args: never[]
+  ) => Error)[];
+  /** Exponential backoff for automatic retries: `true` (factor 1) or the factor in seconds. Default false. */
+  readonly retryBackoff?: boolean | number;
+  /** Cap on the backoff, seconds. Default 600. */
+  readonly retryBackoffMaxSeconds?: number;
+  /** Randomise backoff delays ("full jitter"). Default true. */
+  readonly retryJitter?: boolean;
+}
+
+/** Celery's retry defaults, in one place: `max_retries`, `default_retry_delay`, `retry_backoff_max`. */
+export const RETRY_DEFAULTS = {
+  maxRetries: 3,
+  defaultRetryDelaySeconds: 180,
+  retryBackoffMaxSeconds: 600,
+} as const;
+
+/**
+ * Checks a task's options when it is registered.
+ *
+ * @throws {InvalidOptionError} naming the task and the option.
+ */
+export function validateTaskOptions(name: string, options: TaskOptions): void {
+  const positive = (key: keyof TaskOptions): void => {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'number' || !(value > 0))) {
+      throw InvalidOptionError.expected(`${name}: ${key}`, 'a number of seconds > 0', value);
+    }
+  };
+  positive('timeLimitSeconds');
+  positive('softTimeLimitSeconds');
+  positive('retryBackoffMaxSeconds');
+  if (
+    options.timeLimitSeconds !== undefined &&
+    options.softTimeLimitSeconds !== undefined &&
+    options.softTimeLimitSeconds > options.timeLimitSeconds
+  ) {
+    throw InvalidOptionError.expected(
+      `${name}: softTimeLimitSeconds`,
+      `at most timeLimitSeconds (${options.timeLimitSeconds})`,
+      options.softTimeLimitSeconds,
+    );
+  }
+  if (
+    options.maxRetries !== undefined &&
+    options.maxRetries !== null &&
+    (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)
+  ) {
+    throw InvalidOptionError.expected(`${name}: maxRetries`, 'an integer >= 0 or null', options.maxRetries);
+  }
+  if (
+    options.defaultRetryDelaySeconds !== undefined &&
+    (typeof options.defaultRetryDelaySeconds !== 'number' || options.defaultRetryDelaySeconds < 0)
+  ) {
+    throw InvalidOptionError.expected(
+      `${name}: defaultRetryDelaySeconds`,
+      'a number of seconds >= 0',
+      options.defaultRetryDelaySeconds,
+    );
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Waiting for an ETA without holding the message: on a standard queue the message is re-sent with the next
+ * delay (up to SQS's 900 s) and the received copy deleted; on a FIFO queue, which takes no per-message delay,
+ * it is kept invisible instead, which also holds back its message group and so keeps the group's order.
+ */
+import { SQS_MAX_DELAY_SECONDS, SQS_MAX_VISIBILITY_SECONDS } from '../ports/service-limits.js';
+import { isFifoQueueName } from '../protocol/queue-name.js';
+import type { TaskMessage } from '../protocol/task-message.js';
+import { describeError, type MessageScope, retryLater } from './execution-context.js';
+import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
+
+/**
+ * How long a FIFO message may be kept invisible in one go: SQS refuses a visibility that reaches 12 hours after
+ * the message was received, so stay a little under it. Each hop is one more receive towards `maxReceiveCount`.
+ */
+const MAX_HIDE_SECONDS = SQS_MAX_VISIBILITY_SECONDS - 300;
+
+/** Delays `message` by `waitMs` (at most one hop) and says what to do with the received copy. */
+export async function redelay(
+  scope: MessageScope,
+  message: TaskMessage,
+  waitMs: number,
+): Promise<MessageOutcome> {
+  const base = { taskId: message.headers.id, taskName: message.headers.task };
+  const waitSeconds = Math.ceil(waitMs / 1000);
+  const { inbound } = scope;
+  if (isFifoQueueName(scope.ctx.queueName) || inbound.queueUrl.endsWith('.fifo')) {
+    return {
+      ...base,
+      action: MessageAction.RETRY_LATER,
+      delaySeconds: Math.min(waitSeconds, MAX_HIDE_SECONDS),
+      state: MessageState.DELAYED,
+      reason: `eta ${message.headers.eta}`,
+    };
+  }
+  try {
+    await scope.runtime.broker.send(inbound.queueUrl, [
+      {
+        body: inbound.body,
+        delaySeconds: Math.min(waitSeconds, SQS_MAX_DELAY_SECONDS),
+        attributes: inbound.attributes,
+      },
+    ]);
+  } catch (error) {
+    return retryLater(base, MessageState.DELAYED, `re-delay failed: ${describeError(error)}`);
+  }
+  return {
+    ...base,
+    action: MessageAction.DELETE,
+    state: MessageState.DELAYED,
+    reason: `eta ${message.headers.eta}, ${waitSeconds} s away`,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Refuses a message that cannot be decoded or is not a valid task message. It is left on the queue, so SQS
+ * delivers it again until `maxReceiveCount` moves it to the dead-letter queue; when it names a task id, FAILURE
+ * is stored too, so a caller waiting on the result learns why.
+ */
+import { toExceptionInfo } from '../exception-table.js';
+import { decodeSqsMessageBody } from '../protocol/envelope.js';
+import type { ExceptionInfo } from '../protocol/exception-info.js';
+import { buildResultMeta } from '../protocol/result-meta.js';
+import { TaskState } from '../protocol/states.js';
+import type { MessageScope } from './execution-context.js';
+import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
+import { storeMeta } from './store-meta.js';
+
+const KOMBU_ERRORS: ReadonlySet<string> = new Set(['ContentDisallowed', 'DecodeError', 'EncodeError']);
+
+/** The exception stored for an invalid message, with the Python module its namesake lives in. */
+function invalidInfo(error: unknown): ExceptionInfo {
+  const info = toExceptionInfo(error);
+  const module = KOMBU_ERRORS.has(info.exc_type)
+    ? 'kombu.exceptions'
+    : info.exc_type === 'InvalidTaskError'
+      ? 'celery.exceptions'
+      : info.exc_module;
+  return { ...info, exc_module: module };
+}
+
+/** The task id an undecodable message names, if any (from the envelope headers or a bare body). */
+export function peekTaskId(body: string): string | undefined {
+  try {
+    const { envelope, bare } = decodeSqsMessageBody(body);
+    const id = envelope ? envelope.headers.id : (bare as Record<string, unknown> | undefined)?.id;
+    return typeof id === 'string' && id.length > 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Rejects the message with `error` as its reason, storing FAILURE for `taskId` when there is one. */
+export async function rejectInvalid(
+  scope: MessageScope,
+  error: unknown,
+  taskId: string | undefined,
+): Promise<MessageOutcome> {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (taskId) {
+    const meta = buildResultMeta({
+      taskId,
+      status: TaskState.FAILURE,
+      result: invalidInfo(error),
+      traceback: null,
+      dateDone: new Date(scope.now()),
+    });
+    await storeMeta(scope, taskId, meta);
+  }
+  return {
+    action: MessageAction.REJECT,
+    state: MessageState.INVALID,
+    reason: `${reason} (left on the queue: after maxReceiveCount deliveries it moves to the dead-letter queue)`,
+    ...(taskId ? { taskId } : {}),
+  };
+}
