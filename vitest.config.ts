@@ -2,12 +2,19 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test projects:
+ * - `fuzz`: the quick profile of the decoders' property-based fuzzing (test/fuzz/; `npm run fuzz:long` runs
+ *   100,000 cases). Its timing properties compare hostile input with valid input of the same size, so it runs
+ *   first and alone (group 0), before every other project (group 1) loads the cores.
  * - `unit`: pure code and in-memory adapters, and the golden-vector tests (recorded Python Celery traffic read
  *   from files); no network.
  * - `integration`: contract, integration, golden-capture and interop tests against one moto server started for
  *   the run (test/emulator/global-setup.ts); files isolate themselves with unique resource names.
  * - `infra`: CDK template assertions and cdk-nag checks on the constructs in infra/; no emulator. Bundling a
  *   worker with esbuild takes a second or two, hence the longer timeout.
+ * - `faults`: the fault suite (test/faults/, see docs/reliability.md): real `celeriac worker` processes and the
+ *   Lambda handler against a moto server of its own, behind a fault-injecting proxy (SIGKILL, SIGTERM, redelivery,
+ *   poison, an emulator freeze, throttling, resets, hung requests). Two files at a time, so worker processes and
+ *   moto share the cores; a few minutes in all.
  * - `e2e`: deploys the demo stack with the CDK CLI to a MiniStack of its own (on a free port) and runs tasks
  *   through the deployed Lambda worker inside the emulator (test/e2e/); about half a minute.
  */
@@ -16,7 +23,16 @@ export default defineConfig({
     projects: [
       {
         test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          testTimeout: 60_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
           name: 'unit',
+          sequence: { groupOrder: 1 },
           include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts'],
           testTimeout: 10_000,
         },
@@ -24,6 +40,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: [
             'test/integration/**/*.test.ts',
             'test/contract/**/*.test.ts',
@@ -38,6 +55,7 @@ export default defineConfig({
       {
         test: {
           name: 'infra',
+          sequence: { groupOrder: 1 },
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -45,7 +63,20 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'faults',
+          sequence: { groupOrder: 1 },
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/emulator/global-setup.ts'],
+          setupFiles: ['test/emulator/setup-env.ts'],
+          maxWorkers: 2,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
+          sequence: { groupOrder: 1 },
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
