@@ -13,8 +13,8 @@ import { defineConfig } from 'vitest/config';
  *   worker with esbuild takes a second or two, hence the longer timeout.
  * - `faults`: the fault suite (test/faults/, see docs/reliability.md): real `celeriac worker` processes and the
  *   Lambda handler against a moto server of its own, behind a fault-injecting proxy (SIGKILL, SIGTERM, redelivery,
- *   poison, an emulator freeze, throttling, resets, hung requests). Two files at a time, so worker processes and
- *   moto share the cores; a few minutes in all.
+ *   poison, an emulator freeze, throttling, resets, hung requests). It runs last and alone (group 2), two files at
+ *   a time, so its worker processes and moto have the cores to themselves; a few minutes in all.
  * - `e2e`: deploys the demo stack with the CDK CLI to a MiniStack of its own (on a free port) and runs tasks
  *   through the deployed Lambda worker inside the emulator (test/e2e/); about half a minute.
  */
@@ -64,7 +64,7 @@ export default defineConfig({
       {
         test: {
           name: 'faults',
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           include: ['test/faults/**/*.test.ts'],
           globalSetup: ['test/emulator/global-setup.ts'],
           setupFiles: ['test/emulator/setup-env.ts'],
