@@ -9,41 +9,17 @@
  * Follow-ups are sent before the task's own result is stored, as Celery does, so `children` can list them.
  */
 
+import { CELERY_HEADER_NAMES } from '../protocol/celery-headers.js';
 import { setOwn } from '../protocol/set-own.js';
 import type { SignatureDict } from '../protocol/signature.js';
 import type { TaskMessage } from '../protocol/task-message.js';
 import type { SendCall, WorkflowFields } from '../send-request.js';
 
-/** Celery's header names; anything else in the headers is a custom header and travels on with retries. */
-const CELERY_HEADERS = new Set([
-  'lang',
-  'task',
-  'id',
-  'shadow',
-  'eta',
-  'expires',
-  'group',
-  'group_index',
-  'retries',
-  'timelimit',
-  'root_id',
-  'parent_id',
-  'argsrepr',
-  'kwargsrepr',
-  'origin',
-  'ignore_result',
-  'replaced_task_nesting',
-  'stamped_headers',
-  'stamps',
-  'compression',
-  'meth',
-]);
-
 /** The custom headers of a message. */
 export function customHeaders(message: TaskMessage): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(message.headers)) {
-    if (!CELERY_HEADERS.has(key)) setOwn(out, key, value);
+    if (!CELERY_HEADER_NAMES.has(key)) setOwn(out, key, value);
   }
   return out;
 }

@@ -2,8 +2,10 @@
  * Decoding never touches `Object.prototype`, and a key named after one of its members (`__proto__` above all)
  * stays an own key of the decoded object, with the object's prototype unchanged.
  */
+
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CELERY_HEADER_ORDER } from '../../src/protocol/celery-headers.js';
 import { base64Encode } from '../../src/protocol/envelope.js';
 import { type JsonValue, pythonJsonDumps, pythonJsonLoads } from '../../src/protocol/python-json.js';
 import { decodeResultMeta } from '../../src/protocol/result-meta.js';
@@ -22,28 +24,7 @@ const hostileObject: fc.Arbitrary<Record<string, JsonValue>> = fc
 const expectedFrom = (text: string): unknown => pythonJsonLoads(text, 'expected');
 
 /** Celery's header names, which must keep their types; the hostile extra headers leave them alone. */
-const CELERY_HEADERS = new Set([
-  'lang',
-  'task',
-  'id',
-  'shadow',
-  'eta',
-  'expires',
-  'group',
-  'group_index',
-  'retries',
-  'timelimit',
-  'root_id',
-  'parent_id',
-  'argsrepr',
-  'kwargsrepr',
-  'origin',
-  'ignore_result',
-  'replaced_task_nesting',
-  'stamped_headers',
-  'stamps',
-  'compression',
-]);
+const CELERY_HEADERS: ReadonlySet<string> = new Set([...CELERY_HEADER_ORDER, 'compression']);
 
 /**
  * Asserts that `decoded` has the shape of `expected` (as the platform's parser returns it),

@@ -209,25 +209,5 @@ export const PYTHON_UTC_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$
 /** A random UUID as Python's `uuid4()` writes it. */
 export const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** Header names Celery 5.6 writes, in its order (`celery/app/amqp.py` `as_task_v2`). */
-export const CELERY_HEADER_ORDER = [
-  'lang',
-  'task',
-  'id',
-  'shadow',
-  'eta',
-  'expires',
-  'group',
-  'group_index',
-  'retries',
-  'timelimit',
-  'root_id',
-  'parent_id',
-  'argsrepr',
-  'kwargsrepr',
-  'origin',
-  'ignore_result',
-  'replaced_task_nesting',
-  'stamped_headers',
-  'stamps',
-] as const;
+/** Header names Celery 5.6 writes, in its order. */
+export { CELERY_HEADER_ORDER } from '../../../src/protocol/celery-headers.js';
