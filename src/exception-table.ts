@@ -13,6 +13,7 @@ import {
   TimeLimitExceeded,
 } from './errors.js';
 import { type ExceptionInfo, exceptionArgs, exceptionText } from './protocol/exception-info.js';
+import { revokedExceptionInfo } from './protocol/revoked-exception.js';
 
 /** Builds an error from a remote exception's arguments. */
 export type ErrorFactory = (args: unknown[], info: ExceptionInfo, taskId: string) => Error;
@@ -60,7 +61,7 @@ export function toExceptionInfo(error: unknown): ExceptionInfo {
     return { exc_type: 'NotRegistered', exc_message: [error.taskName], exc_module: 'celery.exceptions' };
   }
   if (error instanceof TaskRevokedError) {
-    return { exc_type: 'TaskRevokedError', exc_message: [error.reason], exc_module: 'celery.exceptions' };
+    return revokedExceptionInfo(error.reason);
   }
   if (error instanceof Error) {
     const fields = error as Error & RemoteErrorFields;

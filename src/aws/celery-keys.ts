@@ -3,6 +3,7 @@
  * as bytes and stores their Python repr as the string partition key `id`; celeriac keeps that quirk so Python's
  * `AsyncResult` and celeriac find the same items.
  */
+import { expiresAtEpochSeconds } from '../ports/result-store.js';
 
 /**
  * Celery's key for a task's result: the Python repr of `b'celery-task-meta-<id>'`.
@@ -31,5 +32,5 @@ export function celeryTimestamp(nowMs: number): string {
 
 /** The `ttl` attribute for DynamoDB TTL: epoch seconds when the item may be deleted. */
 export function ttlEpochSeconds(nowMs: number, ttlSeconds: number): string {
-  return String(Math.floor(nowMs / 1000) + ttlSeconds);
+  return String(expiresAtEpochSeconds(nowMs, ttlSeconds));
 }

@@ -4,14 +4,15 @@
  */
 
 import { type ClaimRecord, decideClaim } from '../ports/claim-rules.js';
-import type {
-  ClaimOutcome,
-  ClaimRequest,
-  CompleteRequest,
-  PutOptions,
-  ReleaseClaimRequest,
-  RenewClaimRequest,
-  ResultStore,
+import {
+  type ClaimOutcome,
+  type ClaimRequest,
+  type CompleteRequest,
+  expiresAtEpochSeconds,
+  type PutOptions,
+  type ReleaseClaimRequest,
+  type RenewClaimRequest,
+  type ResultStore,
 } from '../ports/result-store.js';
 import {
   decodeResultMeta,
@@ -70,7 +71,7 @@ export class MemoryResultStore implements ResultStore {
       state: meta.status,
       ...(options.ttlSeconds === undefined
         ? {}
-        : { expiresAtSeconds: Math.floor(options.nowMs / 1000) + options.ttlSeconds }),
+        : { expiresAtSeconds: expiresAtEpochSeconds(options.nowMs, options.ttlSeconds) }),
     });
     return true;
   }
@@ -90,7 +91,7 @@ export class MemoryResultStore implements ResultStore {
         ? record?.expiresAtSeconds === undefined
           ? {}
           : { expiresAtSeconds: record.expiresAtSeconds }
-        : { expiresAtSeconds: Math.floor(request.nowMs / 1000) + request.ttlSeconds }),
+        : { expiresAtSeconds: expiresAtEpochSeconds(request.nowMs, request.ttlSeconds) }),
     });
     return outcome;
   }
@@ -122,7 +123,7 @@ export class MemoryResultStore implements ResultStore {
       minAttempt: request.state === 'RETRY' ? request.attempt + 1 : request.attempt,
       ...(request.ttlSeconds === undefined
         ? {}
-        : { expiresAtSeconds: Math.floor(request.nowMs / 1000) + request.ttlSeconds }),
+        : { expiresAtSeconds: expiresAtEpochSeconds(request.nowMs, request.ttlSeconds) }),
     });
   }
 

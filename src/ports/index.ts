@@ -6,5 +6,5 @@ export * from './message-attribute.js';
 export * from './message-size.js';
 export type * from './payload-store.js';
 export * from './payload-too-large.js';
-export type * from './result-store.js';
+export * from './result-store.js';
 export * from './service-limits.js';

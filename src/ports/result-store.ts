@@ -152,3 +152,8 @@ export interface ResultStore {
   /** Deletes a chord's group record and counter, once its body was sent. */
   deleteChord(groupId: string): Promise<void>;
 }
+
+/** When a record written at `nowMs` with a TTL of `ttlSeconds` may be deleted: epoch seconds, as DynamoDB TTL reads them. */
+export function expiresAtEpochSeconds(nowMs: number, ttlSeconds: number): number {
+  return Math.floor(nowMs / 1000) + ttlSeconds;
+}
