@@ -305,6 +305,7 @@ export class Scenario {
   async stop(): Promise<void> {
     await Promise.all(this.workers.map((w) => stopProcess(w.child, 8000)));
     await this.proxy.stop();
+    rmSync(this.sideLogPath, { force: true });
   }
 
   /**
