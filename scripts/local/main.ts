@@ -79,6 +79,8 @@ function isMiniStackProcess(pid: number): boolean {
 function forgetRecord(record: MiniStackRecord | undefined): void {
   if (record !== undefined) rmSync(record.tempDir, { recursive: true, force: true });
   rmSync(FILES.state, { force: true });
+  // The stack it pointed at is gone with MiniStack: a stale env.sh would point a shell at nothing.
+  rmSync(FILES.env, { force: true });
 }
 
 /** Starts MiniStack in the background and waits until it answers. */
