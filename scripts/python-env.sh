@@ -20,8 +20,11 @@ if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)
   exit 1
 fi
 
-echo "python-env: creating $venv from python/requirements.txt" >&2
+count="$(grep -cE '^[A-Za-z0-9]' "$lock" || true)"
+echo "python-env: creating $venv with the $count pinned packages of python/requirements.txt (moto, Celery, MiniStack); about a minute the first time" >&2
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --requirement "$lock"
+# One line per package, so a first run shows it is working.
+"$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off --requirement "$lock" |
+  { grep --line-buffered -E '^(Collecting|Successfully installed)' || true; } | sed -u 's/^/python-env: /' >&2
 "$venv/bin/python" -m pip check >&2
 echo "$want" > "$stamp"
