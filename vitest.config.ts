@@ -57,6 +57,7 @@ export default defineConfig({
           name: 'infra',
           sequence: { groupOrder: 1 },
           include: ['test/infra/**/*.test.ts'],
+          setupFiles: ['test/infra/setup-outdir.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
