@@ -2,12 +2,12 @@
  * `celeriac beat` as a real process against the emulator, with a 2-second schedule, and a worker running what it
  * fires: every slot runs once, none is skipped, across a restart too.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureResultTable } from '../../src/aws/index.js';
 import { runWorker } from '../../src/worker/run-worker.js';
 import { uniqueName } from '../emulator/unique-name.js';
@@ -47,11 +47,22 @@ async function stop(beat: CliProcess): Promise<number> {
   return at;
 }
 
+/** Beat state directories this file made, removed when it ends. */
+const stateDirs: string[] = [];
+async function stateDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'celeriac-beat-'));
+  stateDirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(stateDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 describe('celeriac beat', () => {
   it('fires a 2-second schedule for a fixed time: the worker runs every slot once, and resumes after a restart', async () => {
     const { queueUrl } = await createQueueWithDeadLetter(sqs, uniqueName('beat'));
     const env = { CELERIAC_QUEUE_URLS: JSON.stringify({ celery: queueUrl }), CELERIAC_RESULT_TABLE: table };
-    const stateFile = path.join(await mkdtemp(path.join(tmpdir(), 'celeriac-beat-')), 'beat.json');
+    const stateFile = path.join(await stateDir(), 'beat.json');
     const app = createBeatApp({ ...env, AWS_ENDPOINT_URL: endpoint });
     const worker = runWorker(app, { concurrency: 4, waitTimeSeconds: 1, log: () => undefined });
     const beatArgs = [
@@ -98,7 +109,7 @@ describe('celeriac beat', () => {
   it('skips slots missed longer ago than the catch-up window', async () => {
     const { queueUrl } = await createQueueWithDeadLetter(sqs, uniqueName('beat'));
     const env = { CELERIAC_QUEUE_URLS: JSON.stringify({ celery: queueUrl }), CELERIAC_RESULT_TABLE: table };
-    const stateFile = path.join(await mkdtemp(path.join(tmpdir(), 'celeriac-beat-')), 'beat.json');
+    const stateFile = path.join(await stateDir(), 'beat.json');
     const stale = Date.now() - 60_000;
     await import('node:fs/promises').then((fs) =>
       fs.writeFile(stateFile, JSON.stringify({ lastFired: { tick: new Date(slot(stale)).toISOString() } })),

@@ -3,6 +3,9 @@
  * a store that fails for a moment, a task that outlives its time limit, a retry that races its own attempt, more
  * queues than slots, FIFO groups, and callbacks that throw.
  */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { every } from '../../../src/beat/every.js';
@@ -306,12 +309,11 @@ describe('long-running loops', () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.name);
     process.on('warning', onWarning);
-    const beat = runBeat(fx.app, {
-      stateFile: `/tmp/celeriac-beat-${process.pid}-${Date.now()}.json`,
-      log: quiet,
-    });
+    const stateFile = path.join(tmpdir(), `celeriac-beat-${process.pid}-${Date.now()}.json`);
+    const beat = runBeat(fx.app, { stateFile, log: quiet });
     await sleep(600);
     await beat.stop();
+    rmSync(stateFile, { force: true });
     process.off('warning', onWarning);
     expect(beat.fired).toBeGreaterThan(15);
     expect(warnings).not.toContain('MaxListenersExceededWarning');
