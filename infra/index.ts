@@ -17,6 +17,11 @@ export type {
   ScheduleDefinition,
   ScheduleExpressionDefinition,
 } from '../src/config/schedule-definition.js';
+export {
+  CALLER_DEFAULT_TIMEOUT,
+  CallerFunction,
+  type CallerFunctionProps,
+} from './constructs/caller-function.js';
 export { PeriodicTasks, type PeriodicTasksProps } from './constructs/periodic-tasks.js';
 export type { CeleryQueue } from './constructs/periodic-tasks-rules.js';
 export { ResultStore, type ResultStoreProps } from './constructs/result-store.js';

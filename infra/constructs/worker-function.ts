@@ -121,9 +121,8 @@ const CREATE_REQUIRE_BANNER =
   "import { createRequire as __celeriacCreateRequire } from 'node:module'; " +
   'const require = __celeriacCreateRequire(import.meta.url);';
 
-/** Checks the worker props that can be checked on their own. */
-export function validateWorkerProps(validate: PropValidator, props: TaskQueueWorkerProps): void {
-  const runtime = props.runtime ?? WORKER_DEFAULTS.runtime;
+/** Requires a Node.js runtime of major version 22 or later for `prop`. */
+export function validateNodeRuntime(validate: PropValidator, prop: string, runtime: lambda.Runtime): void {
   const major = /^nodejs(\d+)\.x$/.exec(runtime.name)?.[1];
   if (
     runtime.family !== lambda.RuntimeFamily.NODEJS ||
@@ -131,13 +130,18 @@ export function validateWorkerProps(validate: PropValidator, props: TaskQueueWor
     Number(major) < MIN_NODE_MAJOR
   ) {
     validate.fail(
-      'worker.runtime',
+      prop,
       runtime.name,
       `must be a Node.js runtime of major version ${MIN_NODE_MAJOR} or later (e.g. ` +
-        'lambda.Runtime.NODEJS_22_X): the worker targets Node.js 22 and later, and older lines are past their ' +
+        'lambda.Runtime.NODEJS_22_X): celeriac targets Node.js 22 and later, and older lines are past their ' +
         'end of life.',
     );
   }
+}
+
+/** Checks the worker props that can be checked on their own. */
+export function validateWorkerProps(validate: PropValidator, props: TaskQueueWorkerProps): void {
+  validateNodeRuntime(validate, 'worker.runtime', props.runtime ?? WORKER_DEFAULTS.runtime);
   validate.durationInRange(
     'worker.timeout',
     props.timeout,
@@ -199,20 +203,27 @@ export function createWorkerFunction(scope: Construct, props: TaskQueueWorkerPro
     role,
     logGroup,
   });
-  if (runtime.name === lambda.Runtime.NODEJS_22_X.name) {
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x is a Node.js LTS runtime that Lambda supports. celeriac pins it as the default instead of ' +
-        'following the newest runtime, so upgrading aws-cdk-lib never changes a deployed worker underneath ' +
-        'its tasks; set `worker.runtime` to move on.',
-    });
-  }
+  acknowledgePinnedRuntime(fn, runtime, 'worker.runtime');
   return fn;
 }
 
-/** celeriac's bundling defaults with the user's options merged over them. */
-function workerBundling(options: nodejs.BundlingOptions | undefined): nodejs.BundlingOptions {
+/** Acknowledges cdk-nag's "latest runtime" rule for celeriac's pinned default runtime, saying why. */
+export function acknowledgePinnedRuntime(fn: lambda.Function, runtime: lambda.Runtime, prop: string): void {
+  if (runtime.name !== lambda.Runtime.NODEJS_22_X.name) return;
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'nodejs22.x is a Node.js LTS runtime that Lambda supports. celeriac pins it as the default instead of ' +
+      'following the newest runtime, so upgrading aws-cdk-lib never changes a deployed function underneath ' +
+      `its code; set \`${prop}\` to move on.`,
+  });
+}
+
+/**
+ * celeriac's bundling defaults with the user's options merged over them: local esbuild (no Docker), ES module
+ * output with a `require` banner, the AWS SDK bundled, source maps.
+ */
+export function workerBundling(options: nodejs.BundlingOptions | undefined): nodejs.BundlingOptions {
   const format = options?.format ?? nodejs.OutputFormat.ESM;
   const esm = format === nodejs.OutputFormat.ESM;
   return {
