@@ -1,6 +1,7 @@
 /**
  * The broker on SQS. Sends go out in as few requests as SQS allows: one `SendMessage` for a single message,
- * otherwise `SendMessageBatch` requests of up to 10 entries whose total stays under SQS's 1 MiB request limit.
+ * otherwise `SendMessageBatch` requests of up to 10 entries whose total stays under SQS's 1 MiB request limit,
+ * several in flight at once on a standard queue and one after another on a FIFO queue (which keeps send order).
  * Failed batch entries are retried once before the send is reported as failed, naming each entry and its
  * error.
  */
@@ -80,6 +81,9 @@ export interface SqsBrokerOptions {
   readonly requestTimeoutMs?: number;
 }
 
+/** How many `SendMessageBatch` requests one send to a standard queue keeps in flight at once. */
+export const MAX_BATCHES_IN_FLIGHT = 4;
+
 /** {@link Broker} on Amazon SQS. */
 export class SqsBroker implements Broker {
   readonly #sqs: SQSClient;
@@ -122,36 +126,54 @@ export class SqsBroker implements Broker {
       }
     }
     const ids: string[] = new Array(messages.length).fill('');
-    for (const batch of planBatches(messages)) {
-      let pending = batch;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        const entries = pending.map((index) => toEntry(messages[index] as OutgoingMessage, String(index)));
-        let response: SendMessageBatchCommandOutput;
-        try {
-          response = await this.#sqs.send(
-            new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
-          );
-        } catch (error) {
-          throw backendError(`SQS SendMessageBatch(${queueUrl})`, error);
-        }
-        for (const ok of response.Successful ?? []) ids[Number(ok.Id)] = ok.MessageId ?? '';
-        const failed = response.Failed ?? [];
-        // An entry the service failed (not the sender), or failed with a throttling or transient code, may pass
-        // on a later try; the send is retryable only when every failed entry may.
-        const retryable = failed.filter((f) => !f.SenderFault || isRetryableAwsError({ name: f.Code }));
-        if (failed.length === 0) break;
-        if (attempt >= 1 || retryable.length < failed.length) {
-          const detail = failed.map((f) => `message ${f.Id}: ${f.Code} ${f.Message ?? ''}`.trim()).join('; ');
-          throw BackendError.failed(
-            `SQS SendMessageBatch(${queueUrl})`,
-            `${failed.length} message(s) were not sent: ${detail}`,
-            retryable.length === failed.length,
-          );
-        }
-        pending = retryable.map((f) => Number(f.Id));
+    const batches = planBatches(messages);
+    // A FIFO queue keeps the order its sends arrive in, so its batches go one after another; a standard queue
+    // keeps none, so up to MAX_BATCHES_IN_FLIGHT of its batches are sent at once.
+    const lanes = queueUrl.endsWith('.fifo') ? 1 : MAX_BATCHES_IN_FLIGHT;
+    let next = 0;
+    const sendNext = async (): Promise<void> => {
+      for (let batch = batches[next++]; batch; batch = batches[next++]) {
+        await this.#sendBatch(queueUrl, messages, batch, ids);
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(lanes, batches.length) }, sendNext));
     return ids;
+  }
+
+  /** Sends one planned batch, retrying its retryable failed entries once; fills in their message ids. */
+  async #sendBatch(
+    queueUrl: string,
+    messages: readonly OutgoingMessage[],
+    batch: readonly number[],
+    ids: string[],
+  ): Promise<void> {
+    let pending = batch;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const entries = pending.map((index) => toEntry(messages[index] as OutgoingMessage, String(index)));
+      let response: SendMessageBatchCommandOutput;
+      try {
+        response = await this.#sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+        );
+      } catch (error) {
+        throw backendError(`SQS SendMessageBatch(${queueUrl})`, error);
+      }
+      for (const ok of response.Successful ?? []) ids[Number(ok.Id)] = ok.MessageId ?? '';
+      const failed = response.Failed ?? [];
+      // An entry the service failed (not the sender), or failed with a throttling or transient code, may pass
+      // on a later try; the send is retryable only when every failed entry may.
+      const retryable = failed.filter((f) => !f.SenderFault || isRetryableAwsError({ name: f.Code }));
+      if (failed.length === 0) return;
+      if (attempt >= 1 || retryable.length < failed.length) {
+        const detail = failed.map((f) => `message ${f.Id}: ${f.Code} ${f.Message ?? ''}`.trim()).join('; ');
+        throw BackendError.failed(
+          `SQS SendMessageBatch(${queueUrl})`,
+          `${failed.length} message(s) were not sent: ${detail}`,
+          retryable.length === failed.length,
+        );
+      }
+      pending = retryable.map((f) => Number(f.Id));
+    }
   }
 
   async receive(queueUrl: string, options: ReceiveOptions): Promise<ReceivedMessage[]> {

@@ -1,6 +1,7 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { fromSqsAttributes, toSqsAttributes } from '../../../src/aws/sqs-attributes.js';
-import { planBatches } from '../../../src/aws/sqs-broker.js';
+import { MAX_BATCHES_IN_FLIGHT, planBatches, SqsBroker } from '../../../src/aws/sqs-broker.js';
 import { messageSize } from '../../../src/ports/message-size.js';
 import { SQS_MAX_MESSAGE_BYTES } from '../../../src/ports/service-limits.js';
 
@@ -45,5 +46,42 @@ describe('SQS message attributes', () => {
   it('sends no attribute map at all when there are none (SQS refuses an empty one)', () => {
     expect(toSqsAttributes(undefined)).toBeUndefined();
     expect(toSqsAttributes({})).toBeUndefined();
+  });
+});
+
+describe('SqsBroker.send', () => {
+  /** A client whose SendMessageBatch answers after a pause, recording how many were in flight at once. */
+  function batchClient() {
+    let inFlight = 0;
+    let most = 0;
+    const entryIds: string[][] = [];
+    const client = {
+      send: async (command: { input: { Entries?: { Id: string }[] } }) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        const entries = command.input.Entries ?? [];
+        entryIds.push(entries.map((e) => e.Id));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight--;
+        return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })), Failed: [] };
+      },
+    };
+    return { client: client as unknown as SQSClient, stats: () => ({ most, entryIds }) };
+  }
+  const messages = Array.from({ length: 95 }, (_, i) => ({ body: `task ${i}` }));
+
+  it('keeps several batches in flight on a standard queue and returns the ids in input order', async () => {
+    const { client, stats } = batchClient();
+    const ids = await new SqsBroker(client).send('https://sqs.example/1/jobs', messages);
+    expect(ids).toEqual(messages.map((_, i) => `m-${i}`));
+    expect(stats().entryIds).toHaveLength(10);
+    expect(stats().most).toBe(MAX_BATCHES_IN_FLIGHT);
+  });
+
+  it('sends the batches of a FIFO queue one after another, in order', async () => {
+    const { client, stats } = batchClient();
+    await new SqsBroker(client).send('https://sqs.example/1/jobs.fifo', messages);
+    expect(stats().most).toBe(1);
+    expect(stats().entryIds.flat()).toEqual(messages.map((_, i) => String(i)));
   });
 });
