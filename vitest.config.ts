@@ -11,6 +11,8 @@ import { defineConfig } from 'vitest/config';
  *   the run (test/emulator/global-setup.ts); files isolate themselves with unique resource names.
  * - `infra`: CDK template assertions and cdk-nag checks on the constructs in infra/; no emulator. Bundling a
  *   worker with esbuild takes a second or two, hence the longer timeout.
+ * - `package`: packs the package and installs the tarball into fresh CommonJS and ES module projects, where every
+ *   entry point must load (npm's cache serves the dependencies `npm ci` already fetched).
  * - `faults`: the fault suite (test/faults/, see docs/reliability.md): real `celeriac worker` processes and the
  *   Lambda handler against a moto server of its own, behind a fault-injecting proxy (SIGKILL, SIGTERM, redelivery,
  *   poison, an emulator freeze, throttling, resets, hung requests). It runs last and alone (group 2), two files at
@@ -60,6 +62,15 @@ export default defineConfig({
           setupFiles: ['test/infra/setup-outdir.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'package',
+          sequence: { groupOrder: 1 },
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       {
