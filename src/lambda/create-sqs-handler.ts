@@ -58,6 +58,7 @@ function toInbound(record: SqsRecord, queueUrl: string): InboundMessage {
     queueUrl,
     attributes,
     ...(record.attributes.MessageGroupId ? { messageGroupId: record.attributes.MessageGroupId } : {}),
+    ...(record.attributes.SentTimestamp ? { sentTimestampMs: Number(record.attributes.SentTimestamp) } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import { decodeTaskMessage, type TaskMessage } from '../protocol/task-message.js
 import type { AnyTask } from '../registry.js';
 import { onChordPartReturn } from './chord.js';
 import { describeError, isTransient, type MessageScope, retryLater } from './execution-context.js';
+import { fillScheduledTime } from './fill-scheduled-time.js';
 import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
 import { redelay } from './redelay.js';
 import { peekTaskId, rejectInvalid } from './reject-invalid.js';
@@ -49,7 +50,10 @@ export async function admitMessage(scope: MessageScope): Promise<Admission> {
   const { inbound } = scope;
   let body: string;
   try {
-    body = await scope.runtime.payloads.resolveMessage(inbound.body, inbound.attributes);
+    body = fillScheduledTime(
+      await scope.runtime.payloads.resolveMessage(inbound.body, inbound.attributes),
+      inbound.sentTimestampMs,
+    );
   } catch (error) {
     if (isTransient(error)) return settled(retryLater({}, MessageState.UNRESOLVED, describeError(error)));
     return settled(await rejectInvalid(scope, error, undefined));

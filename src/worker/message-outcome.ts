@@ -17,6 +17,8 @@ export interface InboundMessage {
   readonly queueUrl: string;
   readonly attributes: Readonly<Record<string, MessageAttribute>>;
   readonly messageGroupId?: string;
+  /** When SQS received the message, epoch ms, when known. */
+  readonly sentTimestampMs?: number;
 }
 
 /** What to do with the message. */
