@@ -15,7 +15,7 @@
 import { PayloadTooLargeError } from './errors.js';
 import type { MessageAttribute, OutgoingMessage } from './ports/broker.js';
 import { messageSize } from './ports/message-size.js';
-import type { PayloadStore } from './ports/payload-store.js';
+import type { PayloadLocation, PayloadStore } from './ports/payload-store.js';
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_OFFLOAD_THRESHOLD_BYTES,
@@ -31,6 +31,7 @@ import {
   resultPayloadClaim,
 } from './protocol/payload-pointer.js';
 import { decodeResultMeta, encodeResultMeta, type ResultMeta } from './protocol/result-meta.js';
+import { SecurityError, SecurityReason } from './protocol/security-error.js';
 
 /** The thresholds of {@link Payloads}. */
 export interface PayloadLimits {
@@ -128,10 +129,8 @@ export class Payloads {
         `It points to s3://${pointer.s3BucketName}/${pointer.s3Key} and this app has no payload store: configure \`payloadBucket\`.`,
       );
     }
-    const bytes = await this.#store.get(
-      { bucket: pointer.s3BucketName, key: pointer.s3Key },
-      { maxBytes: this.limits.maxPayloadBytes },
-    );
+    const location = this.#owned({ bucket: pointer.s3BucketName, key: pointer.s3Key }, 'message');
+    const bytes = await this.#store.get(location, { maxBytes: this.limits.maxPayloadBytes });
     return decoder.decode(bytes);
   }
 
@@ -177,11 +176,19 @@ export class Payloads {
         `It is stored at s3://${claim.s3BucketName}/${claim.s3Key} and this app has no payload store: configure \`payloadBucket\`.`,
       );
     }
-    const bytes = await this.#store.get(
-      { bucket: claim.s3BucketName, key: claim.s3Key },
-      { maxBytes: this.limits.maxPayloadBytes },
-    );
+    const location = this.#owned({ bucket: claim.s3BucketName, key: claim.s3Key }, 'result');
+    const bytes = await this.#store.get(location, { maxBytes: this.limits.maxPayloadBytes });
     return decodeResultMeta(decoder.decode(bytes));
+  }
+
+  /** `location`, when it is inside the payload store; a pointer anywhere else is refused, never followed. */
+  #owned(location: PayloadLocation, what: string): PayloadLocation {
+    if (this.#store?.owns(location)) return location;
+    throw new SecurityError(
+      `Refusing an offloaded ${what} that points outside the payload bucket and prefix: ` +
+        `s3://${location.bucket}/${location.key}`,
+      { reason: SecurityReason.FOREIGN_PAYLOAD },
+    );
   }
 
   /** Deletes every payload of a task. */

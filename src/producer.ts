@@ -13,12 +13,13 @@
  * - Several sends to one queue go out in `SendMessageBatch` requests.
  */
 import { hostname } from 'node:os';
+import type { ResolvedConfig } from './config/resolve-config.js';
 import type { Payloads } from './payloads.js';
 import type { Broker, OutgoingMessage } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
 import { SQS_MAX_DELAY_SECONDS } from './ports/service-limits.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
-import { encodeTaskMessage, type TaskMessage } from './protocol/task-message.js';
+import { type BodyEncoding, encodeTaskMessage, type TaskMessage } from './protocol/task-message.js';
 import type { QueueRouter } from './queue-router.js';
 import { type SendRequest, toTaskMessage } from './send-request.js';
 
@@ -41,6 +42,8 @@ export interface ProducerDeps {
   readonly queues: QueueRouter;
   readonly payloads: Payloads;
   readonly clock: Clock;
+  /** The app's default serializer and compression, and its signer; JSON, uncompressed, unsigned when absent. */
+  readonly settings?: Pick<ResolvedConfig, 'serializer' | 'compression' | 'signer'>;
 }
 
 /** Delivers task messages. */
@@ -58,7 +61,7 @@ export class Producer {
     const { body, attributes } = await this.#deps.payloads.offloadMessage(
       request.taskId,
       request.retries,
-      { body: encodeTaskMessage(message) },
+      { body: encodeTaskMessage(message, this.#encoding(request)) },
       `task message for ${request.name} (${request.taskId})`,
     );
     const extra = attributes ? { attributes } : {};
@@ -78,6 +81,17 @@ export class Producer {
         ? { body, ...extra, delaySeconds: Math.min(delaySeconds, SQS_MAX_DELAY_SECONDS) }
         : { body, ...extra };
     return { request, message, queueUrl, outgoing };
+  }
+
+  #encoding(request: SendRequest): BodyEncoding {
+    const serializer = request.serializer ?? this.#deps.settings?.serializer;
+    const compression = request.compression ?? this.#deps.settings?.compression;
+    const signer = this.#deps.settings?.signer;
+    return {
+      ...(serializer === undefined ? {} : { serializer }),
+      ...(compression === undefined ? {} : { compression }),
+      ...(signer === undefined ? {} : { signer }),
+    };
   }
 
   /** Delivers prepared sends, batched per queue. */

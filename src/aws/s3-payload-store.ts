@@ -91,6 +91,10 @@ export class S3PayloadStore implements PayloadStore {
     return location;
   }
 
+  owns(location: PayloadLocation): boolean {
+    return location.bucket === this.#bucket && location.key.startsWith(this.#prefix);
+  }
+
   async get(location: PayloadLocation, options: PayloadGetOptions = {}): Promise<Uint8Array> {
     const { maxBytes } = options;
     try {

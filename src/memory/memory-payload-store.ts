@@ -13,6 +13,10 @@ export class MemoryPayloadStore implements PayloadStore {
     this.prefix = prefix;
   }
 
+  owns(location: PayloadLocation): boolean {
+    return location.bucket === this.bucket && location.key.startsWith(this.prefix);
+  }
+
   async put(key: string, bytes: Uint8Array): Promise<PayloadLocation> {
     this.#objects.set(this.prefix + key, new Uint8Array(bytes));
     return { bucket: this.bucket, key: this.prefix + key };

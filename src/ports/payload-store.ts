@@ -25,6 +25,8 @@ export interface PayloadStore {
    * naming the object, its size and the limit.
    */
   get(location: PayloadLocation, options?: PayloadGetOptions): Promise<Uint8Array>;
+  /** Whether `location` is inside this store's bucket and key prefix (a pointer elsewhere is not followed). */
+  owns(location: PayloadLocation): boolean;
   /** Deletes every payload whose key starts with `keyPrefix` (under the store's prefix). */
   deletePrefix(keyPrefix: string): Promise<void>;
 }

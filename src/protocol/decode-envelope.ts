@@ -3,9 +3,11 @@
  * protocol v1 (`task_protocol=1`).
  */
 
+import { AUTH_CONTENT_TYPE, verifyBody } from './auth-serializer.js';
 import { decodeV1Body } from './decode-v1-body.js';
-import { envelopeBodyText, type KombuEnvelope } from './envelope.js';
-import { DecodeError, InvalidTaskError } from './errors.js';
+import { describeDecoded } from './describe-value.js';
+import { envelopeBodyBytes, type KombuEnvelope } from './envelope.js';
+import { ContentDisallowed, DecodeError, InvalidTaskError } from './errors.js';
 import type { DecodeOptions } from './limits.js';
 import {
   type Fields,
@@ -14,24 +16,27 @@ import {
   readTaskHeaders,
   requiredField,
 } from './read-task-headers.js';
+import { SecurityError, SecurityReason } from './security-error.js';
+import { DEFAULT_ACCEPT_CONTENT, deserializeValue, PICKLE_CONTENT_TYPE } from './serializers.js';
 import type { TaskMessage, TaskProperties } from './task-message-types.js';
-import { kombuJsonLoads } from './type-tags.js';
 
 /**
  * Decodes a kombu envelope into a task message, whatever protocol the producer used.
  *
- * @throws {ContentDisallowed} for pickle, YAML or any content type but JSON.
- * @throws {DecodeError} when a layer is not base64/UTF-8/JSON, a type tag is unknown, the JSON nests too deeply
+ * @throws {ContentDisallowed} for pickle, and any content type not in `options.acceptContent` (JSON only by
+ *   default).
+ * @throws {DecodeError} when a layer is not base64/UTF-8/JSON/msgpack/YAML, a type tag is unknown, the JSON nests too deeply
  *   or a compressed body inflates past `options.maxPayloadBytes`.
  * @throws {InvalidTaskError} when the message is not a Celery task (no `task` or `id`, wrong body shape).
  */
 export function decodeEnvelope(envelope: KombuEnvelope, options: DecodeOptions = {}): TaskMessage {
   const properties = envelope.properties as TaskProperties;
-  const text = envelopeBodyText(envelope, options);
+  const accept = options.acceptContent ?? DEFAULT_ACCEPT_CONTENT;
   const headerId = typeof envelope.headers.id === 'string' ? envelope.headers.id : undefined;
+  const { bytes, contentType } = verifiedBody(envelope, options, accept);
   let body: unknown;
   try {
-    body = kombuJsonLoads(text, 'task body');
+    body = deserializeValue(bytes, contentType, 'task body', accept, { exact: options.exactValues === true });
   } catch (error) {
     if (error instanceof DecodeError && headerId) {
       throw new InvalidTaskError(`${error.message} (task ${headerId})`, { taskId: headerId, cause: error });
@@ -55,7 +60,7 @@ export function decodeEnvelope(envelope: KombuEnvelope, options: DecodeOptions =
       return decodeV1Body(body as Fields, envelope.headers, properties, true);
     }
     throw new InvalidTaskError(
-      `A protocol v2 body must be [args, kwargs, embed], got ${JSON.stringify(body)?.slice(0, 80)}`,
+      `A protocol v2 body must be [args, kwargs, embed], got ${describeDecoded(body, 80)}`,
       {
         taskId: headerId,
       },
@@ -67,4 +72,32 @@ export function decodeEnvelope(envelope: KombuEnvelope, options: DecodeOptions =
   throw new InvalidTaskError(
     'Message has no `task` header and its body is not a protocol v1 task object; it is not a Celery task message',
   );
+}
+
+/**
+ * The serialized body to decode and its content type: checked against the accept list (and, with a verifier,
+ * the signature) before the body is inflated or read.
+ */
+function verifiedBody(
+  envelope: KombuEnvelope,
+  options: DecodeOptions,
+  accept: readonly string[],
+): { readonly bytes: Uint8Array; readonly contentType: string } {
+  const contentType = envelope['content-type'];
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (options.verifier) {
+    if (type !== AUTH_CONTENT_TYPE) {
+      throw new SecurityError(
+        `Refusing an unsigned message (content type ${JSON.stringify(contentType)}): this worker accepts only ` +
+          "messages signed with Celery's auth serializer",
+        { reason: SecurityReason.UNSIGNED },
+      );
+    }
+    const verified = verifyBody(envelopeBodyBytes(envelope, options), options.verifier);
+    return { bytes: verified.bytes, contentType: verified.contentType };
+  }
+  if (type === PICKLE_CONTENT_TYPE || !accept.includes(type)) {
+    throw ContentDisallowed.forType(contentType, { accepted: accept });
+  }
+  return { bytes: envelopeBodyBytes(envelope, options), contentType };
 }

@@ -4,9 +4,9 @@
  * On the wire (kombu `Channel._put`): `MessageBody = base64(JSON(envelope))`, and inside the envelope
  * `body = base64(serialized task body)`. Receivers (kombu >= 5.2.4, and celeriac) base64-decode `MessageBody` only
  * when it is strict base64 that round-trips to UTF-8 text, so a plain-JSON `MessageBody` works too. A body may be
- * compressed (`compression` header, zlib under the MIME type `application/x-gzip`).
+ * compressed (`compression` header with kombu's MIME type, see `compression.ts`).
  */
-import { brotliDecompressSync, inflateSync } from 'node:zlib';
+import { decompressBody } from './compression.js';
 import { ContentDisallowed, DecodeError } from './errors.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type DecodeOptions } from './limits.js';
 import { pythonJsonDumps, pythonJsonLoads } from './python-json.js';
@@ -15,9 +15,9 @@ import { pythonJsonDumps, pythonJsonLoads } from './python-json.js';
 export interface KombuEnvelope {
   /** The serialized (and maybe compressed) task body, encoded per `properties.body_encoding`. */
   body: string;
-  /** Character encoding of the serialized body; `utf-8` for JSON. */
+  /** Character encoding of the serialized body; `utf-8` for JSON and YAML, `binary` for msgpack. */
   'content-encoding': string;
-  /** Serializer MIME type; celeriac accepts only `application/json`. */
+  /** Serializer MIME type: `application/json`, `application/x-msgpack` or `application/x-yaml` (`serializers.ts`). */
   'content-type': string;
   /** Message headers: the Celery task headers for protocol v2, `{}` for v1. */
   headers: Record<string, unknown>;
@@ -25,7 +25,7 @@ export interface KombuEnvelope {
   properties: Record<string, unknown>;
 }
 
-/** The content type of kombu's JSON serializer, the only one celeriac speaks. */
+/** The content type of kombu's JSON serializer, the default. */
 export const JSON_CONTENT_TYPE = 'application/json';
 
 // A plain character class, not a repeated group: V8 would recurse per group on multi-megabyte bodies.
@@ -138,25 +138,14 @@ function normaliseEnvelope(raw: Record<string, unknown>): KombuEnvelope {
   };
 }
 
-const COMPRESSION_NAMES: ReadonlyMap<string, string> = new Map([
-  ['application/x-gzip', 'zlib'],
-  ['application/x-bz2', 'bzip2'],
-  ['application/x-lzma', 'lzma'],
-  ['application/x-brotli', 'brotli'],
-  ['application/zstd', 'zstd'],
-]);
-
 /**
- * The serialized task body inside an envelope: undoes `body_encoding` and compression, and checks the content
- * type.
+ * The serialized task body inside an envelope, as bytes: undoes `body_encoding` and compression (inflating at
+ * most `options.maxPayloadBytes`).
  *
- * @throws {ContentDisallowed} for any content type but JSON (pickle, YAML, msgpack, `application/data`).
- * @throws {DecodeError} for a body that is not valid base64, uses an unsupported compression, or inflates past
- *   `options.maxPayloadBytes`.
+ * @throws {DecodeError} for a body that is not valid base64, uses a compression celeriac does not read, or
+ *   inflates past `options.maxPayloadBytes`.
  */
-export function envelopeBodyText(envelope: KombuEnvelope, options: DecodeOptions = {}): string {
-  const contentType = envelope['content-type'].split(';')[0]?.trim().toLowerCase() ?? '';
-  if (contentType !== JSON_CONTENT_TYPE) throw ContentDisallowed.forType(envelope['content-type']);
+export function envelopeBodyBytes(envelope: KombuEnvelope, options: DecodeOptions = {}): Buffer {
   const encoding = envelope.properties.body_encoding;
   let bytes: Buffer;
   if (encoding === 'base64') {
@@ -172,34 +161,26 @@ export function envelopeBodyText(envelope: KombuEnvelope, options: DecodeOptions
   }
   const compression = envelope.headers.compression;
   if (typeof compression === 'string') {
-    bytes = decompress(bytes, compression, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    bytes = decompressBody(bytes, compression, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
   }
+  return bytes;
+}
+
+/**
+ * The serialized task body inside an envelope as JSON text: undoes `body_encoding` and compression, and checks
+ * the content type.
+ *
+ * @throws {ContentDisallowed} for any content type but JSON (pickle, YAML, msgpack, `application/data`).
+ * @throws {DecodeError} for a body that is not valid base64, uses an unsupported compression, or inflates past
+ *   `options.maxPayloadBytes`.
+ */
+export function envelopeBodyText(envelope: KombuEnvelope, options: DecodeOptions = {}): string {
+  const contentType = envelope['content-type'].split(';')[0]?.trim().toLowerCase() ?? '';
+  if (contentType !== JSON_CONTENT_TYPE) throw ContentDisallowed.forType(envelope['content-type']);
+  const bytes = envelopeBodyBytes(envelope, options);
   try {
     return utf8.decode(bytes);
   } catch (error) {
     throw DecodeError.at('envelope body', 'the body is not UTF-8 text', { cause: error });
   }
-}
-
-function decompress(bytes: Buffer, mimeType: string, maxOutputLength: number): Buffer {
-  const name = COMPRESSION_NAMES.get(mimeType) ?? mimeType;
-  try {
-    if (name === 'zlib') return inflateSync(bytes, { maxOutputLength });
-    if (name === 'brotli') return brotliDecompressSync(bytes, { maxOutputLength });
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw DecodeError.at(
-        'envelope body',
-        `the ${name} body inflates to more than ${maxOutputLength} bytes, the limit; ` +
-          'raise `maxPayloadBytes` if such bodies are expected, or send the data by reference',
-        { cause: error },
-      );
-    }
-    throw DecodeError.at('envelope body', `the ${name} stream is corrupt`, { cause: error });
-  }
-  throw DecodeError.at(
-    'envelope body',
-    `compression ${JSON.stringify(mimeType)} is not supported (celeriac reads zlib "application/x-gzip" and brotli); ` +
-      "send uncompressed or with compression='zlib'",
-  );
 }

@@ -38,8 +38,8 @@ export function isCeleriacError(value: unknown): value is CeleriacError {
 }
 
 /**
- * A message used a content type celeriac refuses: anything but JSON (pickle, YAML, msgpack, unknown types).
- * Named after kombu's `ContentDisallowed`.
+ * A message used a content type the receiver refuses: pickle always, and anything not in its accept list (JSON
+ * only by default). Named after kombu's `ContentDisallowed`.
  */
 export class ContentDisallowed extends CeleriacError {
   override readonly name = 'ContentDisallowed';
@@ -50,13 +50,23 @@ export class ContentDisallowed extends CeleriacError {
     this.contentType = options.contentType;
   }
 
-  /** Refuses `contentType`, saying what celeriac accepts and how to configure the producer. */
-  static forType(contentType: string, options: CeleriacErrorOptions = {}): ContentDisallowed {
+  /**
+   * Refuses `contentType`, saying what this receiver accepts (`accepted`, content types; default JSON only) and
+   * how to configure either side.
+   */
+  static forType(
+    contentType: string,
+    options: CeleriacErrorOptions & { readonly accepted?: readonly string[] } = {},
+  ): ContentDisallowed {
+    const accepted = options.accepted ?? ['application/json'];
+    const pickle = contentType.trim().toLowerCase().startsWith('application/x-python-serialize');
+    const reason = pickle
+      ? 'pickle is never accepted (unpickling runs code on the receiver)'
+      : `this receiver accepts ${accepted.join(', ')} (\`acceptContent\`, Celery's accept_content)`;
     return new ContentDisallowed(
-      `Refusing content type ${JSON.stringify(contentType)}: celeriac accepts only application/json ` +
-        '(pickle and YAML can run code on the receiver). Configure the producer with ' +
-        "task_serializer='json'.",
-      { ...options, contentType },
+      `Refusing content type ${JSON.stringify(contentType)}: ${reason}. Configure the producer with ` +
+        "task_serializer='json' (or a serializer the receiver accepts).",
+      { cause: options.cause, contentType },
     );
   }
 }

@@ -9,6 +9,7 @@
  * before this writer sees them.
  */
 import { DecodeError, EncodeError } from './errors.js';
+import { PythonFloat } from './exact-values.js';
 import { MAX_NESTING_DEPTH } from './limits.js';
 import { nestsDeeperThan, tooDeepToDecode, tooDeepToEncode } from './nesting-depth.js';
 
@@ -108,6 +109,7 @@ function write(value: unknown, path: string, seen: Set<object>, depth: number): 
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
+      if (value instanceof PythonFloat) return pythonFloatRepr(value.value);
       if (seen.has(value)) throw EncodeError.at(path, 'the value refers to itself (a circular structure)');
       if (depth > MAX_NESTING_DEPTH) throw tooDeepToEncode(path);
       seen.add(value);
@@ -159,10 +161,15 @@ const NON_FINITE = /NaN|-?Infinity/;
  * @throws {DecodeError} naming the layer when the text is not JSON, or nests deeper than
  *   {@link MAX_NESTING_DEPTH} levels.
  */
-export function pythonJsonLoads(text: string, layer: string): unknown {
+export function pythonJsonLoads(
+  text: string,
+  layer: string,
+  options: { readonly exact?: boolean } = {},
+): unknown {
   if (nestsDeeperThan(text, MAX_NESTING_DEPTH)) throw tooDeepToDecode(layer);
   try {
-    return JSON.parse(text);
+    // Exact mode: integers beyond 2^53 become bigints and integral floats PythonFloat, before JSON.parse rounds.
+    return options.exact ? JSON.parse(rewriteNonFinite(text, true), reviveNonFinite) : JSON.parse(text);
   } catch (error) {
     if (NON_FINITE.test(text)) {
       try {
@@ -188,7 +195,7 @@ const NON_FINITE_MARKER = '\u0000celeriac-non-finite:';
  * Replaces bare NaN/Infinity tokens outside strings with marker strings that {@link reviveNonFinite} undoes. One
  * pass that copies the text between tokens in slices, so its cost stays linear on hostile input.
  */
-function rewriteNonFinite(text: string): string {
+function rewriteNonFinite(text: string, exact = false): string {
   let out = '';
   let copied = 0;
   let i = 0;
@@ -207,9 +214,38 @@ function rewriteNonFinite(text: string): string {
       copied = i;
       continue;
     }
+    if (exact && (code === 0x2d || (code >= 0x30 && code <= 0x39))) {
+      NUMBER.lastIndex = i;
+      const number = NUMBER.exec(text)?.[0];
+      if (number !== undefined) {
+        const marker = exactNumberMarker(number);
+        if (marker !== undefined) {
+          out += text.slice(copied, i) + JSON.stringify(marker);
+          copied = i + number.length;
+        }
+        i += number.length;
+        continue;
+      }
+    }
     i++;
   }
   return out + text.slice(copied);
+}
+
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const EXACT_INT_MARKER = '\u0000celeriac-int:';
+const EXACT_FLOAT_MARKER = '\u0000celeriac-float:';
+
+/** The marker for a number token JSON.parse would change: a big integer, or a float with an integral value. */
+function exactNumberMarker(token: string): string | undefined {
+  if (!/[.eE]/.test(token)) {
+    const digits = token.replace('-', '');
+    // Only integers that are not safe need a bigint (16 digits can still be safe; decide by value).
+    if (digits.length < 16) return undefined;
+    return Number.isSafeInteger(Number(token)) ? undefined : EXACT_INT_MARKER + token;
+  }
+  const value = Number(token);
+  return Number.isInteger(value) ? EXACT_FLOAT_MARKER + token : undefined;
 }
 
 function nonFiniteTokenAt(text: string, index: number): string | undefined {
@@ -218,6 +254,15 @@ function nonFiniteTokenAt(text: string, index: number): string | undefined {
 }
 
 function reviveNonFinite(_key: string, value: unknown): unknown {
+  // A string that merely looks like a marker (sent as such) stays a string unless it holds a number token.
+  if (typeof value === 'string' && value.startsWith(EXACT_INT_MARKER)) {
+    const token = value.slice(EXACT_INT_MARKER.length);
+    return /^-?\d+$/.test(token) ? BigInt(token) : value;
+  }
+  if (typeof value === 'string' && value.startsWith(EXACT_FLOAT_MARKER)) {
+    const token = value.slice(EXACT_FLOAT_MARKER.length);
+    return /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(token) ? new PythonFloat(Number(token)) : value;
+  }
   if (typeof value === 'string' && value.startsWith(NON_FINITE_MARKER)) {
     const token = value.slice(NON_FINITE_MARKER.length);
     if (token === 'NaN') return Number.NaN;

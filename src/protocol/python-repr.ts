@@ -5,7 +5,8 @@
  * characters the rest becomes `, ...` followed by the closing brackets still open.
  */
 
-import { pythonNumber } from './python-json.js';
+import { PythonDateTime, PythonFloat } from './exact-values.js';
+import { pythonFloatRepr, pythonNumber } from './python-json.js';
 import { CalendarDate, Decimal, TimeOfDay, Uuid } from './type-tags.js';
 
 /** Celery's `argsrepr_maxsize` and `kwargsrepr_maxsize`. */
@@ -89,6 +90,19 @@ function scalarRepr(value: unknown): string | undefined {
     return pythonNumber(value);
   }
   if (typeof value === 'bigint') return value.toString();
+  if (value instanceof PythonFloat) return pythonFloatRepr(value.value);
+  if (value instanceof PythonDateTime) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?(.*)$/.exec(
+      value.iso,
+    );
+    const fields: (number | string)[] = [1, 2, 3, 4, 5, 6].map((group) => Number(match?.[group] ?? 0));
+    fields.push(Number((match?.[7] ?? '').padEnd(6, '0')));
+    if (fields[6] === 0) fields.pop();
+    if (fields.length === 6 && fields[5] === 0) fields.pop();
+    const offset = match?.[8] ?? '';
+    if (offset !== '') fields.push(`tzinfo=${timezoneRepr(offset === 'Z' ? '+00:00' : offset)}`);
+    return `datetime.datetime(${fields.join(', ')})`;
+  }
   if (value instanceof Date) {
     const fields = [
       value.getUTCFullYear(),

@@ -2,6 +2,7 @@
  * Reading the fields of a decoded task message, shared by the v2, v1 and hybrid decoders: headers checked and
  * filled in Celery's order, the arguments, and the embed of follow-up signatures.
  */
+import { describeDecoded } from './describe-value.js';
 import { InvalidTaskError } from './errors.js';
 import { argsRepr, kwargsRepr } from './python-repr.js';
 import { normaliseSignature, type SignatureDict } from './signature.js';
@@ -14,7 +15,7 @@ function str(fields: Fields, key: string, taskId: string | undefined): string | 
   const value = fields[key];
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') {
-    throw new InvalidTaskError(`Header \`${key}\` must be a string or null, got ${JSON.stringify(value)}`, {
+    throw new InvalidTaskError(`Header \`${key}\` must be a string or null, got ${describeDecoded(value)}`, {
       taskId,
     });
   }
@@ -30,7 +31,7 @@ function int(
   const value = fields[key];
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new InvalidTaskError(`Header \`${key}\` must be an integer, got ${JSON.stringify(value)}`, {
+    throw new InvalidTaskError(`Header \`${key}\` must be an integer, got ${describeDecoded(value)}`, {
       taskId,
     });
   }
@@ -43,7 +44,7 @@ function timelimit(value: unknown, taskId: string | undefined): [number | null, 
     v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
   if (Array.isArray(value) && value.length === 2 && ok(value[0]) && ok(value[1])) return [value[0], value[1]];
   throw new InvalidTaskError(
-    `Header \`timelimit\` must be [hard, soft] seconds or nulls, got ${JSON.stringify(value)}`,
+    `Header \`timelimit\` must be [hard, soft] seconds or nulls, got ${describeDecoded(value)}`,
     {
       taskId,
     },
@@ -55,7 +56,7 @@ export function requiredField(fields: Fields, key: 'task' | 'id', taskId: string
   const value = fields[key];
   if (typeof value !== 'string' || value.length === 0) {
     throw new InvalidTaskError(
-      `Message has no \`${key}\` ${key === 'task' ? '(task name)' : '(task id)'}: got ${JSON.stringify(value ?? null)}`,
+      `Message has no \`${key}\` ${key === 'task' ? '(task name)' : '(task id)'}: got ${describeDecoded(value ?? null)}`,
       { taskId },
     );
   }
@@ -79,7 +80,7 @@ export function readTaskEmbed(raw: unknown, taskId: string): TaskEmbed {
   if (raw === undefined || raw === null) return { callbacks: null, errbacks: null, chain: null, chord: null };
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InvalidTaskError(
-      `The third body element (embed) must be an object or null, got ${JSON.stringify(raw)}`,
+      `The third body element (embed) must be an object or null, got ${describeDecoded(raw)}`,
       {
         taskId,
       },
@@ -103,12 +104,12 @@ export function readArgsKwargs(
   taskId: string,
 ): [unknown[], Record<string, unknown>] {
   if (!Array.isArray(args)) {
-    throw new InvalidTaskError(`Task positional arguments must be a list, got ${JSON.stringify(args)}`, {
+    throw new InvalidTaskError(`Task positional arguments must be a list, got ${describeDecoded(args)}`, {
       taskId,
     });
   }
   if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
-    throw new InvalidTaskError(`Task keyword arguments must be a mapping, got ${JSON.stringify(kwargs)}`, {
+    throw new InvalidTaskError(`Task keyword arguments must be a mapping, got ${describeDecoded(kwargs)}`, {
       taskId,
     });
   }

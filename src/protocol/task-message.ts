@@ -10,5 +10,10 @@ export { buildTaskMessage, type TaskMessageInput } from './build-task-message.js
 export { decodeBareTask } from './decode-bare-task.js';
 export { decodeEnvelope } from './decode-envelope.js';
 export { decodeTaskMessage } from './decode-task-message.js';
-export { encodeTaskMessage, serializeTaskBody, toEnvelope } from './encode-task-message.js';
+export {
+  type BodyEncoding,
+  encodeTaskMessage,
+  serializeTaskBody,
+  toEnvelope,
+} from './encode-task-message.js';
 export type { TaskEmbed, TaskHeaders, TaskMessage, TaskProperties } from './task-message-types.js';

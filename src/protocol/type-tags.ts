@@ -4,7 +4,7 @@
  *
  * | Python            | `__type__`   | JavaScript value                                  |
  * |-------------------|--------------|---------------------------------------------------|
- * | `datetime`        | `"datetime"` | `Date` (millisecond precision; naive values read as UTC) |
+ * | `datetime`        | `"datetime"` | `Date` (millisecond precision; naive values read as UTC); {@link PythonDateTime} in exact mode |
  * | `date`            | `"date"`     | {@link CalendarDate}                              |
  * | `time`            | `"time"`     | {@link TimeOfDay}                                 |
  * | `Decimal`         | `"decimal"`  | {@link Decimal} (keeps the exact digits)          |
@@ -16,6 +16,7 @@
  * as strings; those decode as strings, unchanged.
  */
 import { DecodeError, EncodeError } from './errors.js';
+import { PythonDateTime, PythonFloat } from './exact-values.js';
 import { formatPythonDateTime, parseIsoDateTime } from './iso-time.js';
 import { MAX_NESTING_DEPTH } from './limits.js';
 import { tooDeepToDecode, tooDeepToEncode } from './nesting-depth.js';
@@ -116,10 +117,8 @@ function tagged(value: unknown, path: string, depth: number): JsonValue {
     return value;
   }
   if (typeof value === 'bigint') {
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw EncodeError.at(path, 'a bigint outside the safe integer range has no lossless JSON form here');
-    }
-    return Number(value);
+    // Written as its exact digits, which Python reads as an int of any size.
+    return value as unknown as JsonValue;
   }
   if (typeof value !== 'object') throw EncodeError.at(path, `a ${typeof value} is not a JSON value`);
   if (depth > MAX_NESTING_DEPTH) throw tooDeepToEncode(path);
@@ -137,6 +136,8 @@ function tagged(value: unknown, path: string, depth: number): JsonValue {
     if (Number.isNaN(value.getTime())) throw EncodeError.at(path, 'the Date is invalid');
     return tag('datetime', formatPythonDateTime(value));
   }
+  if (value instanceof PythonFloat) return value as unknown as JsonValue;
+  if (value instanceof PythonDateTime) return tag('datetime', value.iso);
   if (value instanceof CalendarDate) return tag('date', value.iso);
   if (value instanceof TimeOfDay) return tag('time', value.iso);
   if (value instanceof Decimal) return tag('decimal', value.value);
@@ -173,9 +174,13 @@ function tagged(value: unknown, path: string, depth: number): JsonValue {
  * @throws {DecodeError} naming `layer` for an unknown or malformed type tag, or for nesting deeper than
  *   {@link MAX_NESTING_DEPTH} levels.
  */
-export function fromTaggedJson(value: unknown, layer: string): unknown {
+export function fromTaggedJson(
+  value: unknown,
+  layer: string,
+  options: { readonly exact?: boolean } = {},
+): unknown {
   try {
-    return untag(value, layer, 1);
+    return untag(value, layer, 1, options.exact === true);
   } catch (error) {
     // The depth limit keeps recursion far from the stack's end; this only guards a caller already deep in it.
     if (error instanceof RangeError) {
@@ -185,25 +190,27 @@ export function fromTaggedJson(value: unknown, layer: string): unknown {
   }
 }
 
-function untag(value: unknown, layer: string, depth: number): unknown {
-  if (value === null || typeof value !== 'object') return value;
+function untag(value: unknown, layer: string, depth: number, exact: boolean): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof PythonFloat) return value;
   if (depth > MAX_NESTING_DEPTH) throw tooDeepToDecode(layer);
   if (Array.isArray(value)) {
     const out: unknown[] = [];
-    for (let index = 0; index < value.length; index++) out.push(untag(value[index], layer, depth + 1));
+    for (let index = 0; index < value.length; index++) {
+      out.push(untag(value[index], layer, depth + 1, exact));
+    }
     return out;
   }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   if (keys.length === 2 && Object.hasOwn(record, '__type__') && Object.hasOwn(record, '__value__')) {
-    return decodeTag(record.__type__, record.__value__, layer);
+    return decodeTag(record.__type__, record.__value__, layer, exact);
   }
   const out: Record<string, unknown> = {};
-  for (const key of keys) setOwn(out, key, untag(record[key], layer, depth + 1));
+  for (const key of keys) setOwn(out, key, untag(record[key], layer, depth + 1, exact));
   return out;
 }
 
-function decodeTag(type: unknown, raw: unknown, layer: string): unknown {
+function decodeTag(type: unknown, raw: unknown, layer: string, exact: boolean): unknown {
   const fail = (detail: string): never => {
     throw DecodeError.at(layer, `type tag ${JSON.stringify(type)}: ${detail}`);
   };
@@ -211,7 +218,8 @@ function decodeTag(type: unknown, raw: unknown, layer: string): unknown {
     case 'datetime': {
       if (typeof raw !== 'string') return fail('expected an ISO-8601 string');
       const parsed = parseIsoDateTime(raw);
-      return parsed ?? fail(`cannot parse ${JSON.stringify(raw)}`);
+      if (parsed === undefined) return fail(`cannot parse ${JSON.stringify(raw)}`);
+      return exact ? new PythonDateTime(raw) : parsed;
     }
     case 'date':
       if (typeof raw !== 'string') return fail('expected an ISO-8601 date string');
@@ -266,6 +274,10 @@ export function kombuJsonDumps(value: unknown): string {
 }
 
 /** kombu's `json.loads`: Python's JSON (with NaN/Infinity), then type tags. */
-export function kombuJsonLoads(text: string, layer: string): unknown {
-  return fromTaggedJson(pythonJsonLoads(text, layer), layer);
+export function kombuJsonLoads(
+  text: string,
+  layer: string,
+  options: { readonly exact?: boolean } = {},
+): unknown {
+  return fromTaggedJson(pythonJsonLoads(text, layer, options), layer, options);
 }
