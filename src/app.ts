@@ -8,7 +8,7 @@
  * `celeriac worker` take `{ registry, runtime }`, which an app is, so `createSqsHandler(app)` reads naturally.
  */
 import type { ApplyOptions } from './apply-options.js';
-import { Client, type TaskCall } from './client.js';
+import { Client, type RevokeOptions, type TaskCall } from './client.js';
 import type { ResolvedConfig } from './config/resolve-config.js';
 import type { ScheduleDefinition } from './config/schedule-definition.js';
 import { InvalidOptionError } from './errors.js';
@@ -136,10 +136,11 @@ export class App {
   }
 
   /**
-   * Revokes a task: stores REVOKED so no worker will run it (a running task finishes). SQS has no broadcast
-   * channel, so revocation is a record workers check when they claim a task, not a message.
+   * Revokes a task: stores REVOKED so no worker will run it. A running task finishes, unless `terminate` is set:
+   * its worker then stops it at its next heartbeat. SQS has no broadcast channel, so revocation is a record
+   * workers check when they claim a task and renew its lease, not a message.
    */
-  revoke(taskId: string): Promise<void> {
-    return this.client.revoke(taskId);
+  revoke(taskId: string, options: RevokeOptions = {}): Promise<void> {
+    return this.client.revoke(taskId, options);
   }
 }

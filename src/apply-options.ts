@@ -3,6 +3,8 @@
  * `queue`, `headers`, `shadow`, `priority`); times in seconds carry the unit in the name where Celery's do not
  * (`timeLimitSeconds`). `toSendRequest` (send-request.ts) validates them.
  */
+import type { CompressionMethod } from './protocol/compression.js';
+import type { SerializerName } from './protocol/serializers.js';
 import type { SignatureDict } from './protocol/signature.js';
 
 /** Options for sending one task. */
@@ -29,6 +31,10 @@ export interface ApplyOptions {
   readonly shadow?: string;
   /** Message priority (kept for Python; SQS has none). */
   readonly priority?: number;
+  /** Serializer of the body (Celery `serializer`): `json`, `msgpack` or `yaml`. Default: the task's, else the app's. */
+  readonly serializer?: SerializerName;
+  /** Compression of the body (Celery `compression`): `zlib`, `gzip` or `brotli`. Default: the task's, else the app's. */
+  readonly compression?: CompressionMethod;
   /** FIFO queues: the message group. Default `default`, as kombu uses. */
   readonly messageGroupId?: string;
   /** FIFO queues: the deduplication id. Default: a random UUID, as kombu uses. */

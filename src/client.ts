@@ -5,6 +5,7 @@
  */
 import type { ApplyOptions } from './apply-options.js';
 import type { ErrorTable } from './exception-table.js';
+import { GroupResult } from './group-result.js';
 import { Producer } from './producer.js';
 import { buildResultMeta } from './protocol/result-meta.js';
 import { revokedExceptionInfo } from './protocol/revoked-exception.js';
@@ -20,6 +21,12 @@ export interface TaskLookup {
   get(name: string): { readonly options: TaskOptions } | undefined;
   /** Errors the app rebuilds from stored failures. */
   readonly errors: ErrorTable;
+}
+
+/** Options of {@link Client.revoke}. */
+export interface RevokeOptions {
+  /** Stop the task if it is running (Celery's `terminate=True`); see docs/workers.md for what each pool can do. */
+  readonly terminate?: boolean;
 }
 
 /** One call in {@link Client.sendTasks}. */
@@ -92,11 +99,42 @@ export class Client {
     return new AsyncResult<R>(taskId, this.#resultContext());
   }
 
+  /** The result handle of a group: its id and its members' handles, in order. */
+  groupResult<R = unknown>(groupId: string, members: readonly AsyncResult<R>[]): GroupResult<R> {
+    const { results, clock } = this.#runtime;
+    return new GroupResult<R>(groupId, members, {
+      results,
+      now: () => clock.now(),
+      revoke: (taskId) => this.revoke(taskId),
+    });
+  }
+
   /**
-   * Revokes a task: stores REVOKED so no worker will run it (a running task finishes). SQS has no broadcast
-   * channel, so revocation is a record workers check when they claim a task, not a message.
+   * A saved group (Celery's `GroupResult.restore(id)`): one saved here or by Python, or `undefined` when no
+   * group of that id is saved.
    */
-  async revoke(taskId: string): Promise<void> {
+  async restoreGroup<R = unknown>(groupId: string): Promise<GroupResult<R> | undefined> {
+    const ids = await this.#runtime.results.getGroupMembers(groupId);
+    return ids
+      ? this.groupResult<R>(
+          groupId,
+          ids.map((id) => this.asyncResult<R>(id)),
+        )
+      : undefined;
+  }
+
+  /** Saves a group's member ids in Celery's format (a chord's producer does this before sending the header). */
+  saveGroup(groupId: string, memberIds: readonly string[]): Promise<void> {
+    return this.#runtime.results.saveGroup(groupId, memberIds, this.#runtime.clock.now());
+  }
+
+  /**
+   * Revokes a task: stores REVOKED so no worker will run it. A running task finishes, unless `terminate` is set:
+   * then the worker running it learns of it at its next heartbeat and stops it (its thread or process is
+   * terminated; an inline task's signal aborts). SQS has no broadcast channel, so revocation is a record workers
+   * check when they claim a task and renew its lease, not a message.
+   */
+  async revoke(taskId: string, options: RevokeOptions = {}): Promise<void> {
     const { results, clock, settings } = this.#runtime;
     const nowMs = clock.now();
     await results.put(
@@ -104,7 +142,7 @@ export class Client {
       buildResultMeta({
         taskId,
         status: TaskState.REVOKED,
-        result: revokedExceptionInfo('revoked'),
+        result: revokedExceptionInfo(options.terminate ? 'terminated' : 'revoked'),
         dateDone: new Date(nowMs),
       }),
       { nowMs, ...resultTtl(settings) },
@@ -119,6 +157,7 @@ export class Client {
       now: () => clock.now(),
       resolveMeta: (meta) => payloads.resolveMeta(meta),
       forgetPayloads: (taskId) => payloads.forget(taskId),
+      groupResult: (groupId, members) => this.groupResult(groupId, members),
     };
   }
 }

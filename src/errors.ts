@@ -14,6 +14,7 @@ export {
   isCeleriacError,
   PayloadTooLargeError,
 } from './protocol/errors.js';
+export { SecurityError, SecurityReason } from './protocol/security-error.js';
 
 /** Configuration is missing or wrong; the message says which setting and how to fix it. */
 export class ImproperlyConfigured extends CeleriacError {
@@ -363,5 +364,27 @@ export class Reject extends CeleriacError {
   constructor(reason: string, options: CeleriacErrorOptions & { readonly requeue?: boolean } = {}) {
     super(reason, options);
     this.requeue = options.requeue ?? false;
+  }
+}
+
+/**
+ * The worker thread or child process running a task ended before the task did (a crash, `process.exit`, running
+ * out of memory). Celery's (billiard's) `WorkerLostError`.
+ */
+export class WorkerLostError extends CeleriacError {
+  override readonly name = 'WorkerLostError';
+  /** Stored as billiard's class, so Python readers rebuild the real one. */
+  readonly excModule = 'billiard.exceptions';
+  /** How the sandbox ended, e.g. `exitcode 1` or `signal 9 (SIGKILL)`. */
+  readonly exit: string;
+
+  constructor(message: string, options: CeleriacErrorOptions & { readonly exit: string }) {
+    super(message, options);
+    this.exit = options.exit;
+  }
+
+  /** Celery's message: `Worker exited prematurely: exitcode 1.` */
+  static exited(exit: string, options: CeleriacErrorOptions = {}): WorkerLostError {
+    return new WorkerLostError(`Worker exited prematurely: ${exit}.`, { ...options, exit });
   }
 }

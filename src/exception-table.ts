@@ -11,6 +11,7 @@ import {
   TaskError,
   TaskRevokedError,
   TimeLimitExceeded,
+  WorkerLostError,
 } from './errors.js';
 import { type ExceptionInfo, exceptionArgs, exceptionText } from './protocol/exception-info.js';
 import { revokedExceptionInfo } from './protocol/revoked-exception.js';
@@ -29,6 +30,7 @@ const CELERY_MODULES: ReadonlyMap<string, string> = new Map([
   ['MaxRetriesExceededError', 'celery.exceptions'],
   ['SoftTimeLimitExceeded', 'billiard.exceptions'],
   ['TimeLimitExceeded', 'billiard.exceptions'],
+  ['WorkerLostError', 'billiard.exceptions'],
 ]);
 
 /** JavaScript error names that Python also has as built-in exceptions. */
@@ -100,6 +102,14 @@ const BUILTIN_FACTORIES: ReadonlyMap<string, ErrorFactory> = new Map<string, Err
   ['TimeLimitExceeded', (args) => TimeLimitExceeded.after(firstNumber(args))],
   ['SoftTimeLimitExceeded', (args) => SoftTimeLimitExceeded.after(firstNumber(args))],
   ['MaxRetriesExceededError', (_args, _info, taskId) => MaxRetriesExceededError.forTask(taskId, 0)],
+  [
+    'WorkerLostError',
+    (args) => {
+      const message = String(args[0] ?? 'Worker exited prematurely');
+      const exit = /prematurely: (.*?)\.?$/.exec(message)?.[1] ?? 'unknown';
+      return new WorkerLostError(message, { exit });
+    },
+  ],
 ]);
 
 /**

@@ -22,6 +22,7 @@ import type { Transport } from './transport.js';
 
 export { App, type TaskCall } from './app.js';
 export type { ApplyOptions } from './apply-options.js';
+export { loadSecuritySecrets, type SecuritySecretIds } from './aws/load-security-secrets.js';
 export {
   type CrontabSpec,
   crontab,
@@ -30,7 +31,7 @@ export {
   type Schedule,
   UnsupportedScheduleError,
 } from './beat/index.js';
-export type { Client, TaskLookup } from './client.js';
+export type { Client, RevokeOptions, TaskLookup } from './client.js';
 export { ENV } from './config/env.js';
 export type { AppConfig, ResolvedConfig } from './config/resolve-config.js';
 export {
@@ -40,14 +41,26 @@ export {
 } from './config/schedule-definition.js';
 export * from './errors.js';
 export { type ErrorFactory, ErrorTable, toExceptionInfo } from './exception-table.js';
+export { GroupResult } from './group-result.js';
 export type { PeriodicSendOptions, PeriodicTask, PeriodicTaskSpec } from './periodic.js';
+export type { CompressionMethod } from './protocol/compression.js';
+export { PythonDateTime, PythonFloat } from './protocol/exact-values.js';
 export type { ResultMeta } from './protocol/result-meta.js';
+export type { SerializerName } from './protocol/serializers.js';
 export type { SignatureDict } from './protocol/signature.js';
 export { READY_STATES, TaskState } from './protocol/states.js';
 export { CalendarDate, Decimal, TimeOfDay, Uuid } from './protocol/type-tags.js';
 export type { AnyTask, TaskRegistry } from './registry.js';
-export { AsyncResult, type GetOptions } from './result.js';
+export { AsyncResult, type GetOptions, type ResultHandle } from './result.js';
 export { createRuntime, type Runtime } from './runtime.js';
+export {
+  CertificateStore,
+  loadSecurityFiles,
+  readPrivateKey,
+  type SecurityFiles,
+  type SecuritySettings,
+  SigningCertificate,
+} from './security/index.js';
 export type { Task, TaskContext, TaskFunction } from './task.js';
 export type { TaskOptions } from './task-options.js';
 export type { Transport } from './transport.js';

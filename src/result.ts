@@ -26,8 +26,25 @@ export interface GetOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What every result handle answers: a task's {@link AsyncResult}, a group's `GroupResult`. */
+export interface ResultHandle {
+  /** The task or group id. */
+  readonly id: string;
+  /** The result before this one in a workflow (a chain's previous step, a chord body's header group). */
+  parent: ResultHandle | undefined;
+  ready(): Promise<boolean>;
+  successful(): Promise<boolean>;
+  failed(): Promise<boolean>;
+  get(options?: GetOptions): Promise<unknown>;
+}
+
 /** What an {@link AsyncResult} needs from its app. */
 export interface ResultBackendContext {
+  /**
+   * The handle of a group child (`[[group id, parent], [members...]]` in `children`), given its member handles.
+   * Without it, group children are listed by their members.
+   */
+  readonly groupResult?: (groupId: string, members: AsyncResult[]) => ResultHandle;
   readonly results: ResultStore;
   readonly errors: ErrorTable;
   /** Deletes stored payloads of a task (large results), used by `forget()`. */
@@ -63,9 +80,14 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
  * const result = await add.delay(2, 3);
  * const sum = await result.get({ timeoutMs: 10_000 }); // 5
  */
-export class AsyncResult<R = unknown> {
+export class AsyncResult<R = unknown> implements ResultHandle {
   /** The task id. */
   readonly id: string;
+  /**
+   * The result before this one in a workflow: a chain step's previous step, a chord body's header
+   * `GroupResult`. Set on the handles a workflow send returns (Celery's `AsyncResult.parent`).
+   */
+  parent: ResultHandle | undefined;
   readonly #backend: ResultBackendContext;
   #cached: ResultMeta | undefined;
 
@@ -159,6 +181,46 @@ export class AsyncResult<R = unknown> {
       return TaskRevokedError.forTask(this.id, 'revoked', { cause: error });
     }
     return error;
+  }
+
+  /**
+   * Handles on the tasks this task sent (its link callbacks, next chain step, a group it started), read from
+   * the stored `children` of a finished task; empty while it runs or when it sent nothing. Celery's
+   * `AsyncResult.children`.
+   */
+  async children(): Promise<ResultHandle[]> {
+    const children = (await this.meta()).children;
+    if (!Array.isArray(children)) return [];
+    return children.flatMap((tuple) => {
+      const handle = this.#fromTuple(tuple);
+      return handle ? [handle] : [];
+    });
+  }
+
+  #fromTuple(tuple: unknown): ResultHandle | undefined {
+    if (!Array.isArray(tuple) || !Array.isArray(tuple[0])) return undefined;
+    const id = tuple[0][0];
+    if (typeof id !== 'string') return undefined;
+    if (Array.isArray(tuple[1])) {
+      const members = tuple[1].flatMap((member) => {
+        const handle = this.#fromTuple(member);
+        return handle instanceof AsyncResult ? [handle] : [];
+      });
+      return this.#backend.groupResult?.(id, members) ?? new AsyncResult(id, this.#backend);
+    }
+    return new AsyncResult(id, this.#backend);
+  }
+
+  /**
+   * Waits for this task and every task it started, depth first, yielding `[handle, value]` for each (Celery's
+   * `collect()`): this task first, then its children and theirs.
+   */
+  async *collect(options: GetOptions = {}): AsyncGenerator<[ResultHandle, unknown]> {
+    yield [this, await this.get(options)];
+    for (const child of await this.children()) {
+      if (child instanceof AsyncResult) yield* child.collect(options);
+      else yield [child, await child.get(options)];
+    }
   }
 
   /** Deletes the stored result (and any large-payload objects), as Celery's `forget()` does. */

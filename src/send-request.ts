@@ -16,8 +16,10 @@
  */
 import type { ApplyOptions } from './apply-options.js';
 import { InvalidOptionError } from './errors.js';
+import { type CompressionMethod, isCompressionMethod } from './protocol/compression.js';
 import { parseIsoDateTime } from './protocol/iso-time.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
+import { isSerializerName, type SerializerName } from './protocol/serializers.js';
 import type { SignatureDict } from './protocol/signature.js';
 import { buildTaskMessage, type TaskMessage, type TaskMessageInput } from './protocol/task-message.js';
 import type { TaskOptions } from './task-options.js';
@@ -71,6 +73,10 @@ export interface SendRequest extends TaskMessageInput {
   readonly messageGroupId?: string;
   /** FIFO queues: the deduplication id (default a random UUID, as kombu). */
   readonly messageDeduplicationId?: string;
+  /** The body's serializer, from the call or the task; unset leaves the app's default. */
+  readonly serializer?: SerializerName;
+  /** The body's compression, from the call or the task; unset leaves the app's default. */
+  readonly compression?: CompressionMethod;
 }
 
 /** What {@link toSendRequest} needs besides the call. */
@@ -117,9 +123,15 @@ export function validateTaskId(taskId: unknown): string {
   return taskId;
 }
 
+/** A signature as a plain dict: canvas objects (`task.s()`, `chain(...)`) turn themselves into one. */
+function plainSignature(value: SignatureDict): SignatureDict {
+  const toDict = (value as { toDict?: unknown }).toDict;
+  return typeof toDict === 'function' ? (toDict.call(value) as SignatureDict) : value;
+}
+
 function signatureList(value: SignatureDict | readonly SignatureDict[] | undefined): SignatureDict[] | null {
   if (value === undefined) return null;
-  return Array.isArray(value) ? [...value] : [value as SignatureDict];
+  return (Array.isArray(value) ? [...value] : [value as SignatureDict]).map(plainSignature);
 }
 
 function positiveSeconds(option: string, value: number | undefined): number | null {
@@ -177,6 +189,14 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
     throw InvalidOptionError.expected('queue', 'a queue name', queue);
   }
   const taskId = validateTaskId(options.taskId ?? defaults.newId());
+  const serializer = options.serializer ?? task.serializer;
+  if (serializer !== undefined && !isSerializerName(serializer)) {
+    throw InvalidOptionError.expected('serializer', "'json', 'msgpack' or 'yaml'", serializer);
+  }
+  const compression = options.compression ?? task.compression;
+  if (compression !== undefined && !isCompressionMethod(compression)) {
+    throw InvalidOptionError.expected('compression', "'zlib', 'gzip' or 'brotli'", compression);
+  }
   const fifo = isFifoQueueName(queue);
   // kombu writes a FIFO send's group and deduplication ids into the message properties too.
   const extraProperties = fifo
@@ -209,8 +229,8 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
     shadow: options.shadow ?? null,
     callbacks: signatureList(options.link),
     errbacks: signatureList(options.linkError),
-    chain: workflow.chain ? [...workflow.chain] : null,
-    chord: workflow.chord ?? null,
+    chain: workflow.chain ? workflow.chain.map(plainSignature) : null,
+    chord: workflow.chord ? plainSignature(workflow.chord) : null,
     origin: workflow.origin ?? defaults.origin,
     ignoreResult: options.ignoreResult ?? task.ignoreResult ?? false,
     ...(workflow.stamps ? { stamps: workflow.stamps } : {}),
@@ -220,6 +240,8 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
     ...(workflow.deliveryTag ? { deliveryTag: workflow.deliveryTag } : {}),
     ...(options.priority === undefined ? {} : { priority: options.priority }),
     ...(workflow.queueUrl ? { queueUrl: workflow.queueUrl } : {}),
+    ...(serializer === undefined ? {} : { serializer }),
+    ...(compression === undefined ? {} : { compression }),
     ...(fifo && options.messageGroupId !== undefined ? { messageGroupId: options.messageGroupId } : {}),
     ...(fifo && options.messageDeduplicationId !== undefined
       ? { messageDeduplicationId: options.messageDeduplicationId }

@@ -3,6 +3,8 @@
  * path (which merges a task's defaults into each call) needs the options, not the task.
  */
 import { InvalidOptionError } from './errors.js';
+import { type CompressionMethod, isCompressionMethod } from './protocol/compression.js';
+import { isSerializerName, type SerializerName } from './protocol/serializers.js';
 
 /** A task's behaviour, with Celery's option names where Celery has them. */
 export interface TaskOptions {
@@ -32,6 +34,10 @@ export interface TaskOptions {
   readonly retryBackoffMaxSeconds?: number;
   /** Randomise backoff delays ("full jitter"). Default true. */
   readonly retryJitter?: boolean;
+  /** Serializer of this task's messages (Celery `serializer`). Default: the app's `serializer`. */
+  readonly serializer?: SerializerName;
+  /** Compression of this task's messages (Celery `compression`). Default: the app's `compression`. */
+  readonly compression?: CompressionMethod;
 }
 
 /** Celery's retry defaults, in one place: `max_retries`, `default_retry_delay`, `retry_backoff_max`. */
@@ -55,6 +61,20 @@ export function validateTaskOptions(name: string, options: TaskOptions): void {
   };
   positive('timeLimitSeconds');
   positive('softTimeLimitSeconds');
+  if (options.serializer !== undefined && !isSerializerName(options.serializer)) {
+    throw InvalidOptionError.expected(
+      `${name}: serializer`,
+      "'json', 'msgpack' or 'yaml'",
+      options.serializer,
+    );
+  }
+  if (options.compression !== undefined && !isCompressionMethod(options.compression)) {
+    throw InvalidOptionError.expected(
+      `${name}: compression`,
+      "'zlib', 'gzip' or 'brotli'",
+      options.compression,
+    );
+  }
   positive('retryBackoffMaxSeconds');
   if (
     options.timeLimitSeconds !== undefined &&

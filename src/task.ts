@@ -8,9 +8,10 @@
  * `this.kwargs`, never as an extra trailing argument its type would not show.
  */
 import type { ApplyOptions } from './apply-options.js';
+import type { Missing, Suffixes } from './canvas/canvas-types.js';
+import { Signature } from './canvas/signature.js';
 import type { Client } from './client.js';
 import type { RetryOptions } from './errors.js';
-import type { SignatureDict } from './protocol/signature.js';
 import type { AsyncResult } from './result.js';
 import type { TaskOptions } from './task-options.js';
 
@@ -94,14 +95,15 @@ export class Task<A extends unknown[], R> {
 
   /**
    * A signature of this task, to pass as `link`, `linkError` or a workflow step (Celery's `.s()`).
-   * The parent's result is prepended to `args` when the signature is called as a callback.
+   * The parent's result is prepended to `args` when the signature is called as a callback. Give the trailing
+   * arguments: `add.s(3)` lacks `add`'s first parameter, which a chain fills with the previous result.
    */
-  s(...args: unknown[]): SignatureDict {
-    return { task: this.name, args, kwargs: {}, options: {}, subtask_type: null, immutable: false };
+  s<P extends Suffixes<A>>(...args: P): Signature<Awaited<R>, Missing<A, P>> {
+    return new Signature<Awaited<R>, Missing<A, P>>(this.name, args, {}, {}, false, this.#client);
   }
 
   /** An immutable signature: called with exactly these arguments (Celery's `.si()`). */
-  si(...args: unknown[]): SignatureDict {
-    return { task: this.name, args, kwargs: {}, options: {}, subtask_type: null, immutable: true };
+  si(...args: A): Signature<Awaited<R>, unknown[]> {
+    return new Signature<Awaited<R>, unknown[]>(this.name, args, {}, {}, true, this.#client);
   }
 }

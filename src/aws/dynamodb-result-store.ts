@@ -37,12 +37,14 @@ import { awsErrorName, backendError } from './aws-error.js';
 import { encodeGroupMeta, groupMemberIds } from './celery-group-meta.js';
 import { celeryChordCounterKey, celeryGroupKey, celeryTaskKey, celeryTimestamp } from './celery-keys.js';
 import {
+  allOf,
   type Condition,
   claimCondition,
   completeCondition,
   heldBy,
   ITEM_ABSENT,
   isConditionFailure,
+  NOT_REVOKED,
   NOT_SUCCESS,
   notCountedYet,
 } from './result-conditions.js';
@@ -141,7 +143,7 @@ export class DynamoDbResultStore implements ResultStore {
       'renew',
       request.taskId,
       { set: { lease_expires_at: { N: String(request.nowMs + request.leaseMs) } } },
-      heldBy(request.owner),
+      allOf(heldBy(request.owner), NOT_REVOKED),
     );
   }
 

@@ -11,5 +11,6 @@ export {
 } from './clients.js';
 export { DynamoDbResultStore, type DynamoDbResultStoreOptions } from './dynamodb-result-store.js';
 export { ensureResultTable } from './ensure-result-table.js';
+export { loadSecuritySecrets, type SecuritySecretIds } from './load-security-secrets.js';
 export { S3PayloadStore, type S3PayloadStoreOptions } from './s3-payload-store.js';
 export { planBatches, SqsBroker, type SqsBrokerOptions } from './sqs-broker.js';

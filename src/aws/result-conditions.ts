@@ -84,6 +84,11 @@ export function leaseFreeFor(owner: string, nowMs: number): Condition {
   );
 }
 
+/** Not revoked. Refused (a lease renewal): the task was revoked while it ran; the worker reads why. */
+export const NOT_REVOKED = condition('attribute_not_exists(task_state) OR task_state <> :revoked', {
+  ':revoked': { S: 'REVOKED' },
+});
+
 /** This owner holds the claim. Refused: the claim was lost (finished, released, or taken over). */
 export function heldBy(owner: string): Condition {
   return condition('lease_owner = :owner', { ':owner': { S: owner } });

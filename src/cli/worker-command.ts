@@ -1,5 +1,6 @@
 /** `celeriac worker`: consume queues with the long-running worker until SIGTERM or SIGINT. */
 import { parseArgs } from 'node:util';
+import { PoolKind } from '../worker/pool/pool.js';
 import { runWorker } from '../worker/run-worker.js';
 import { loadApp } from './load-app.js';
 import { UsageError } from './usage-error.js';
@@ -12,7 +13,16 @@ Runs the app's tasks from SQS until SIGTERM or SIGINT, then lets running tasks f
 Options:
   --app, -A <module>           Module exporting the app (\`export const app = createApp(...)\`)
   --queues, -Q <a,b,...>       Celery queues to consume (default: the app's default queue)
-  --concurrency, -c <n>        Tasks run at once (default 8)
+  --concurrency, -c <n>        Tasks run at once, >= 1 (default 8); with threads or processes, the pool's size
+  --pool <inline|threads|processes>
+                               Where task functions run (default inline; see docs/workers.md):
+                               inline in this event loop, or in worker threads / child processes that load
+                               --app themselves and are terminated at the hard time limit
+  --max-tasks-per-child <n>    Replace a thread or process after n tasks, >= 1
+  --max-memory-per-child <KiB> Replace a thread or process whose memory passes this after a task, >= 1
+  --reject-on-worker-lost      Redeliver a task whose thread or process died, instead of FAILURE WorkerLostError
+  --autoscale <max,min>        Threads or processes: up to max at once (replaces -c), min kept when idle;
+                               one idle for 30 s beyond min is retired
   --visibility-timeout <s>     Seconds a received message stays invisible; extended while it runs (default 60)
   --wait-time <s>              Long-poll wait, 0-20 (default 20)
   --shutdown-timeout <s>       Seconds to let running tasks finish on shutdown (default 30)
@@ -26,6 +36,41 @@ function positiveNumber(name: string, text: string | undefined, fallback: number
   return value;
 }
 
+function atLeastOne(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`Expected --${name} to be an integer >= 1, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function poolKind(text: string | undefined): PoolKind {
+  if (text === undefined) return PoolKind.INLINE;
+  const kinds: readonly string[] = Object.values(PoolKind);
+  if (!kinds.includes(text))
+    throw new UsageError(`Expected --pool to be one of ${kinds.join(', ')}, got ${JSON.stringify(text)}`);
+  return text as PoolKind;
+}
+
+/** `--autoscale max,min` (Celery's order): integers with max >= min >= 1, for the threads and processes pools. */
+function autoscaleRange(text: string | undefined, pool: PoolKind): { max: number; min: number } | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',').map((part) => Number(part.trim()));
+  const max = parts[0] ?? Number.NaN;
+  const min = parts[1] ?? max;
+  if (parts.length > 2 || !Number.isInteger(max) || !Number.isInteger(min) || min < 1 || max < min) {
+    throw new UsageError(
+      `Expected --autoscale to be max,min with integers max >= min >= 1, got ${JSON.stringify(text)}`,
+    );
+  }
+  if (pool === PoolKind.INLINE) {
+    throw new UsageError(
+      '--autoscale needs --pool threads or --pool processes (inline has no children to scale)',
+    );
+  }
+  return { max, min };
+}
+
 /** Runs the command; resolves when the worker has stopped. */
 export async function workerCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -37,10 +82,20 @@ export async function workerCommand(argv: string[]): Promise<void> {
       'visibility-timeout': { type: 'string' },
       'wait-time': { type: 'string' },
       'shutdown-timeout': { type: 'string' },
+      pool: { type: 'string', short: 'P' },
+      'max-tasks-per-child': { type: 'string' },
+      'max-memory-per-child': { type: 'string' },
+      'reject-on-worker-lost': { type: 'boolean' },
+      autoscale: { type: 'string' },
     },
     strict: true,
   });
   if (!values.app) throw new UsageError(`--app is required\n\n${WORKER_USAGE}`);
+  const pool = poolKind(values.pool);
+  const autoscale = autoscaleRange(values.autoscale, pool);
+  const concurrency = autoscale?.max ?? atLeastOne('concurrency', values.concurrency) ?? 8;
+  const maxTasksPerChild = atLeastOne('max-tasks-per-child', values['max-tasks-per-child']);
+  const maxMemoryPerChildKiB = atLeastOne('max-memory-per-child', values['max-memory-per-child']);
   const app = await loadApp(values.app);
   const worker = runWorker(
     { registry: app.registry, runtime: app.runtime },
@@ -53,7 +108,13 @@ export async function workerCommand(argv: string[]): Promise<void> {
               .filter(Boolean),
           }
         : {}),
-      concurrency: positiveNumber('concurrency', values.concurrency, 8),
+      concurrency,
+      pool,
+      appModule: values.app,
+      ...(maxTasksPerChild !== undefined ? { maxTasksPerChild } : {}),
+      ...(maxMemoryPerChildKiB !== undefined ? { maxMemoryPerChildKiB } : {}),
+      ...(values['reject-on-worker-lost'] ? { rejectOnWorkerLost: true } : {}),
+      ...(autoscale ? { minPoolSize: autoscale.min } : {}),
       visibilityTimeoutSeconds: positiveNumber('visibility-timeout', values['visibility-timeout'], 60),
       waitTimeSeconds: Math.min(20, positiveNumber('wait-time', values['wait-time'], 20)),
       shutdownTimeoutMs: positiveNumber('shutdown-timeout', values['shutdown-timeout'], 30) * 1000,

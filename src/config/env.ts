@@ -16,6 +16,14 @@ export const ENV = {
   DEFAULT_QUEUE: 'CELERIAC_DEFAULT_QUEUE',
   /** Seconds a stored result lives before DynamoDB's TTL may delete it; unset means no `ttl` attribute. */
   RESULT_TTL_SECONDS: 'CELERIAC_RESULT_TTL_SECONDS',
+  /** PEM of the RSA private key that signs sent messages (Celery's `security_key`). */
+  SECURITY_KEY: 'CELERIAC_SECURITY_KEY',
+  /** PEM of the certificate of {@link ENV.SECURITY_KEY} (Celery's `security_certificate`). */
+  SECURITY_CERTIFICATE: 'CELERIAC_SECURITY_CERTIFICATE',
+  /** PEM of the trusted certificates, one after another (Celery's `security_cert_store`). */
+  SECURITY_CERT_STORE: 'CELERIAC_SECURITY_CERT_STORE',
+  /** Digest of signatures, `sha256` by default (Celery's `security_digest`). */
+  SECURITY_DIGEST: 'CELERIAC_SECURITY_DIGEST',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

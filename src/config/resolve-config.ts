@@ -5,6 +5,16 @@
  */
 import { ImproperlyConfigured } from '../errors.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_OFFLOAD_THRESHOLD_BYTES } from '../ports/service-limits.js';
+import type { MessageSigner, MessageVerifier } from '../protocol/auth-serializer.js';
+import { type CompressionMethod, isCompressionMethod } from '../protocol/compression.js';
+import { SecurityError } from '../protocol/security-error.js';
+import {
+  acceptedContentTypes,
+  DEFAULT_ACCEPT_CONTENT,
+  isSerializerName,
+  type SerializerName,
+} from '../protocol/serializers.js';
+import { CertificateStore, readPrivateKey, SigningCertificate } from '../protocol/signing-certificate.js';
 import { ENV } from './env.js';
 
 /** Settings for {@link resolveConfig}; every field is optional. */
@@ -50,6 +60,43 @@ export interface AppConfig {
   readonly endpoint?: string;
   /** Where to read environment variables. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Serializer of the messages this app sends (Celery `task_serializer`): `json`, `msgpack`, `yaml`. Default `json`. */
+  readonly serializer?: SerializerName;
+  /** Compression of the messages this app sends (Celery `task_compression`): `zlib`, `gzip`, `brotli`. Default none. */
+  readonly compression?: CompressionMethod;
+  /**
+   * Serializers this app's workers read (Celery `accept_content`), by name or content type. Pickle is never
+   * read. Default `['json']`.
+   */
+  readonly acceptContent?: readonly string[];
+  /**
+   * Message signing, compatible with Celery's `auth` serializer (`setup_security()`). With `key` and
+   * `certificate` every sent message is signed; with `certStore` workers accept only messages signed by one of
+   * its certificates. Default: from `CELERIAC_SECURITY_KEY`, `CELERIAC_SECURITY_CERTIFICATE`,
+   * `CELERIAC_SECURITY_CERT_STORE` and `CELERIAC_SECURITY_DIGEST` (PEM text); unset, messages are not signed.
+   * `loadSecurityFiles` (celeriac/security) reads Celery-style paths.
+   */
+  readonly security?: SecuritySettings;
+  /**
+   * Workers read JSON arguments exactly: integers beyond 2^53 as `bigint`, integral floats as `PythonFloat`,
+   * datetimes as `PythonDateTime` (microseconds, naive or aware), so they go back to Python unchanged. Changes
+   * the types tasks receive, hence off by default (numbers and `Date`s). What is sent is always exact.
+   */
+  readonly exactValues?: boolean;
+}
+
+/** Keys and certificates for message signing, as PEM text (Celery's `security_*` settings). */
+export interface SecuritySettings {
+  /** The RSA private key that signs (Celery `security_key`). */
+  readonly key?: string | Buffer;
+  /** The key's passphrase (Celery `security_key_password`). */
+  readonly keyPassword?: string;
+  /** The key's X.509 certificate, whose id names the signer (Celery `security_certificate`). */
+  readonly certificate?: string | Buffer;
+  /** The certificates whose signatures are trusted (Celery `security_cert_store`). */
+  readonly certStore?: readonly (string | Buffer)[];
+  /** Signature digest (Celery `security_digest`). Default `sha256`. */
+  readonly digest?: string;
 }
 
 /** Settings with every default applied. */
@@ -70,6 +117,15 @@ export interface ResolvedConfig {
   readonly region: string | undefined;
   /** The explicit endpoint; `undefined` leaves endpoints to the SDK (`AWS_ENDPOINT_URL[_<SERVICE>]`). */
   readonly endpoint: string | undefined;
+  readonly serializer: SerializerName;
+  readonly compression: CompressionMethod | undefined;
+  /** Content types the workers read. */
+  readonly acceptContent: readonly string[];
+  /** Signs sent messages, when a key and certificate are configured. */
+  readonly signer: MessageSigner | undefined;
+  /** Verifies received messages, when a certificate store is configured; then unsigned ones are refused. */
+  readonly verifier: MessageVerifier | undefined;
+  readonly exactValues: boolean;
 }
 
 function parseQueueUrls(text: string | undefined): Record<string, string> {
@@ -124,6 +180,75 @@ function bytes(setting: string, value: number | undefined, fallback: number): nu
 
 const nonEmpty = (value: string | undefined): string | undefined => (value ? value : undefined);
 
+function serializerSetting(value: unknown): SerializerName {
+  if (value === undefined) return 'json';
+  if (!isSerializerName(value)) {
+    throw new ImproperlyConfigured(
+      `Expected \`serializer\` to be 'json', 'msgpack' or 'yaml', got ${JSON.stringify(value)}`,
+      { setting: 'serializer' },
+    );
+  }
+  return value;
+}
+
+function compressionSetting(value: unknown): CompressionMethod | undefined {
+  if (value === undefined || isCompressionMethod(value)) return value;
+  throw new ImproperlyConfigured(
+    `Expected \`compression\` to be 'zlib', 'gzip' or 'brotli', got ${JSON.stringify(value)} ` +
+      '(bzip2, lzma and zstd are not written by celeriac)',
+    { setting: 'compression' },
+  );
+}
+
+function securitySetting(
+  settings: SecuritySettings | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { signer: MessageSigner | undefined; verifier: MessageVerifier | undefined } {
+  const key = settings?.key ?? nonEmpty(env[ENV.SECURITY_KEY]);
+  const certificate = settings?.certificate ?? nonEmpty(env[ENV.SECURITY_CERTIFICATE]);
+  const storeText = nonEmpty(env[ENV.SECURITY_CERT_STORE]);
+  const certStore = settings?.certStore ?? (storeText ? [storeText] : undefined);
+  const digest = settings?.digest ?? nonEmpty(env[ENV.SECURITY_DIGEST]) ?? 'sha256';
+  if ((key === undefined) !== (certificate === undefined)) {
+    throw new ImproperlyConfigured(
+      'Message signing needs both `security.key` and `security.certificate` (Celery security_key and ' +
+        'security_certificate), or neither',
+      { setting: 'security' },
+    );
+  }
+  try {
+    const signer =
+      key !== undefined && certificate !== undefined
+        ? {
+            key: readPrivateKey(key, settings?.keyPassword),
+            certificate: new SigningCertificate(certificate),
+            digest,
+          }
+        : undefined;
+    const verifier = certStore !== undefined ? { store: new CertificateStore(certStore), digest } : undefined;
+    return { signer, verifier };
+  } catch (error) {
+    if (!(error instanceof SecurityError)) throw error;
+    throw new ImproperlyConfigured(`\`security\` is not usable: ${error.message}`, {
+      setting: 'security',
+      cause: error,
+    });
+  }
+}
+
+function acceptSetting(value: readonly string[] | undefined): readonly string[] {
+  if (value === undefined) return DEFAULT_ACCEPT_CONTENT;
+  const accepted = acceptedContentTypes(value);
+  if ('unknown' in accepted) {
+    throw new ImproperlyConfigured(
+      `\`acceptContent\` names ${JSON.stringify(accepted.unknown)}, which celeriac cannot read; ` +
+        "use 'json', 'msgpack' and 'yaml' (pickle is never accepted)",
+      { setting: 'acceptContent' },
+    );
+  }
+  return accepted.contentTypes;
+}
+
 /**
  * Applies environment variables and defaults to `config`.
  *
@@ -159,5 +284,10 @@ export function resolveConfig(config: AppConfig = {}): ResolvedConfig {
     // passed in place of process.env is invisible to the SDK, so its AWS_ENDPOINT_URL is taken here.
     region: config.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
     endpoint: nonEmpty(config.endpoint) ?? (config.env ? nonEmpty(config.env.AWS_ENDPOINT_URL) : undefined),
+    serializer: serializerSetting(config.serializer),
+    compression: compressionSetting(config.compression),
+    acceptContent: acceptSetting(config.acceptContent),
+    ...securitySetting(config.security, env),
+    exactValues: config.exactValues ?? false,
   };
 }

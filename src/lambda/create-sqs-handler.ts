@@ -15,10 +15,12 @@ import type { MessageAttribute } from '../ports/broker.js';
 import { toMessageAttribute } from '../ports/message-attribute.js';
 import { setOwn } from '../protocol/set-own.js';
 import { executeMessage } from '../worker/execute-message.js';
-import type { WorkerDeps } from '../worker/execution-context.js';
+import type { ClaimHandle, WorkerDeps } from '../worker/execution-context.js';
 import { runLane, toLanes } from '../worker/fifo-lanes.js';
 import { formatOutcome } from '../worker/format-outcome.js';
 import { type InboundMessage, MessageAction, type MessageOutcome } from '../worker/message-outcome.js';
+import type { Pool } from '../worker/pool/pool.js';
+import { RevocationWatch } from '../worker/pool/revocation-watch.js';
 import { setVisibility } from '../worker/set-visibility.js';
 import { type WorkerIdentity, workerIdentity } from '../worker/worker-identity.js';
 import type { LambdaContextLike, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs-event.js';
@@ -34,6 +36,17 @@ export interface SqsHandlerOptions {
   readonly reserveMs?: number;
   /** Where the per-record line goes. Default `console.log`. */
   readonly log?: (line: string) => void;
+  /**
+   * Where task functions run. Default inline. A `threads` pool (`createPool({ kind: 'threads', size, appModule })`)
+   * runs each record's task in a worker thread, so a task's hard time limit terminates it, well inside the
+   * invocation's timeout, instead of leaving it running until Lambda stops the whole batch. Started at the first
+   * invocation; an app module the threads cannot load fails that invocation, with the reason. With a pool, a
+   * running task's state is read every `revocationCheckMs` (default 2000), so `app.revoke(id, { terminate: true })`
+   * stops it.
+   */
+  readonly pool?: Pool;
+  /** How often a pooled task's state is read for a terminating revoke, ms. Default 2000. */
+  readonly revocationCheckMs?: number;
 }
 
 /** `arn:aws:sqs:us-east-1:123456789012:jobs` → its queue name and the URL SQS gives it. */
@@ -101,7 +114,14 @@ export function createSqsHandler(
       log,
     );
 
+  const pool = options.pool;
+  let poolStarted: Promise<void> | undefined;
+
   return async (event, context) => {
+    if (pool) {
+      poolStarted ??= pool.start();
+      await poolStarted;
+    }
     const reserveMs =
       options.reserveMs ?? Math.min(10_000, Math.floor(context.getRemainingTimeInMillis() / 5));
     const failures = new Set<string>();
@@ -117,6 +137,9 @@ export function createSqsHandler(
         return false;
       }
       const startedAt = Date.now();
+      const watch = pool
+        ? new RevocationWatch(runtime.results, options.revocationCheckMs ?? 2000, log)
+        : undefined;
       const outcome: MessageOutcome = await executeMessage(toInbound(record, queue.url), {
         registry,
         runtime,
@@ -124,7 +147,10 @@ export function createSqsHandler(
         leaseMs: context.getRemainingTimeInMillis() + 5_000,
         queueName: queue.name,
         log,
-      });
+        ...(pool && watch
+          ? { pool, kill: watch.signal, onClaimed: (claim: ClaimHandle) => watch.watch(claim.taskId) }
+          : {}),
+      }).finally(() => watch?.stop());
       log(formatOutcome(outcome, { messageId: record.messageId, totalMs: Date.now() - startedAt }));
       if (outcome.action === MessageAction.DELETE) return true;
       failures.add(record.messageId);

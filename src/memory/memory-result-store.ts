@@ -98,7 +98,7 @@ export class MemoryResultStore implements ResultStore {
 
   async renewClaim(request: RenewClaimRequest): Promise<boolean> {
     const record = this.#live(request.taskId);
-    if (!record || record.leaseOwner !== request.owner) return false;
+    if (!record || record.leaseOwner !== request.owner || record.state === 'REVOKED') return false;
     this.#records.set(request.taskId, { ...record, leaseExpiresAtMs: request.nowMs + request.leaseMs });
     return true;
   }

@@ -119,7 +119,10 @@ export interface ResultStore {
   put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean>;
   /** Claims a task id for one run, in one conditional write. */
   claim(request: ClaimRequest): Promise<ClaimOutcome>;
-  /** Extends a live claim's lease; false when the claim was lost (taken over, released or finished). */
+  /**
+   * Extends a live claim's lease; false when the claim was lost (taken over, released or finished), or the task
+   * was revoked while it ran (the holder reads the stored REVOKED to learn whether to terminate it).
+   */
   renewClaim(request: RenewClaimRequest): Promise<boolean>;
   /**
    * Ends the lease `owner` holds, without recording an outcome, so the next delivery can claim at once (a

@@ -14,6 +14,7 @@ import { decodeTaskMessage, type TaskMessage } from '../protocol/task-message.js
 import type { AnyTask } from '../registry.js';
 import { onChordPartReturn } from './chord.js';
 import { describeError, isTransient, type MessageScope, retryLater } from './execution-context.js';
+import { failWorkflowOf } from './fail-workflow.js';
 import { fillScheduledTime } from './fill-scheduled-time.js';
 import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
 import { redelay } from './redelay.js';
@@ -34,10 +35,17 @@ export type Admission = Admitted | { readonly kind: 'settled'; readonly outcome:
 
 const settled = (outcome: MessageOutcome): Admission => ({ kind: 'settled', outcome });
 
-/** Runs the chord step of a task that will not run; returns the error when the step failed. */
-export async function chordStepOf(scope: MessageScope, message: TaskMessage): Promise<Error | undefined> {
+/**
+ * Runs the chord step of a task that will not run (`repeat`: it ran before, this is a duplicate); returns the
+ * error when the step failed.
+ */
+export async function chordStepOf(
+  scope: MessageScope,
+  message: TaskMessage,
+  repeat = false,
+): Promise<Error | undefined> {
   try {
-    const line = await onChordPartReturn(scope, message);
+    const line = await onChordPartReturn(scope, message, { repeat });
     if (line) scope.log(line);
     return undefined;
   } catch (error) {
@@ -60,7 +68,12 @@ export async function admitMessage(scope: MessageScope): Promise<Admission> {
   }
   let message: TaskMessage;
   try {
-    message = decodeTaskMessage(body, { maxPayloadBytes: scope.runtime.settings.maxPayloadBytes });
+    message = decodeTaskMessage(body, {
+      maxPayloadBytes: scope.runtime.settings.maxPayloadBytes,
+      acceptContent: scope.runtime.settings.acceptContent,
+      ...(scope.runtime.settings.verifier ? { verifier: scope.runtime.settings.verifier } : {}),
+      exactValues: scope.runtime.settings.exactValues,
+    });
   } catch (error) {
     return settled(await rejectInvalid(scope, error, peekTaskId(body)));
   }
@@ -70,8 +83,16 @@ export async function admitMessage(scope: MessageScope): Promise<Admission> {
   const task = scope.ctx.registry.get(headers.task);
   if (!task) {
     const error = NotRegistered.forTask(headers.task);
-    if (!(await storeMeta(scope, headers.id, record.failure(toExceptionInfo(error), null)))) {
+    const failure = record.failure(toExceptionInfo(error), null);
+    if (!(await storeMeta(scope, headers.id, failure))) {
       return settled(retryLater(base, MessageState.UNRECORDED, 'storing FAILURE NotRegistered failed'));
+    }
+    // Later chain steps, errbacks and the chord count, as Celery's mark_as_failure does.
+    const workflowFailed = await failWorkflowOf(scope, message, failure);
+    if (workflowFailed) {
+      return settled(
+        retryLater(base, MessageState.UNRECORDED, `failing the workflow: ${workflowFailed.message}`),
+      );
     }
     return settled({
       ...base,

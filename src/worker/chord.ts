@@ -13,6 +13,7 @@
  * - a body is marked FAILURE only while nothing is stored for it, so a late repeat never fails a body that was
  *   already sent.
  */
+import { planWorkflow } from '../canvas/plan-workflow.js';
 import type { Client } from '../client.js';
 import type { ExceptionInfo } from '../protocol/exception-info.js';
 import { buildResultMeta, pendingResultMeta, type ResultMeta } from '../protocol/result-meta.js';
@@ -51,22 +52,52 @@ async function failBody(deps: ChordDeps, body: SignatureDict, reason: string): P
     onlyIfAbsent: true,
     ...resultTtl(settings),
   });
-  return stored ? `chord body ${bodyId} failed: ${reason}` : `chord body ${bodyId} already has a result`;
+  if (!stored) return `chord body ${bodyId} already has a result`;
+  await sendErrbacks(deps, body, bodyId);
+  return `chord body ${bodyId} failed: ${reason}`;
 }
 
 /**
- * Runs Celery's chord step for a header task that has finished. Returns a line for the log when something
+ * Celery's `chord_error_from_stack`: the body's errbacks are called with the body's id, as a failed task's
+ * are, so a workflow's `linkError` hears of a failed chord.
+ */
+async function sendErrbacks(deps: ChordDeps, body: SignatureDict, bodyId: string): Promise<void> {
+  const raw = body.options.link_error;
+  const errbacks = (Array.isArray(raw) ? raw : raw ? [raw] : []) as SignatureDict[];
+  if (errbacks.length === 0) return;
+  const ids = { newId: () => globalThis.crypto.randomUUID(), replyTo: globalThis.crypto.randomUUID() };
+  const plans = errbacks.map((errback) =>
+    planWorkflow(errback, { args: [bodyId], parentId: bodyId, rootId: bodyId }, ids),
+  );
+  const requests = plans.flatMap((plan) => plan.calls).map((call) => deps.client.request(call));
+  for (const group of plans.flatMap((plan) => plan.groups)) {
+    await deps.client.saveGroup(group.groupId, group.memberIds);
+  }
+  await deps.client.send(requests);
+}
+
+/**
+ * Runs Celery's chord step for a header task that has finished (`repeat`: again, for a duplicate delivery). Returns a line for the log when something
  * happened (the body was sent, or failed), else undefined. Throws when the store or the queue fails: the caller
  * then has the message delivered again, and the step is repeated.
  */
-export async function onChordPartReturn(deps: ChordDeps, message: TaskMessage): Promise<string | undefined> {
+export async function onChordPartReturn(
+  deps: ChordDeps,
+  message: TaskMessage,
+  options: { readonly repeat?: boolean } = {},
+): Promise<string | undefined> {
   const { headers, embed } = message;
   const body = embed.chord;
   const groupId = headers.group;
   if (!body || !groupId) return undefined;
   const { results, clock } = deps.runtime;
   const members = await results.getGroupMembers(groupId);
-  if (!members) return failBody(deps, body, `GroupResult ${groupId} no longer exists`);
+  if (!members) {
+    // A repeated step (a duplicate delivery of a member that already ran) finding the group gone means the chord
+    // completed: the body was sent (or failed) and the records deleted. Only a first count is an error.
+    if (options.repeat) return undefined;
+    return failBody(deps, body, `GroupResult ${groupId} no longer exists`);
+  }
   const { count } = await results.incrementChordCounter(groupId, headers.id);
   const declared = body.chord_size;
   const size = typeof declared === 'number' ? declared : members.length;
@@ -86,19 +117,22 @@ export async function onChordPartReturn(deps: ChordDeps, message: TaskMessage): 
     line = await failBody(deps, body, `Dependency ${culprit.task_id} raised ${raised}`);
   } else {
     const values = metas.map((m) => m.result);
-    const { options } = body;
     try {
-      const request = deps.client.request({
-        name: body.task,
-        args: body.immutable ? body.args : [values, ...body.args],
-        kwargs: body.kwargs,
-        options: {
-          ...(typeof options.task_id === 'string' ? { taskId: options.task_id } : {}),
-          ...(typeof options.queue === 'string' ? { queue: options.queue } : {}),
+      // The body may be any canvas type (a chain, a group); it is applied as Celery's `callback.delay(results)`.
+      const plan = planWorkflow(
+        body,
+        {
+          args: [values],
+          parentId: headers.id,
+          rootId: headers.root_id ?? headers.id,
+          ...(typeof body.options.group_id === 'string' ? {} : { options: { group_id: groupId } }),
         },
-        workflow: { groupId, parentId: headers.id, rootId: headers.root_id ?? headers.id },
-      });
-      await deps.client.send([request]);
+        { newId: () => globalThis.crypto.randomUUID(), replyTo: globalThis.crypto.randomUUID() },
+      );
+      const requests = plan.calls.map((call) => deps.client.request(call));
+      for (const group of plan.groups) await deps.client.saveGroup(group.groupId, group.memberIds);
+      await deps.client.send(requests);
+      const request = { taskId: plan.result.id };
       line = `chord ${groupId} complete: sent ${body.task} (${request.taskId}) with ${values.length} result(s)`;
     } catch (error) {
       if (isTransient(error)) throw error;

@@ -53,7 +53,7 @@ export async function claimTask(
     case 'claimed':
       return 'claimed';
     case 'finished': {
-      const failed = await chordStepOf(scope, message);
+      const failed = await chordStepOf(scope, message, true);
       if (failed) return retryLater(base, MessageState.DUPLICATE, `chord step failed: ${failed.message}`);
       return {
         ...base,

@@ -14,7 +14,7 @@
  *    error; when it still fails at the deadline, the claim is released and the message left for redelivery.
  *    When the worker is shutting down the task is handed back.
  */
-import { ClaimLost } from '../errors.js';
+import { ClaimLost, TaskRevokedError } from '../errors.js';
 import { toExceptionInfo } from '../exception-table.js';
 import { TaskState } from '../protocol/states.js';
 import type { TaskMessage } from '../protocol/task-message.js';
@@ -39,6 +39,9 @@ import { createTaskContext } from './task-context.js';
 import type { TaskRecord } from './task-record.js';
 
 export type { ExecutionContext } from './execution-context.js';
+
+/** The longest a finished run's writes are tried again in place before the message is left for redelivery. */
+export const PERSIST_LIMIT_MS = 120_000;
 
 /** How long the finished-marker of an ignored result lives when no result TTL is set: long enough to dedupe. */
 export const IGNORED_RESULT_TTL_SECONDS = 7 * 24 * 3600;
@@ -88,6 +91,11 @@ async function execute(
       {
         timeLimitSeconds: hard ?? task.options.timeLimitSeconds ?? null,
         softTimeLimitSeconds: soft ?? task.options.softTimeLimitSeconds ?? null,
+      },
+      {
+        ...(scope.ctx.pool ? { pool: scope.ctx.pool } : {}),
+        ...(scope.ctx.kill ? { kill: scope.ctx.kill } : {}),
+        ...(task.options.autoretryFor ? { autoretryFor: task.options.autoretryFor } : {}),
       },
     );
   } finally {
@@ -156,8 +164,12 @@ async function run(scope: MessageScope): Promise<MessageOutcome> {
     await release(scope, headers.id);
     return { ...handBack(base, stopping.reason), runtimeMs };
   }
-  // Writes are tried again in place until half the lease is left unrenewed, so the claim outlives them.
-  const deadlineMs = Math.max(scope.now(), claimedAt) + scope.ctx.leaseMs / 2;
+  const kill = scope.ctx.kill;
+  const terminated =
+    kill?.reason instanceof TaskRevokedError && result.kind === 'failure' && result.error === kill.reason;
+  // Writes are tried again in place for at most half the lease (so the claim outlives them), and at most
+  // PERSIST_LIMIT_MS: past that an outage is better met by redelivery than by a host waiting on it.
+  const deadlineMs = scope.now() + Math.min(scope.ctx.leaseMs / 2, PERSIST_LIMIT_MS);
   const finish: FinishContext = {
     runtime: scope.runtime,
     client: scope.client,
@@ -181,6 +193,17 @@ async function run(scope: MessageScope): Promise<MessageOutcome> {
     log: (line) => scope.log(line),
   };
   try {
+    if (terminated) {
+      // Revoked with terminate while it ran: REVOKED (already stored by the revoke) stays, the claim ends.
+      await storeOutcome(finish, ignoreResult ? undefined : record.revoked('terminated'), TaskState.REVOKED);
+      return {
+        ...base,
+        action: MessageAction.DELETE,
+        state: MessageState.REVOKED,
+        reason: describeError(kill?.reason),
+        runtimeMs,
+      };
+    }
     return { ...base, ...(await finishRun(finish, result)), runtimeMs };
   } catch (error) {
     return { ...base, ...(await unrecorded(scope, finish, error)), runtimeMs };

@@ -8,6 +8,7 @@ import type { TaskRegistry } from '../registry.js';
 import type { Runtime } from '../runtime.js';
 import type { InboundMessage, MessageOutcome } from './message-outcome.js';
 import { MessageAction } from './message-outcome.js';
+import type { Pool } from './pool/pool.js';
 import type { WorkerIdentity } from './worker-identity.js';
 
 /** What every host needs: the tasks to run and the runtime to run them on. An `App` is one. */
@@ -41,6 +42,10 @@ export interface ExecutionContext extends WorkerDeps {
   readonly onClaimed?: (claim: ClaimHandle) => void;
   /** Where diagnostic lines go (the per-task line is the host's). Default: nowhere. */
   readonly log?: (line: string) => void;
+  /** Where task functions run (`celeriac worker --pool`). Default: inline, in this event loop. */
+  readonly pool?: Pool;
+  /** Aborted to stop the message's run at once (a terminating revoke): the pool ends its thread or process. */
+  readonly kill?: AbortSignal;
 }
 
 /** Pause before a message whose processing hit a transient error is delivered again. */

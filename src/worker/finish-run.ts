@@ -21,11 +21,18 @@ import { TaskState } from '../protocol/states.js';
 import type { TaskMessage } from '../protocol/task-message.js';
 import type { AnyTask } from '../registry.js';
 import type { Runtime } from '../runtime.js';
-import type { SendCall } from '../send-request.js';
+import type { SendRequest } from '../send-request.js';
 import { RETRY_DEFAULTS } from '../task-options.js';
 import { onChordPartReturn } from './chord.js';
 import { describeError } from './execution-context.js';
-import { childTuple, failureFollowUps, pendingChainIds, retryCall, successFollowUps } from './follow-ups.js';
+import {
+  childTuple,
+  type FollowUps,
+  failureFollowUps,
+  pendingChainIds,
+  retryCall,
+  successFollowUps,
+} from './follow-ups.js';
 import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
 import type { RunResult } from './run-task.js';
 import type { TaskRecord } from './task-record.js';
@@ -63,10 +70,20 @@ export function traceOf(error: unknown): string | null {
 const cannotTravel = (error: unknown): boolean =>
   error instanceof PayloadTooLargeError || error instanceof EncodeError;
 
-/** Sends follow-up calls (validated first, so a bad one fails before anything is sent). */
-async function sendCalls(ctx: FinishContext, calls: readonly SendCall[]): Promise<string[]> {
-  const requests = calls.map((call) => ctx.client.request(call));
+/** Saves the groups follow-ups need (chord headers), then sends the requests. */
+async function deliver(
+  ctx: FinishContext,
+  groups: FollowUps['groups'],
+  requests: readonly SendRequest[],
+): Promise<void> {
+  for (const group of groups) await ctx.persist(() => ctx.client.saveGroup(group.groupId, group.memberIds));
   if (requests.length > 0) await ctx.persist(() => ctx.client.send(requests));
+}
+
+/** Sends follow-up calls (validated first, so a bad one fails before anything is sent). */
+async function sendCalls(ctx: FinishContext, followUps: FollowUps): Promise<string[]> {
+  const requests = followUps.calls.map((call) => ctx.client.request(call));
+  await deliver(ctx, followUps.groups, requests);
   return requests.map((request) => request.taskId);
 }
 
@@ -147,13 +164,13 @@ export async function failRun(ctx: FinishContext, error: unknown, hide: boolean)
 
 async function succeed(ctx: FinishContext, value: unknown): Promise<FinishOutcome> {
   const { message, record } = ctx;
-  let calls: SendCall[];
+  let followUps: FollowUps;
   let childIds: string[];
   let requests: ReturnType<Client['request']>[];
   let stored: ResultMeta | undefined;
   try {
-    calls = successFollowUps(message, value);
-    requests = calls.map((call) => ctx.client.request(call));
+    followUps = successFollowUps(message, value);
+    requests = followUps.calls.map((call) => ctx.client.request(call));
     childIds = requests.map((request) => request.taskId);
     const meta = record.meta(TaskState.SUCCESS, value, null, true, childIds.map(childTuple));
     stored = ctx.ignoreResult ? undefined : await ctx.persist(() => ctx.runtime.payloads.offloadMeta(meta));
@@ -162,7 +179,7 @@ async function succeed(ctx: FinishContext, value: unknown): Promise<FinishOutcom
     if (cannotTravel(error)) return failRun(ctx, error, false);
     throw error;
   }
-  if (requests.length > 0) await ctx.persist(() => ctx.client.send(requests));
+  await deliver(ctx, followUps.groups, requests);
   await storeOutcome(ctx, stored, TaskState.SUCCESS, { offloaded: true });
   return { action: MessageAction.DELETE, state: MessageState.SUCCESS };
 }
@@ -181,7 +198,7 @@ async function retry(ctx: FinishContext, request: Retry): Promise<FinishOutcome>
   const countdown =
     options.countdown ?? task.options.defaultRetryDelaySeconds ?? RETRY_DEFAULTS.defaultRetryDelaySeconds;
   const eta = options.eta ?? new Date(ctx.runtime.clock.now() + countdown * 1000);
-  await sendCalls(ctx, [retryCall(message, ctx.queue, eta)]);
+  await sendCalls(ctx, { calls: [retryCall(message, ctx.queue, eta)], groups: [] });
   const reason = options.exc === undefined ? null : toExceptionInfo(options.exc);
   const meta = record.meta(TaskState.RETRY, reason, traceOf(options.exc ?? request), false, [
     childTuple(headers.id),

@@ -9,11 +9,12 @@
  * Follow-ups are sent before the task's own result is stored, as Celery does, so `children` can list them.
  */
 
+import { type PlannedGroup, planWorkflow } from '../canvas/plan-workflow.js';
 import { CELERY_HEADER_NAMES } from '../protocol/celery-headers.js';
 import { setOwn } from '../protocol/set-own.js';
-import type { SignatureDict } from '../protocol/signature.js';
+import type { SignatureDict, SignatureOptions } from '../protocol/signature.js';
 import type { TaskMessage } from '../protocol/task-message.js';
-import type { SendCall, WorkflowFields } from '../send-request.js';
+import type { SendCall } from '../send-request.js';
 
 /** The custom headers of a message. */
 export function customHeaders(message: TaskMessage): Record<string, unknown> {
@@ -29,47 +30,64 @@ export function childTuple(taskId: string): unknown[] {
   return [[taskId, null], null];
 }
 
-/** A call of `signature` as a follow-up of `message`, with `prepend` added before its own args. */
+/** What a finished task sends: the calls, and the groups (chord headers) to save before sending them. */
+export interface FollowUps {
+  readonly calls: SendCall[];
+  readonly groups: PlannedGroup[];
+}
+
+/**
+ * A call of `signature` as a follow-up of `message`, with `prepend` added before its own args (unless
+ * immutable), as Celery's `signature.apply_async((retval,), parent_id=..., root_id=..., chain=...)`. Every
+ * canvas type is applied as Celery applies it: a chain step that is a group or a chord, a chain or group
+ * callback, all through the canvas planner.
+ */
 function followUp(
   message: TaskMessage,
   signature: SignatureDict,
   prepend: unknown[],
-  extra: WorkflowFields,
-): SendCall {
-  const { options } = signature;
-  return {
-    name: signature.task,
-    args: signature.immutable ? signature.args : [...prepend, ...signature.args],
-    kwargs: signature.kwargs,
-    options: {
-      ...(typeof options.task_id === 'string' ? { taskId: options.task_id } : {}),
-      ...(typeof options.queue === 'string' ? { queue: options.queue } : {}),
+  extra: { readonly chain?: SignatureDict[] },
+  into: FollowUps,
+): void {
+  const parentId = message.headers.id;
+  const rootId = message.headers.root_id ?? message.headers.id;
+  const plan = planWorkflow(
+    signature,
+    {
+      args: prepend,
+      parentId,
+      rootId,
+      // Celery's tracer: `apply_async((retval,), chain=..., parent_id=..., root_id=..., priority=...)`; the
+      // options reach a chord body's options as they do in Python (SQS deliveries have no priority).
+      options: {
+        ...(extra.chain ? { chain: extra.chain } : {}),
+        parent_id: parentId,
+        root_id: rootId,
+        priority: null,
+      } as SignatureOptions,
     },
-    workflow: {
-      ...(typeof options.group_id === 'string' ? { groupId: options.group_id } : {}),
-      ...(typeof options.group_index === 'number' ? { groupIndex: options.group_index } : {}),
-      ...(typeof options.reply_to === 'string' ? { replyTo: options.reply_to } : {}),
-      parentId: message.headers.id,
-      rootId: message.headers.root_id ?? message.headers.id,
-      ...extra,
-    },
-  };
+    { newId: () => globalThis.crypto.randomUUID(), replyTo: globalThis.crypto.randomUUID() },
+  );
+  into.calls.push(...plan.calls);
+  into.groups.push(...plan.groups);
 }
 
 /** The follow-ups of a success: link callbacks, then the next chain step. */
-export function successFollowUps(message: TaskMessage, result: unknown): SendCall[] {
-  const sends = (message.embed.callbacks ?? []).map((callback) => followUp(message, callback, [result], {}));
+export function successFollowUps(message: TaskMessage, result: unknown): FollowUps {
+  const out: FollowUps = { calls: [], groups: [] };
+  for (const callback of message.embed.callbacks ?? []) followUp(message, callback, [result], {}, out);
   const chain = message.embed.chain ?? [];
   const next = chain[chain.length - 1];
-  if (next) sends.push(followUp(message, next, [result], { chain: chain.slice(0, -1) }));
-  return sends;
+  if (next) followUp(message, next, [result], { chain: chain.slice(0, -1) }, out);
+  return out;
 }
 
 /** The follow-ups of a failure: errbacks called with the failed task's id. */
-export function failureFollowUps(message: TaskMessage): SendCall[] {
-  return (message.embed.errbacks ?? []).map((errback) =>
-    followUp(message, errback, [message.headers.id], {}),
-  );
+export function failureFollowUps(message: TaskMessage): FollowUps {
+  const out: FollowUps = { calls: [], groups: [] };
+  for (const errback of message.embed.errbacks ?? [])
+    followUp(message, errback, [message.headers.id], {}, out);
+  return out;
 }
 
 /** Task ids of later chain steps, which Celery marks FAILURE when an earlier step fails. */

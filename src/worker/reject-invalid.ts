@@ -1,12 +1,14 @@
 /**
  * Refuses a message that cannot be decoded or is not a valid task message. It is left on the queue, so SQS
  * delivers it again until `maxReceiveCount` moves it to the dead-letter queue; when it names a task id, FAILURE
- * is stored too, so a caller waiting on the result learns why.
+ * is stored too, so a caller waiting on the result learns why (except for a message that failed signature
+ * verification, whose task id is not to be trusted).
  */
 import { toExceptionInfo } from '../exception-table.js';
 import { decodeSqsMessageBody } from '../protocol/envelope.js';
 import type { ExceptionInfo } from '../protocol/exception-info.js';
 import { buildResultMeta } from '../protocol/result-meta.js';
+import { SecurityError } from '../protocol/security-error.js';
 import { TaskState } from '../protocol/states.js';
 import type { MessageScope } from './execution-context.js';
 import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
@@ -19,7 +21,7 @@ function invalidInfo(error: unknown): ExceptionInfo {
   const info = toExceptionInfo(error);
   const module = KOMBU_ERRORS.has(info.exc_type)
     ? 'kombu.exceptions'
-    : info.exc_type === 'InvalidTaskError'
+    : info.exc_type === 'InvalidTaskError' || info.exc_type === 'SecurityError'
       ? 'celery.exceptions'
       : info.exc_module;
   return { ...info, exc_module: module };
@@ -43,7 +45,9 @@ export async function rejectInvalid(
   taskId: string | undefined,
 ): Promise<MessageOutcome> {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  if (taskId) {
+  // A message that failed verification is not trusted to name a task: storing FAILURE under its id would let
+  // an unsigned sender overwrite the result of a real task.
+  if (taskId && !(error instanceof SecurityError)) {
     const meta = buildResultMeta({
       taskId,
       status: TaskState.FAILURE,

@@ -2,24 +2,22 @@
  * Runs one task function under its time limits and turns whatever it did into a {@link RunResult}.
  *
  * Time limits: at the soft limit the context's `signal` aborts with `SoftTimeLimitExceeded` (a task that
- * watches its signal stops cleanly; one that throws the reason fails with it). At the hard limit the worker
- * stops waiting and records `TimeLimitExceeded`. JavaScript cannot kill a running function, so a task that
- * ignores its signal keeps running in the background until it returns; on Lambda the function timeout is the
- * final bound. A limit longer than a timer can hold (about 24.8 days) waits the longest a timer can instead of
- * overflowing into an immediate expiry.
+ * watches its signal stops cleanly; one that throws the reason fails with it). At the hard limit the run ends
+ * with `TimeLimitExceeded`: the pool is told to stop the call, which terminates its worker thread or child
+ * process (`--pool threads|processes`). The inline pool cannot stop a function running in the worker's own event
+ * loop: the worker stops waiting, and the function runs on in the background until it returns (on Lambda, the
+ * function timeout is the final bound). A limit longer than a timer can hold (about 24.8 days) waits the longest
+ * a timer can instead of overflowing into an immediate expiry.
  *
  * The function receives the positional arguments only; keyword arguments are in its context (`this.kwargs`).
  */
-import { Ignore, Reject, Retry, SoftTimeLimitExceeded, TimeLimitExceeded } from '../errors.js';
+import { SoftTimeLimitExceeded, TimeLimitExceeded } from '../errors.js';
 import type { TaskContext, TaskFunction } from '../task.js';
+import { InlinePool } from './pool/inline-pool.js';
+import type { ErrorClass, Pool } from './pool/pool.js';
+import type { RunResult } from './pool/run-result.js';
 
-/** How a run ended. */
-export type RunResult =
-  | { readonly kind: 'success'; readonly value: unknown }
-  | { readonly kind: 'failure'; readonly error: unknown }
-  | { readonly kind: 'retry'; readonly retry: Retry }
-  | { readonly kind: 'ignore' }
-  | { readonly kind: 'reject'; readonly reject: Reject };
+export type { RunResult } from './pool/run-result.js';
 
 /** The longest delay `setTimeout` holds (2^31 - 1 ms); longer ones fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -35,12 +33,17 @@ export interface RunLimits {
   readonly timeLimitSeconds?: number | null;
 }
 
-function classify(error: unknown): RunResult {
-  if (error instanceof Retry) return { kind: 'retry', retry: error };
-  if (error instanceof Ignore) return { kind: 'ignore' };
-  if (error instanceof Reject) return { kind: 'reject', reject: error };
-  return { kind: 'failure', error };
+/** Where and how the function is called. */
+export interface RunPlacement {
+  /** The pool that calls the function. Default: inline. */
+  readonly pool?: Pool;
+  /** The task's `autoretryFor` classes (a sandboxed error is rebuilt as one when it was one). */
+  readonly autoretryFor?: readonly ErrorClass[];
+  /** Aborted to end the run now (a terminating revoke): the run fails with the reason. */
+  readonly kill?: AbortSignal;
 }
+
+const INLINE = new InlinePool();
 
 /** Calls `fn` with `this` = `context` and the positional arguments, enforcing the limits. */
 export async function runTask(
@@ -48,34 +51,51 @@ export async function runTask(
   context: TaskContext,
   abort: AbortController,
   limits: RunLimits,
+  placement: RunPlacement = {},
 ): Promise<RunResult> {
   const timers: NodeJS.Timeout[] = [];
   const soft = limits.softTimeLimitSeconds;
   if (soft) {
     timers.push(timerAfter(soft, () => abort.abort(SoftTimeLimitExceeded.after(soft))));
   }
-  const callArgs = [...context.args];
-  const running = (async (): Promise<RunResult> => {
-    try {
-      return { kind: 'success', value: await fn.apply(context, callArgs) };
-    } catch (error) {
-      return classify(error);
-    }
-  })();
+  const kill = new AbortController();
+  const stop = (error: unknown): RunResult => {
+    if (!abort.signal.aborted) abort.abort(error);
+    if (!kill.signal.aborted) kill.abort(error);
+    return { kind: 'failure', error };
+  };
+  const pool = placement.pool ?? INLINE;
+  const running = pool.run({
+    taskName: context.name,
+    fn,
+    context,
+    kill: kill.signal,
+    ...(placement.autoretryFor ? { autoretryFor: placement.autoretryFor } : {}),
+  });
+  const endings: Promise<RunResult>[] = [running];
   const hard = limits.timeLimitSeconds;
+  if (hard) {
+    endings.push(
+      new Promise<RunResult>((resolve) => {
+        timers.push(timerAfter(hard, () => resolve(stop(TimeLimitExceeded.after(hard)))));
+      }),
+    );
+  }
+  const outside = placement.kill;
+  let onKill: (() => void) | undefined;
+  if (outside) {
+    endings.push(
+      new Promise<RunResult>((resolve) => {
+        onKill = () => resolve(stop(outside.reason));
+        if (outside.aborted) onKill();
+        else outside.addEventListener('abort', onKill, { once: true });
+      }),
+    );
+  }
   try {
-    if (!hard) return await running;
-    const timeout = new Promise<RunResult>((resolve) => {
-      timers.push(
-        timerAfter(hard, () => {
-          const error = TimeLimitExceeded.after(hard);
-          if (!abort.signal.aborted) abort.abort(error);
-          resolve({ kind: 'failure', error });
-        }),
-      );
-    });
-    return await Promise.race([running, timeout]);
+    return await Promise.race(endings);
   } finally {
     for (const timer of timers) clearTimeout(timer);
+    if (outside && onKill) outside.removeEventListener('abort', onKill);
   }
 }

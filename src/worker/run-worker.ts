@@ -10,7 +10,12 @@
  *   most a second, so the other queues get their turn.
  * - Received messages are invisible for `visibilityTimeoutSeconds`. While a task runs, its visibility and its claim
  *   are kept alive independently (`keep-alive.ts`); a claim that cannot be kept stops the run and hands it back.
- *   (A task that blocks the event loop stops the heartbeat too: tasks should yield, as any Node.js code should.)
+ *   (A task that blocks the event loop stops the heartbeat too: tasks should yield, as any Node.js code should,
+ *   or run in the `threads` or `processes` pool.)
+ * - `pool` says where task functions run (`pool/`): inline by default, or in `concurrency` worker threads or
+ *   child processes that load `appModule` themselves, are terminated at the hard time limit or on a terminating
+ *   revoke, and are replaced after `maxTasksPerChild` tasks or past `maxMemoryPerChildKiB`. The pool is started
+ *   before anything is received (an app module that cannot load stops the worker at once) and closed last.
  * - On a FIFO queue, the messages of one message group run one after another, in order (`fifo-lanes.ts`).
  * - Finished messages are deleted in batches of up to 10 (`delete-batcher.ts`).
  * - `stop()` (SIGTERM/SIGINT in the CLI) stops receiving: a long poll already under way is let finish (aborting
@@ -30,6 +35,8 @@ import { runLane, toLanes } from './fifo-lanes.js';
 import { formatOutcome } from './format-outcome.js';
 import { KeepAlive } from './keep-alive.js';
 import { MessageAction, type MessageOutcome } from './message-outcome.js';
+import { createPool } from './pool/create-pool.js';
+import type { Pool, PoolKind } from './pool/pool.js';
 import { setVisibility } from './set-visibility.js';
 import { SlotPool } from './slot-pool.js';
 import { type WorkerIdentity, workerIdentity } from './worker-identity.js';
@@ -50,6 +57,28 @@ export interface WorkerOptions {
   readonly log?: (line: string) => void;
   /** Called with each outcome (for tests and metrics). */
   readonly onOutcome?: (outcome: MessageOutcome) => void;
+  /**
+   * Where task functions run: `inline` (default), `threads` or `processes` (`concurrency` of them, each loading
+   * `appModule` itself), or a {@link Pool} built by the caller. See docs/workers.md.
+   */
+  readonly pool?: PoolKind | Pool;
+  /** The app module sandboxes load (the CLI's `--app`); required for `threads` and `processes`. */
+  readonly appModule?: string;
+  /** Replace a thread or process after this many tasks (Celery's `--max-tasks-per-child`). */
+  readonly maxTasksPerChild?: number;
+  /** Replace a thread or process whose memory after a task passes this many KiB (`--max-memory-per-child`). */
+  readonly maxMemoryPerChildKiB?: number;
+  /**
+   * When a thread or process dies while running a task, leave the message for redelivery instead of storing
+   * FAILURE `WorkerLostError` (Celery's `reject_on_worker_lost` with `acks_late`).
+   */
+  readonly rejectOnWorkerLost?: boolean;
+  /**
+   * Autoscaling (`--autoscale max,min`, with `concurrency` as the max): keep only this many threads or processes
+   * when idle, start more as work arrives, and retire those idle for `poolIdleMs` (default 30 s).
+   */
+  readonly minPoolSize?: number;
+  readonly poolIdleMs?: number;
 }
 
 /** A worker that is running. */
@@ -73,6 +102,8 @@ interface InFlight {
   readonly queue: Queue;
   readonly message: ReceivedMessage;
   readonly abort: AbortController;
+  /** Aborted to stop the run at once (a terminating revoke). */
+  readonly kill: AbortController;
   readonly keepAlive: KeepAlive;
   claim?: ClaimHandle;
   done?: Promise<MessageOutcome | undefined>;
@@ -103,6 +134,23 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     }
   };
 
+  const pool: Pool =
+    typeof options.pool === 'object'
+      ? options.pool
+      : createPool({
+          kind: options.pool ?? 'inline',
+          size: concurrency,
+          ...(options.appModule ? { appModule: options.appModule } : {}),
+          ...(options.maxTasksPerChild !== undefined ? { maxTasksPerChild: options.maxTasksPerChild } : {}),
+          ...(options.maxMemoryPerChildKiB !== undefined
+            ? { maxMemoryPerChildKiB: options.maxMemoryPerChildKiB }
+            : {}),
+          ...(options.rejectOnWorkerLost ? { rejectOnWorkerLost: true } : {}),
+          ...(options.minPoolSize !== undefined ? { minSize: options.minPoolSize } : {}),
+          ...(options.poolIdleMs !== undefined ? { idleMs: options.poolIdleMs } : {}),
+          log,
+        });
+
   const counts: Record<string, number> = {};
   const inFlight = new Set<InFlight>();
   const receiving = new AbortController();
@@ -125,10 +173,12 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   /** Takes a received message in: it holds a slot and its leases are kept up until it is settled. */
   const track = (queue: Queue, message: ReceivedMessage): InFlight => {
     const abort = new AbortController();
+    const kill = new AbortController();
     const entry: InFlight = {
       queue,
       message,
       abort,
+      kill,
       keepAlive: new KeepAlive({
         broker,
         results,
@@ -139,6 +189,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
         visibilitySeconds: visibility,
         log,
         onLost: (reason) => abort.abort(reason),
+        onRevoked: (reason) => kill.abort(reason),
       }),
     };
     inFlight.add(entry);
@@ -162,6 +213,8 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
         leaseMs: visibility * 1000,
         queueName: entry.queue.name,
         signal: entry.abort.signal,
+        kill: entry.kill.signal,
+        pool,
         log,
         onClaimed: (claim) => {
           entry.claim = claim;
@@ -262,6 +315,13 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   };
 
   const started = (async (): Promise<PromiseSettledResult<void>[]> => {
+    try {
+      await pool.start();
+    } catch (error) {
+      log(`cannot start the ${pool.kind} pool: ${describeError(error)}`);
+      throw error;
+    }
+    if (pool.kind !== 'inline') log(`worker ${identity.hostname} running tasks in ${pool.size} ${pool.kind}`);
     const queues = await Promise.all(
       queueNames.map(async (name): Promise<Queue> => {
         try {
@@ -299,6 +359,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
         await visibilityOf(entry, 0, 'hand back');
       }
       await deletes.flush();
+      await pool.close();
     })();
     return stopping;
   };

@@ -184,6 +184,20 @@ export function describeResultStoreContract(
       });
     });
 
+    it('refuses to renew the lease of a task revoked while it runs, and keeps REVOKED', async () => {
+      const store = await makeStore();
+      const id = newId();
+      await claim(store, id, 'w1');
+      expect(await store.renewClaim({ taskId: id, owner: 'w1', leaseMs: 60_000, nowMs: NOW + 10 })).toBe(
+        true,
+      );
+      await store.put(id, meta(id, 'REVOKED'), { nowMs: NOW + 20 });
+      expect(await store.renewClaim({ taskId: id, owner: 'w1', leaseMs: 60_000, nowMs: NOW + 30 })).toBe(
+        false,
+      );
+      expect((await store.get(id))?.status).toBe('REVOKED');
+    });
+
     it('releases a claim for its owner, so the next delivery claims at once', async () => {
       const store = await makeStore();
       const id = newId();

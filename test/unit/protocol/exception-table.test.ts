@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TaskError, TimeLimitExceeded } from '../../../src/errors.js';
+import { TaskError, TimeLimitExceeded, WorkerLostError } from '../../../src/errors.js';
 import { ErrorTable, toExceptionInfo } from '../../../src/exception-table.js';
 import type { ExceptionInfo } from '../../../src/protocol/exception-info.js';
 
@@ -35,5 +35,21 @@ describe('toExceptionInfo', () => {
     const error = new Error('boom');
     error.name = name;
     expect(toExceptionInfo(error)).toEqual({ exc_type: name, exc_message: ['boom'], exc_module: 'celeriac' });
+  });
+});
+
+describe('a lost worker', () => {
+  it('rebuilds WorkerLostError, as Celery stores it, with how the worker ended', () => {
+    const error = new ErrorTable().toError(
+      {
+        exc_type: 'WorkerLostError',
+        exc_message: ['Worker exited prematurely: exitcode 1.'],
+        exc_module: 'billiard.exceptions',
+      },
+      't-1',
+      null,
+    );
+    expect(error).toBeInstanceOf(WorkerLostError);
+    expect(error).toMatchObject({ exit: 'exitcode 1', message: 'Worker exited prematurely: exitcode 1.' });
   });
 });
