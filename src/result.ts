@@ -4,7 +4,7 @@
  * a ready meta, as Celery's client does.
  */
 
-import { ResultTimeoutError, TaskRevokedError } from './errors.js';
+import { BackendError, ResultTimeoutError, TaskRevokedError } from './errors.js';
 import type { ErrorTable } from './exception-table.js';
 import type { ResultStore } from './ports/result-store.js';
 import { type ExceptionInfo, isExceptionInfo } from './protocol/exception-info.js';
@@ -151,7 +151,15 @@ export class AsyncResult<R = unknown> implements ResultHandle {
     const maxInterval = options.maxIntervalMs ?? 1000;
     for (;;) {
       options.signal?.throwIfAborted();
-      const meta = await this.meta();
+      let meta: ResultMeta;
+      try {
+        meta = await this.meta();
+      } catch (error) {
+        // A read that failed for a reason that may pass (throttling, a dropped connection) is one poll missed,
+        // not the task's outcome: keep polling until the timeout.
+        if (!(error instanceof BackendError && error.retryable)) throw error;
+        meta = pendingResultMeta(this.id);
+      }
       if (READY_STATES.has(meta.status)) return this.#settle(meta, options.propagate ?? true);
       if (options.timeoutMs !== undefined) {
         const left = options.timeoutMs - (now() - start);

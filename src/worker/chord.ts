@@ -103,7 +103,7 @@ export async function onChordPartReturn(
   const size = typeof declared === 'number' ? declared : members.length;
   if (count < size) return undefined;
   const deadline = clock.now() + JOIN_TIMEOUT_MS;
-  const readAll = (): Promise<ResultMeta[]> => Promise.all(members.map((id) => memberMeta(deps.runtime, id)));
+  const readAll = (): Promise<ResultMeta[]> => readMembers(deps.runtime, members);
   let metas = await readAll();
   while (metas.some((m) => !READY_STATES.has(m.status)) && clock.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -141,6 +141,22 @@ export async function onChordPartReturn(
   }
   await results.deleteChord(groupId);
   return line;
+}
+
+/** How many members' results the joining worker reads at once: a chord of 1,000 is not 1,000 requests at once. */
+const MEMBER_READS_IN_FLIGHT = 16;
+
+/** Every member's meta, in group order, reading at most {@link MEMBER_READS_IN_FLIGHT} at a time. */
+async function readMembers(runtime: Runtime, members: readonly string[]): Promise<ResultMeta[]> {
+  const metas: ResultMeta[] = new Array(members.length);
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    for (let i = next++; i < members.length; i = next++) {
+      metas[i] = await memberMeta(runtime, members[i] as string);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MEMBER_READS_IN_FLIGHT, members.length) }, reader));
+  return metas;
 }
 
 /** A member's stored meta, resolved from the payload store when it was offloaded; PENDING when none is stored. */

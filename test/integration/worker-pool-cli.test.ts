@@ -55,7 +55,7 @@ describe.each(['threads', 'processes'] as const)('celeriac worker --pool %s', (p
       await expect(spin.get(get)).rejects.toMatchObject({ name: 'TimeLimitExceeded' });
 
       const lost = await client.sendTask('tasks.exit');
-      await expect(lost.get(get)).rejects.toMatchObject({ excType: 'WorkerLostError' });
+      await expect(lost.get(get)).rejects.toMatchObject({ name: 'WorkerLostError', exit: 'exitcode 3' });
 
       const running = await client.sendTask('tasks.spin-tracked');
       for (let i = 0; i < 100 && (await running.state()) !== 'STARTED'; i++) {

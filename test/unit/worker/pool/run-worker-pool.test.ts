@@ -111,10 +111,15 @@ describe.each(['threads', 'processes'] as const)('runWorker --pool %s', (kind) =
   it('fails a task whose child exits with WorkerLostError, and goes on', async () => {
     start(kind);
     const lost = await app.sendTask('tasks.exit');
+    // Stored as billiard's WorkerLostError, which the client rebuilds as celeriac's.
     await expect(lost.get({ timeoutMs: 20_000, intervalMs: 50 })).rejects.toMatchObject({
-      excType: 'WorkerLostError',
-      excModule: 'billiard.exceptions',
-      excArgs: ['Worker exited prematurely: exitcode 3.'],
+      name: 'WorkerLostError',
+      message: 'Worker exited prematurely: exitcode 3.',
+      exit: 'exitcode 3',
+    });
+    expect(await lost.info()).toMatchObject({
+      exc_type: 'WorkerLostError',
+      exc_module: 'billiard.exceptions',
     });
     const after = await app.sendTask<number>('tasks.add', [3, 3]);
     expect(await after.get({ timeoutMs: 20_000, intervalMs: 20 })).toBe(6);

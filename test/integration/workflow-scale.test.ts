@@ -1,0 +1,126 @@
+/**
+ * Workflows at scale on the emulator, run by the long-running worker: a group of 1,000, a chord of 200 a tenth of
+ * whose header messages are delivered twice (the chord counter counts each member once, the body runs once;
+ * test/unit/canvas/scale.test.ts runs a chord of 1,000 with all delivered twice in memory; on moto a chord of
+ * 1,000 does not finish within minutes, as its counter and group items grow), and a chain of 100. Each prints its time;
+ * bench/workflows.ts measures time and requests per member against Python.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  CreateQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureResultTable } from '../../src/aws/index.js';
+import { chain, chord, group } from '../../src/canvas/index.js';
+import { type App, createApp } from '../../src/index.js';
+import { type RunningWorker, runWorker } from '../../src/worker/run-worker.js';
+import { uniqueName } from '../emulator/unique-name.js';
+
+const endpoint = process.env.AWS_ENDPOINT_URL;
+const GET = { timeoutMs: 240_000, intervalMs: 200, maxIntervalMs: 1000 } as const;
+/** Members of the emulator chord: moto's item updates slow down as the chord's counter item grows. */
+const CHORD_MEMBERS = Number(process.env.SCALE_CHORD_MEMBERS ?? 200);
+
+describe('workflows at scale on the emulator', () => {
+  const queuePrefix = `${uniqueName('scale')}-`;
+  const resultTable = uniqueName('scale-results');
+  const sqs = new SQSClient({ endpoint, useQueueUrlAsEndpoint: false });
+  let queueUrl = '';
+  let app: App;
+  let worker: RunningWorker | undefined;
+  let bodyRuns = 0;
+  let tasks: ReturnType<typeof register>;
+
+  function register(target: App) {
+    const add = target.task('tasks.add', (a: number, b: number) => a + b);
+    const tsum = target.task('tasks.tsum', (numbers: number[]) => {
+      bodyRuns += 1;
+      return numbers.reduce((x, y) => x + y, 0);
+    });
+    return { add, tsum };
+  }
+
+  beforeAll(async () => {
+    await ensureResultTable(new DynamoDBClient({ endpoint }), resultTable);
+    ({ QueueUrl: queueUrl = '' } = await sqs.send(
+      new CreateQueueCommand({ QueueName: `${queuePrefix}celery`, Attributes: { VisibilityTimeout: '120' } }),
+    ));
+    app = createApp({ queueNamePrefix: queuePrefix, resultTable, env: { AWS_ENDPOINT_URL: endpoint } });
+    tasks = register(app);
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+  });
+
+  const startWorker = (): void => {
+    worker = runWorker(app, { concurrency: 16, waitTimeSeconds: 1, log: () => undefined });
+  };
+
+  it('a group of 1,000 completes, in order', async () => {
+    const started = Date.now();
+    const result = await group(...Array.from({ length: 1000 }, (_, i) => tasks.add.s(i, i))).applyAsync();
+    startWorker();
+    expect(await result.get(GET)).toEqual(Array.from({ length: 1000 }, (_, i) => 2 * i));
+    console.log(`[scale] group of 1000 on the emulator: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }, 300_000);
+
+  it('a chord of 200 (SCALE_CHORD_MEMBERS), a tenth of its members delivered twice, counts each member once and runs the body once', async () => {
+    await worker?.stop();
+    const started = Date.now();
+    const result = await chord(
+      Array.from({ length: CHORD_MEMBERS }, (_, i) => tasks.add.s(i, 1)),
+      tasks.tsum.s(),
+    ).applyAsync();
+    // Copy header messages before any worker runs them, as SQS may deliver a message twice: take each once
+    // (invisible meanwhile), make them all visible again, then send copies of every tenth.
+    const copies = new Map<string, { body: string; receipt: string }>();
+    for (let empty = 0; copies.size < CHORD_MEMBERS && empty < 3; ) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 120 }),
+      );
+      empty = Messages.length === 0 ? empty + 1 : 0;
+      for (const m of Messages)
+        copies.set(m.MessageId ?? '', { body: m.Body ?? '', receipt: m.ReceiptHandle ?? '' });
+    }
+    const all = [...copies.values()];
+    for (let i = 0; i < all.length; i += 10) {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: all
+            .slice(i, i + 10)
+            .map((c, j) => ({ Id: String(j), ReceiptHandle: c.receipt, VisibilityTimeout: 0 })),
+        }),
+      );
+    }
+    expect(all).toHaveLength(CHORD_MEMBERS);
+    const twice = all.filter((_, i) => i % 10 === 0);
+    for (let i = 0; i < twice.length; i += 10) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: twice.slice(i, i + 10).map((c, j) => ({ Id: String(j), MessageBody: c.body })),
+        }),
+      );
+    }
+    startWorker();
+    expect(await result.get(GET)).toBe(((CHORD_MEMBERS - 1) * CHORD_MEMBERS) / 2 + CHORD_MEMBERS);
+    expect(bodyRuns).toBe(1);
+    console.log(
+      `[scale] chord of ${CHORD_MEMBERS} (a tenth delivered twice): ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }, 480_000);
+
+  it('a chain of 100 completes', async () => {
+    const started = Date.now();
+    const steps = [tasks.add.s(0, 1), ...Array.from({ length: 99 }, () => tasks.add.s(1))] as const;
+    const result = await chain(...(steps as unknown as [(typeof steps)[0]])).applyAsync();
+    expect(await result.get(GET)).toBe(100);
+    console.log(`[scale] chain of 100 on the emulator: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }, 300_000);
+});
