@@ -16,7 +16,10 @@ import { READY_STATES, TaskState } from './protocol/states.js';
 export interface GetOptions {
   /** Give up after this long and throw {@link ResultTimeoutError}. Default: wait forever. */
   readonly timeoutMs?: number;
-  /** First pause between polls. Default 100 ms; each pause grows by half, up to `maxIntervalMs`. */
+  /**
+   * First pause between polls. Default 15 ms, so a task that finishes within a round trip or two is seen at once;
+   * each pause grows by half, up to `maxIntervalMs`.
+   */
   readonly intervalMs?: number;
   /** Longest pause between polls. Default 1000 ms. */
   readonly maxIntervalMs?: number;
@@ -147,7 +150,7 @@ export class AsyncResult<R = unknown> implements ResultHandle {
     const sleep = this.#backend.sleep ?? defaultSleep;
     const now = this.#backend.now ?? Date.now;
     const start = now();
-    let interval = options.intervalMs ?? 100;
+    let interval = options.intervalMs ?? 15;
     const maxInterval = options.maxIntervalMs ?? 1000;
     for (;;) {
       options.signal?.throwIfAborted();
