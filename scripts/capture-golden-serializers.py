@@ -75,7 +75,7 @@ VECTORS: list[Vector] = [
             f"compression='{method}': JSON body compressed with kombu's {method} encoder",
             f"tasks.echo.apply_async(('x' * 64, 2, 3), {{'k': 'ünï'}}, task_id='{tid(i)}', compression='{method}')",
         )
-        for i, method in enumerate(["zlib", "gzip", "bzip2", "lzma", "brotli"], start=1)
+        for i, method in enumerate(["zlib", "gzip", "bzip2", "lzma", "brotli", "zstd"], start=1)
     ],
     Vector(
         "serializer-msgpack",

@@ -16,7 +16,11 @@
  */
 import type { ApplyOptions } from './apply-options.js';
 import { InvalidOptionError } from './errors.js';
-import { type CompressionMethod, isCompressionMethod } from './protocol/compression.js';
+import {
+  COMPRESSION_METHODS_TEXT,
+  type CompressionMethod,
+  isCompressionMethod,
+} from './protocol/compression.js';
 import { parseIsoDateTime } from './protocol/iso-time.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
 import { isSerializerName, type SerializerName } from './protocol/serializers.js';
@@ -195,7 +199,7 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
   }
   const compression = options.compression ?? task.compression;
   if (compression !== undefined && !isCompressionMethod(compression)) {
-    throw InvalidOptionError.expected('compression', "'zlib', 'gzip' or 'brotli'", compression);
+    throw InvalidOptionError.expected('compression', COMPRESSION_METHODS_TEXT, compression);
   }
   const fifo = isFifoQueueName(queue);
   // kombu writes a FIFO send's group and deduplication ids into the message properties too.

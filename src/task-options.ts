@@ -3,7 +3,11 @@
  * path (which merges a task's defaults into each call) needs the options, not the task.
  */
 import { InvalidOptionError } from './errors.js';
-import { type CompressionMethod, isCompressionMethod } from './protocol/compression.js';
+import {
+  COMPRESSION_METHODS_TEXT,
+  type CompressionMethod,
+  isCompressionMethod,
+} from './protocol/compression.js';
 import { isSerializerName, type SerializerName } from './protocol/serializers.js';
 
 /** A task's behaviour, with Celery's option names where Celery has them. */
@@ -69,11 +73,7 @@ export function validateTaskOptions(name: string, options: TaskOptions): void {
     );
   }
   if (options.compression !== undefined && !isCompressionMethod(options.compression)) {
-    throw InvalidOptionError.expected(
-      `${name}: compression`,
-      "'zlib', 'gzip' or 'brotli'",
-      options.compression,
-    );
+    throw InvalidOptionError.expected(`${name}: compression`, COMPRESSION_METHODS_TEXT, options.compression);
   }
   positive('retryBackoffMaxSeconds');
   if (

@@ -6,7 +6,7 @@
 import { AUTH_CONTENT_TYPE, verifyBody } from './auth-serializer.js';
 import { decodeV1Body } from './decode-v1-body.js';
 import { describeDecoded } from './describe-value.js';
-import { envelopeBodyBytes, type KombuEnvelope } from './envelope.js';
+import { envelopeBodyBytes, envelopeBodyBytesAsync, type KombuEnvelope } from './envelope.js';
 import { ContentDisallowed, DecodeError, InvalidTaskError } from './errors.js';
 import type { DecodeOptions } from './limits.js';
 import {
@@ -30,10 +30,36 @@ import type { TaskMessage, TaskProperties } from './task-message-types.js';
  * @throws {InvalidTaskError} when the message is not a Celery task (no `task` or `id`, wrong body shape).
  */
 export function decodeEnvelope(envelope: KombuEnvelope, options: DecodeOptions = {}): TaskMessage {
+  const accept = admittedContent(envelope, options);
+  return decodeBody(envelope, envelopeBodyBytes(envelope, options), options, accept);
+}
+
+/**
+ * {@link decodeEnvelope}, inflating a compressed body asynchronously: what the worker uses, so a decompression
+ * bomb does not hold the event loop, and xz bodies are read too.
+ *
+ * @throws as {@link decodeEnvelope} does.
+ */
+export async function decodeEnvelopeAsync(
+  envelope: KombuEnvelope,
+  options: DecodeOptions = {},
+): Promise<TaskMessage> {
+  const accept = admittedContent(envelope, options);
+  return decodeBody(envelope, await envelopeBodyBytesAsync(envelope, options), options, accept);
+}
+
+/** Decodes the body bytes (inflated, still signed when signed) of an admitted envelope. */
+function decodeBody(
+  envelope: KombuEnvelope,
+  inflated: Uint8Array,
+  options: DecodeOptions,
+  accept: readonly string[],
+): TaskMessage {
   const properties = envelope.properties as TaskProperties;
-  const accept = options.acceptContent ?? DEFAULT_ACCEPT_CONTENT;
   const headerId = typeof envelope.headers.id === 'string' ? envelope.headers.id : undefined;
-  const { bytes, contentType } = verifiedBody(envelope, options, accept);
+  const { bytes, contentType } = options.verifier
+    ? verifyBody(inflated, options.verifier)
+    : { bytes: inflated, contentType: envelope['content-type'] };
   let body: unknown;
   try {
     body = deserializeValue(bytes, contentType, 'task body', accept, { exact: options.exactValues === true });
@@ -75,14 +101,11 @@ export function decodeEnvelope(envelope: KombuEnvelope, options: DecodeOptions =
 }
 
 /**
- * The serialized body to decode and its content type: checked against the accept list (and, with a verifier,
- * the signature) before the body is inflated or read.
+ * Checks the content type against the accept list (and, with a verifier, that the message is signed) before the
+ * body is inflated or read; returns the accept list.
  */
-function verifiedBody(
-  envelope: KombuEnvelope,
-  options: DecodeOptions,
-  accept: readonly string[],
-): { readonly bytes: Uint8Array; readonly contentType: string } {
+function admittedContent(envelope: KombuEnvelope, options: DecodeOptions): readonly string[] {
+  const accept = options.acceptContent ?? DEFAULT_ACCEPT_CONTENT;
   const contentType = envelope['content-type'];
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (options.verifier) {
@@ -93,11 +116,10 @@ function verifiedBody(
         { reason: SecurityReason.UNSIGNED },
       );
     }
-    const verified = verifyBody(envelopeBodyBytes(envelope, options), options.verifier);
-    return { bytes: verified.bytes, contentType: verified.contentType };
+    return accept;
   }
   if (type === PICKLE_CONTENT_TYPE || !accept.includes(type)) {
     throw ContentDisallowed.forType(contentType, { accepted: accept });
   }
-  return { bytes: envelopeBodyBytes(envelope, options), contentType };
+  return accept;
 }

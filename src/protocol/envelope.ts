@@ -8,6 +8,7 @@
  */
 import { decompressBody } from './compression.js';
 import { ContentDisallowed, DecodeError } from './errors.js';
+import { inflateBody } from './inflate-body.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type DecodeOptions } from './limits.js';
 import { pythonJsonDumps, pythonJsonLoads } from './python-json.js';
 
@@ -140,30 +141,41 @@ function normaliseEnvelope(raw: Record<string, unknown>): KombuEnvelope {
 
 /**
  * The serialized task body inside an envelope, as bytes: undoes `body_encoding` and compression (inflating at
- * most `options.maxPayloadBytes`).
+ * most `options.maxPayloadBytes`). Synchronous; the worker uses {@link envelopeBodyBytesAsync}.
  *
  * @throws {DecodeError} for a body that is not valid base64, uses a compression celeriac does not read, or
  *   inflates past `options.maxPayloadBytes`.
  */
 export function envelopeBodyBytes(envelope: KombuEnvelope, options: DecodeOptions = {}): Buffer {
-  const encoding = envelope.properties.body_encoding;
-  let bytes: Buffer;
-  if (encoding === 'base64') {
-    if (!LOOSE_BASE64.test(envelope.body)) {
-      throw DecodeError.at(
-        'envelope body',
-        'properties.body_encoding is "base64" but the body is not base64',
-      );
-    }
-    bytes = Buffer.from(envelope.body, 'base64');
-  } else {
-    bytes = Buffer.from(envelope.body, 'utf-8');
-  }
+  const bytes = envelopeRawBytes(envelope);
   const compression = envelope.headers.compression;
-  if (typeof compression === 'string') {
-    bytes = decompressBody(bytes, compression, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+  if (typeof compression !== 'string') return bytes;
+  return decompressBody(bytes, compression, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+}
+
+/**
+ * {@link envelopeBodyBytes}, inflating asynchronously (`inflate-body.ts`): a bomb does not hold the event loop,
+ * and xz bodies are read too.
+ *
+ * @throws {DecodeError} as {@link envelopeBodyBytes} does.
+ */
+export async function envelopeBodyBytesAsync(
+  envelope: KombuEnvelope,
+  options: DecodeOptions = {},
+): Promise<Buffer> {
+  const bytes = envelopeRawBytes(envelope);
+  const compression = envelope.headers.compression;
+  if (typeof compression !== 'string') return bytes;
+  return inflateBody(bytes, compression, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+}
+
+/** The envelope's body with `body_encoding` undone, still compressed if it was. */
+function envelopeRawBytes(envelope: KombuEnvelope): Buffer {
+  if (envelope.properties.body_encoding !== 'base64') return Buffer.from(envelope.body, 'utf-8');
+  if (!LOOSE_BASE64.test(envelope.body)) {
+    throw DecodeError.at('envelope body', 'properties.body_encoding is "base64" but the body is not base64');
   }
-  return bytes;
+  return Buffer.from(envelope.body, 'base64');
 }
 
 /**

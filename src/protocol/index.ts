@@ -10,6 +10,7 @@ export * from './envelope.js';
 export * from './errors.js';
 export * from './exact-values.js';
 export * from './exception-info.js';
+export * from './inflate-body.js';
 export * from './iso-time.js';
 export * from './limits.js';
 export * from './msgpack-body.js';

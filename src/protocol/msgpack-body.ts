@@ -8,16 +8,18 @@
  * |--------------------|----------------------------------------------------------------------|
  * | nil, bool, str     | `null`, boolean, string                                              |
  * | int                | number; `bigint` when outside ±(2^53 − 1), so no integer is rounded |
- * | float 32/64        | number                                                               |
+ * | float 32/64        | number; in exact mode an integral one is a `PythonFloat` (written back as float64) |
  * | bin                | `Uint8Array`                                                         |
  * | array, map         | array, plain object (keys as strings)                                |
  * | ext (any type)     | refused with a {@link DecodeError}                                   |
  */
-import { ExtData, ExtensionCodec, decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
-import { DecodeError, EncodeError } from './errors.js';
+import { ExtData, ExtensionCodec } from '@msgpack/msgpack';
+import { DecodeError } from './errors.js';
 import { PythonDateTime, PythonFloat } from './exact-values.js';
 import { MAX_NESTING_DEPTH } from './limits.js';
-import { tooDeepToDecode, tooDeepToEncode } from './nesting-depth.js';
+import { decodeMsgpack, encodeMsgpack } from './msgpack-floats.js';
+import { tooDeepToDecode } from './nesting-depth.js';
+import { NO_FORM, type PlainDataCodec, toPlainData } from './plain-data.js';
 import { setOwn } from './set-own.js';
 
 /** kombu's content type for msgpack. */
@@ -51,26 +53,31 @@ refusingCodec.register({
  *   {@link MAX_NESTING_DEPTH}.
  */
 export function msgpackDumps(value: unknown): Uint8Array {
-  return msgpackEncode(plain(value, '$', 1), { useBigInt64: true, ignoreUndefined: true });
+  return encodeMsgpack(toPlainData(value, MSGPACK_LEAVES), { useBigInt64: true, ignoreUndefined: true });
 }
 
 /**
- * Unpacks a kombu msgpack body.
+ * Unpacks a kombu msgpack body; with `exact`, an integral float reads as {@link PythonFloat} (see
+ * `exact-values.ts`), so it goes back to Python as a float.
  *
  * @throws {DecodeError} for truncated or malformed data, any extension type, map keys that are not strings or
  *   numbers, or nesting past {@link MAX_NESTING_DEPTH}.
  */
-export function msgpackLoads(bytes: Uint8Array): unknown {
+export function msgpackLoads(bytes: Uint8Array, options: { readonly exact?: boolean } = {}): unknown {
   if (nestsDeeperThanLimit(bytes)) throw tooDeepToDecode(LAYER);
   let decoded: unknown;
   try {
-    decoded = msgpackDecode(bytes, {
-      extensionCodec: refusingCodec,
-      useBigInt64: true,
-      // Every element takes at least one byte, so no honest header claims more elements than there are bytes.
-      maxArrayLength: bytes.byteLength,
-      maxMapLength: bytes.byteLength,
-    });
+    decoded = decodeMsgpack(
+      bytes,
+      {
+        extensionCodec: refusingCodec,
+        useBigInt64: true,
+        // Every element takes at least one byte, so no honest header claims more elements than there are bytes.
+        maxArrayLength: bytes.byteLength,
+        maxMapLength: bytes.byteLength,
+      },
+      options.exact === true,
+    );
   } catch (error) {
     if (error instanceof DecodeError) throw error;
     throw DecodeError.at(LAYER, `not valid msgpack (${(error as Error).message})`, { cause: error });
@@ -82,7 +89,7 @@ function fromMsgpack(value: unknown, depth: number): unknown {
   if (typeof value === 'bigint') {
     return value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : value;
   }
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || value instanceof PythonFloat) return value;
   // A copy, not a view of the message (and not a Buffer: the same type as from JSON's `bytes` tag).
   if (value instanceof Uint8Array) return new Uint8Array(value);
   if (value instanceof ExtData) {
@@ -104,50 +111,32 @@ function fromMsgpack(value: unknown, depth: number): unknown {
   return out;
 }
 
-function plain(value: unknown, path: string, depth: number): unknown {
-  if (typeof value === 'number') {
-    // The library writes integers beyond 32 bits as float64; Python would read a float. As a bigint they go out
-    // as int64/uint64, as msgpack-python packs them.
-    return Number.isSafeInteger(value) && (value > 0xffffffff || value < -0x80000000) ? BigInt(value) : value;
-  }
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  const fail = (detail: string): never => {
-    throw new EncodeError(`Cannot encode ${path} as msgpack: ${detail}`, { path });
-  };
-  if (typeof value === 'bigint') {
-    if (value > UINT64_MAX || value < INT64_MIN) return fail('an integer beyond 64 bits has no msgpack form');
-    return value;
-  }
-  if (typeof value !== 'object') return fail(`a ${typeof value} has no msgpack form`);
-  // msgpack keeps no float/int distinction for an integral value here: it goes out as a number.
-  if (value instanceof PythonFloat) return plain(value.value, path, depth);
-  if (value instanceof PythonDateTime) return fail("kombu's msgpack has no datetime form");
-  if (depth > MAX_NESTING_DEPTH) throw tooDeepToEncode(path);
-  if (value instanceof Uint8Array) return value;
-  if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    for (let index = 0; index < value.length; index++) {
-      const item: unknown = value[index];
-      if (item === undefined) fail(`[${index}] is undefined`);
-      out.push(plain(item, `${path}[${index}]`, depth + 1));
+/** How msgpack writes each leaf (see {@link toPlainData}). */
+const MSGPACK_LEAVES: PlainDataCodec = {
+  name: 'msgpack',
+  noFormDetail:
+    "kombu's msgpack (no datetime, Decimal or UUID); send it as a string, or use the json serializer, which tags them",
+  leaf(value, fail) {
+    if (typeof value === 'number') {
+      // The library writes integers beyond 32 bits as float64; Python would read a float. As a bigint they go
+      // out as int64/uint64, as msgpack-python packs them.
+      return Number.isSafeInteger(value) && (value > 0xffffffff || value < -0x80000000)
+        ? BigInt(value)
+        : value;
     }
-    return out;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
-    const kind = (value as object).constructor?.name ?? 'object';
-    return fail(
-      `a ${kind} has no form in kombu's msgpack (no datetime, Decimal or UUID); ` +
-        'send it as a string, or use the json serializer, which tags them',
-    );
-  }
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (item === undefined) continue;
-    setOwn(out, key, plain(item, `${path}.${key}`, depth + 1));
-  }
-  return out;
-}
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+    if (typeof value === 'bigint') {
+      if (value > UINT64_MAX || value < INT64_MIN)
+        return fail('an integer beyond 64 bits has no msgpack form');
+      return value;
+    }
+    // An integral float goes out as float64, as msgpack-python packs a Python float.
+    if (value instanceof PythonFloat) return value;
+    if (value instanceof PythonDateTime) return fail("kombu's msgpack has no datetime form");
+    if (value instanceof Uint8Array) return value;
+    return NO_FORM;
+  },
+};
 
 /**
  * Whether msgpack `bytes` nest arrays and maps deeper than {@link MAX_NESTING_DEPTH}: one pass over the

@@ -87,7 +87,7 @@ export function serializeValue(value: unknown, serializer: SerializerName = 'jso
  * Reads a serialized body by its content type, as kombu's `loads` does, when the type is in `accept`.
  *
  * @param accept content types (see {@link acceptedContentTypes}); default JSON only.
- * @param options `exact`: read JSON in exact mode (`exact-values.ts`).
+ * @param options `exact`: read in exact mode (`exact-values.ts`), whichever the serializer.
  * @throws {ContentDisallowed} for pickle always, and for any content type not in `accept`.
  * @throws {DecodeError} for bytes the serializer cannot read.
  */
@@ -102,12 +102,12 @@ export function deserializeValue(
   if (type === PICKLE_CONTENT_TYPE || !accept.includes(type)) {
     throw ContentDisallowed.forType(contentType, { accepted: accept });
   }
-  if (type === MSGPACK_CONTENT_TYPE) return msgpackLoads(bytes);
+  if (type === MSGPACK_CONTENT_TYPE) return msgpackLoads(bytes, options);
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch (error) {
     throw DecodeError.at(layer, 'the body is not UTF-8 text', { cause: error });
   }
-  return type === YAML_CONTENT_TYPE ? yamlLoads(text) : kombuJsonLoads(text, layer, options);
+  return type === YAML_CONTENT_TYPE ? yamlLoads(text, options) : kombuJsonLoads(text, layer, options);
 }

@@ -8,8 +8,8 @@
  */
 export { buildTaskMessage, type TaskMessageInput } from './build-task-message.js';
 export { decodeBareTask } from './decode-bare-task.js';
-export { decodeEnvelope } from './decode-envelope.js';
-export { decodeTaskMessage } from './decode-task-message.js';
+export { decodeEnvelope, decodeEnvelopeAsync } from './decode-envelope.js';
+export { decodeTaskMessage, decodeTaskMessageAsync } from './decode-task-message.js';
 export {
   type BodyEncoding,
   encodeTaskMessage,

@@ -5,9 +5,9 @@
  *
  * | YAML 1.1                  | JavaScript                                                       |
  * |---------------------------|------------------------------------------------------------------|
- * | null, bool, str, float    | `null`, boolean, string, number (`.nan`, `.inf` included)        |
+ * | null, bool, str, float    | `null`, boolean, string, number (`.nan`, `.inf` included); in exact mode an integral float is a `PythonFloat` |
  * | int                       | number; `bigint` when outside ±(2^53 − 1)                        |
- * | timestamp (and date)      | `Date` (milliseconds; a naive time reads as UTC)                |
+ * | timestamp (and date)      | `Date` (milliseconds; a naive time reads as UTC); in exact mode `PythonDateTime` (and `CalendarDate`) |
  * | `!!binary`                | `Uint8Array`                                                     |
  * | seq, map                  | array, plain object (keys as strings)                            |
  *
@@ -15,11 +15,14 @@
  * inflated, and nesting is bounded before parsing ({@link MAX_YAML_FLOW_DEPTH}, {@link MAX_YAML_BLOCK_DEPTH}).
  */
 import { parseDocument, stringify } from 'yaml';
-import { DecodeError, EncodeError } from './errors.js';
+import { DecodeError } from './errors.js';
 import { PythonDateTime, PythonFloat } from './exact-values.js';
 import { MAX_NESTING_DEPTH } from './limits.js';
-import { nestsDeeperThan, tooDeepToDecode, tooDeepToEncode } from './nesting-depth.js';
+import { nestsDeeperThan, tooDeepToDecode } from './nesting-depth.js';
+import { NO_FORM, type PlainDataCodec, toPlainData } from './plain-data.js';
 import { setOwn } from './set-own.js';
+import { CalendarDate } from './type-tags.js';
+import { exactReadTags, exactWriteTags } from './yaml-exact-tags.js';
 
 /** kombu's content type for YAML. */
 export const YAML_CONTENT_TYPE = 'application/x-yaml';
@@ -45,16 +48,17 @@ const SCHEMA = { schema: 'yaml-1.1', merge: true } as const;
  *   instances), `undefined` in an array, or nesting past {@link MAX_NESTING_DEPTH}.
  */
 export function yamlDumps(value: unknown): string {
-  return stringify(plain(value, '$', 1), SCHEMA);
+  return stringify(toPlainData(value, YAML_LEAVES), { ...SCHEMA, customTags: exactWriteTags });
 }
 
 /**
- * Reads a YAML body as `yaml.safe_load` would.
+ * Reads a YAML body as `yaml.safe_load` would; with `exact`, integral floats, datetimes and dates keep what
+ * Python sent (see `exact-values.ts`).
  *
  * @throws {DecodeError} for malformed YAML, a tag outside YAML 1.1's standard ones (`!!python/*`), more than
  *   one document, too many aliases, or nesting past {@link MAX_NESTING_DEPTH}.
  */
-export function yamlLoads(text: string): unknown {
+export function yamlLoads(text: string, options: { readonly exact?: boolean } = {}): unknown {
   // The parser recurses once per level and runs out of stack near 900 levels: bound the depth first, in one
   // pass, well below that.
   if (nestsDeeperThan(text, MAX_YAML_FLOW_DEPTH) || blockDepthBound(text) > MAX_YAML_BLOCK_DEPTH) {
@@ -66,7 +70,12 @@ export function yamlLoads(text: string): unknown {
   }
   let value: unknown;
   try {
-    const document = parseDocument(text, { ...SCHEMA, intAsBigInt: true, uniqueKeys: false });
+    const document = parseDocument(text, {
+      ...SCHEMA,
+      intAsBigInt: true,
+      uniqueKeys: false,
+      ...(options.exact ? { customTags: exactReadTags } : {}),
+    });
     const problem = document.errors[0] ?? document.warnings[0];
     if (problem) {
       const unsafe = problem.code === 'TAG_RESOLVE_FAILED';
@@ -126,6 +135,9 @@ function firstLine(message: string): string {
 function fromYaml(value: unknown, depth: number, done: Map<object, unknown>, open: Set<object>): unknown {
   if (typeof value === 'bigint') return value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : value;
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (value instanceof PythonFloat || value instanceof PythonDateTime || value instanceof CalendarDate) {
+    return value;
+  }
   if (value instanceof Uint8Array) return new Uint8Array(value);
   // An alias makes the same node appear twice: convert it once and share it, so aliases cannot multiply work.
   const converted = done.get(value);
@@ -158,49 +170,30 @@ function fromYaml(value: unknown, depth: number, done: Map<object, unknown>, ope
   return out;
 }
 
-function plain(value: unknown, path: string, depth: number): unknown {
-  if (
-    value === null ||
-    typeof value === 'string' ||
-    typeof value === 'boolean' ||
-    typeof value === 'number' ||
-    typeof value === 'bigint'
-  ) {
-    return value;
-  }
-  const fail = (detail: string): never => {
-    throw new EncodeError(`Cannot encode ${path} as YAML: ${detail}`, { path });
-  };
-  if (typeof value !== 'object') return fail(`a ${typeof value} has no YAML form`);
-  if (depth > MAX_NESTING_DEPTH) throw tooDeepToEncode(path);
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) return fail('the Date is invalid');
-    return value;
-  }
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof PythonFloat) return value.value;
-  if (value instanceof PythonDateTime) return value.toDate();
-  if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    for (let index = 0; index < value.length; index++) {
-      const item: unknown = value[index];
-      if (item === undefined) fail(`[${index}] is undefined`);
-      out.push(plain(item, `${path}[${index}]`, depth + 1));
+/** How YAML writes each leaf (see {@link toPlainData}). */
+const YAML_LEAVES: PlainDataCodec = {
+  name: 'YAML',
+  noFormDetail:
+    "YAML's safe schema (PyYAML's safe_dump refuses Decimal and UUID too); send it as a string, or use the " +
+    'json serializer, which tags them',
+  leaf(value, fail) {
+    if (
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      typeof value === 'number' ||
+      typeof value === 'bigint'
+    ) {
+      return value;
     }
-    return out;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
-    const kind = (value as object).constructor?.name ?? 'object';
-    return fail(
-      `a ${kind} has no form in YAML's safe schema (PyYAML's safe_dump refuses Decimal and UUID too); ` +
-        'send it as a string, or use the json serializer, which tags them',
-    );
-  }
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (item === undefined) continue;
-    setOwn(out, key, plain(item, `${path}.${key}`, depth + 1));
-  }
-  return out;
-}
+    if (typeof value !== 'object') return fail(`a ${typeof value} has no YAML form`);
+    if (value instanceof Date) {
+      if (Number.isNaN(value.getTime())) return fail('the Date is invalid');
+      return value;
+    }
+    // Written by the tags in `yaml-exact-tags.ts`: as a float, as the datetime's own text, as a date.
+    if (value instanceof Uint8Array || value instanceof PythonFloat) return value;
+    if (value instanceof PythonDateTime || value instanceof CalendarDate) return value;
+    return NO_FORM;
+  },
+};

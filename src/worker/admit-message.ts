@@ -10,7 +10,7 @@
 import { InvalidTaskError, NotRegistered } from '../errors.js';
 import { toExceptionInfo } from '../exception-table.js';
 import { parseIsoDateTime } from '../protocol/iso-time.js';
-import { decodeTaskMessage, type TaskMessage } from '../protocol/task-message.js';
+import { decodeTaskMessageAsync, type TaskMessage } from '../protocol/task-message.js';
 import type { AnyTask } from '../registry.js';
 import { onChordPartReturn } from './chord.js';
 import { describeError, isTransient, type MessageScope, retryLater } from './execution-context.js';
@@ -68,7 +68,7 @@ export async function admitMessage(scope: MessageScope): Promise<Admission> {
   }
   let message: TaskMessage;
   try {
-    message = decodeTaskMessage(body, {
+    message = await decodeTaskMessageAsync(body, {
       maxPayloadBytes: scope.runtime.settings.maxPayloadBytes,
       acceptContent: scope.runtime.settings.acceptContent,
       ...(scope.runtime.settings.verifier ? { verifier: scope.runtime.settings.verifier } : {}),

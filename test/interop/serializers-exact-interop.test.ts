@@ -3,6 +3,7 @@
  * - Python → celeriac (exactValues) → Python: big integers, integral floats and microsecond, naive and aware
  *   datetimes come back to Python equal and of the same type; in the default mode they come back changed, in
  *   exactly the documented ways.
+ * - the same for msgpack and YAML task arguments (`serializer=`), exact and default.
  * - celeriac → a Python worker: `bigint`, `PythonFloat` and `PythonDateTime` arrive as Python's int, float and
  *   datetime, microseconds and naivety kept.
  */
@@ -129,4 +130,78 @@ describe('celeriac sends exact values to a Python worker', () => {
       ['datetime', 'datetime.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)'],
     ]);
   });
+});
+
+/** Python source: sends msgpack and YAML values to `interop.echo` and reports whether each came back the same. */
+const ROUND_TRIP_SERIALIZERS = `
+import json, datetime as dt
+from celeriac_fixtures.app import app
+@app.task(name="interop.echo")
+def echo(*args):
+    raise AssertionError("runs in TypeScript")
+utc = dt.timezone.utc
+sent = {
+    "msgpack": [2**63 - 1, 2**64 - 1, 5.0, -0.0, 1e300, 1.5, "ünï"],
+    "yaml": [10**30, 5.0, 1e300, dt.datetime(2024, 1, 2, 3, 4, 5, 123456),
+             dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=utc), dt.date(2024, 1, 2)],
+}
+rs = {s: echo.apply_async(v, serializer=s) for s, v in sent.items()}
+print(json.dumps({s: [[repr(v), repr(b), type(v) is type(b) and v == b and repr(v) == repr(b)]
+                      for v, b in zip(sent[s], r.get(timeout=30))] for s, r in rs.items()}))
+`;
+
+describe.each([
+  { mode: 'exact', exactValues: true },
+  { mode: 'default', exactValues: false },
+])('Python msgpack and YAML → celeriac ($mode mode) → Python', ({ exactValues }) => {
+  const queuePrefix = `${uniqueName('exact-ser')}-`;
+  let stopping = false;
+  let loop: Promise<void>;
+
+  beforeAll(async () => {
+    const { queueUrl } = await createQueueWithDeadLetter(sqs, `${queuePrefix}celery`);
+    const app = createApp({
+      queueUrls: { celery: queueUrl },
+      resultTable,
+      exactValues,
+      acceptContent: ['json', 'msgpack', 'yaml'],
+      env: { AWS_ENDPOINT_URL: endpoint },
+    });
+    app.task('interop.echo', (...args: unknown[]) => args);
+    const handler = createSqsHandler(app, { log: () => {} });
+    loop = (async () => {
+      while (!stopping) await pollOnce(sqs, queueUrl, handler, { waitTimeSeconds: 1 });
+    })();
+  });
+
+  afterAll(async () => {
+    stopping = true;
+    await loop;
+  });
+
+  it(
+    exactValues ? 'returns every value unchanged' : 'changes the integral floats and datetimes',
+    async () => {
+      const out = await runPython<Record<string, [string, string, boolean][]>>(ROUND_TRIP_SERIALIZERS, {
+        queuePrefix,
+        resultTable,
+        timeoutMs: 60_000,
+      });
+      const changed = (rows: [string, string, boolean][] = []) => rows.filter(([, , same]) => !same);
+      if (exactValues) {
+        expect(changed(out.msgpack)).toEqual([]);
+        expect(changed(out.yaml)).toEqual([]);
+        return;
+      }
+      // -0.0 survives even by default: the library writes a negative zero as float64.
+    expect(changed(out.msgpack).map(([sent]) => sent)).toEqual(['5.0', '1e+300']);
+      expect(changed(out.yaml).map(([sent]) => sent)).toEqual([
+        '5.0',
+        '1e+300',
+        'datetime.datetime(2024, 1, 2, 3, 4, 5, 123456)',
+        'datetime.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)',
+        'datetime.date(2024, 1, 2)',
+      ]);
+    },
+  );
 });

@@ -1,6 +1,7 @@
 /**
  * Serializers and compression against real Python Celery 5.6 / kombu 5.6, both directions, on the emulator:
- * - Python's producer sends with `serializer='msgpack'|'yaml'` and `compression='zlib'|'gzip'|'brotli'`; a
+ * - Python's producer sends with `serializer='msgpack'|'yaml'` and every compression kombu 5.6 registers
+ *   (`zlib`, `gzip`, `brotli`, `zstd`, `bzip2`, `lzma`/`xz`); a
  *   celeriac Lambda handler that accepts them runs the task, and Python reads the result.
  * - celeriac's client sends the same combinations to a Python `celery worker` whose `accept_content` lists
  *   them; the worker's `tasks.describe` reports each argument's Python type and repr.
@@ -77,8 +78,9 @@ describe('a Python Celery client sending msgpack, YAML and compressed bodies to 
 
   it('runs every combination and Python reads the results', async () => {
     const out = await python<Record<string, unknown>>(`
-combos = [("json", "zlib"), ("json", "gzip"), ("json", "brotli"), ("msgpack", None), ("msgpack", "zlib"),
-          ("yaml", None), ("yaml", "brotli")]
+combos = [("json", "zlib"), ("json", "gzip"), ("json", "brotli"), ("json", "zstd"), ("json", "bzip2"),
+          ("json", "lzma"), ("msgpack", None), ("msgpack", "zlib"), ("msgpack", "xz"), ("yaml", None),
+          ("yaml", "brotli"), ("yaml", "zstd")]
 rs = {f"{s}+{c}": describe.apply_async((1, 2**40, 1.5, "ünï", b"\\x00\\xff", None, [1, [2]]),
                                       serializer=s, compression=c) for s, c in combos}
 print(json.dumps({k: r.get(timeout=30) for k, r in rs.items()}))
@@ -102,10 +104,15 @@ print(json.dumps({k: r.get(timeout=30) for k, r in rs.items()}))
       'json+zlib',
       'json+gzip',
       'json+brotli',
+      'json+zstd',
+      'json+bzip2',
+      'json+lzma',
       'msgpack+None',
       'msgpack+zlib',
+      'msgpack+xz',
       'yaml+None',
       'yaml+brotli',
+      'yaml+zstd',
     ]) {
       expect(out[key], `${key}\n${lines.join('\n')}`).toEqual(expected);
     }
@@ -186,8 +193,10 @@ describe('the celeriac client sending msgpack, YAML and compressed bodies to a P
     [undefined, 'zlib'],
     [undefined, 'gzip'],
     [undefined, 'brotli'],
+    [undefined, 'zstd'],
     ['msgpack', undefined],
     ['msgpack', 'zlib'],
+    ['msgpack', 'zstd'],
     ['yaml', undefined],
     ['yaml', 'brotli'],
   ];

@@ -68,18 +68,12 @@ describe('compression', () => {
     expect(decompressBody(compressed, 'zlib', 100).toString()).toBe('hi');
   });
 
-  for (const [header, name] of [
-    ['application/x-bz2', 'bzip2'],
-    ['application/x-lzma', 'lzma'],
-    ['application/zstd', 'zstd'],
-    ['application/x-snappy', 'application/x-snappy'],
-  ] as const) {
-    it(`refuses ${header} with a DecodeError naming it`, () => {
-      expect(() => decompressBody(Buffer.from('abc'), header, 100)).toThrow(DecodeError);
-      expect(() => decompressBody(Buffer.from('abc'), header, 100)).toThrow(header);
-      expect(name.length).toBeGreaterThan(0);
-    });
-  }
+  it('refuses a header kombu does not register with a DecodeError naming it', () => {
+    expect(() => decompressBody(Buffer.from('abc'), 'application/x-snappy', 100)).toThrow(DecodeError);
+    expect(() => decompressBody(Buffer.from('abc'), 'application/x-snappy', 100)).toThrow(
+      'application/x-snappy',
+    );
+  });
 
   it('refuses a corrupt stream, naming the method', () => {
     expect(() => decompressBody(Buffer.from('not zlib'), 'application/x-gzip', 100)).toThrow(
@@ -237,6 +231,8 @@ describe('content types and the accept list', () => {
     ]);
     expect(() => resolveConfig({ env: {}, acceptContent: ['pickle'] })).toThrow(ImproperlyConfigured);
     expect(() => resolveConfig({ env: {}, serializer: 'pickle' as 'json' })).toThrow(ImproperlyConfigured);
-    expect(() => resolveConfig({ env: {}, compression: 'bzip2' as 'zlib' })).toThrow(/bzip2, lzma and zstd/);
+    expect(() => resolveConfig({ env: {}, compression: 'bzip2' as 'zlib' })).toThrow(
+      /bzip2 and lzma are read but not written/,
+    );
   });
 });

@@ -1,0 +1,19 @@
+/**
+ * bzip2 (`application/x-bz2`, kombu's `bz2.compress`) decoded with `seek-bzip`, a pure-JavaScript decoder,
+ * into a {@link BoundedOutput}: decoding stops at the limit. The decoder is synchronous, so a bzip2 body holds
+ * the event loop while it inflates; the limit bounds that time too (about 15 ms per MiB on a bomb).
+ */
+import Bunzip from 'seek-bzip';
+import { BoundedOutput } from './bounded-output.js';
+
+/**
+ * Inflates a bzip2 body (one stream or several concatenated, as Python's `bz2.decompress` reads them).
+ *
+ * @throws {OutputTooLarge} past `maxOutputLength` bytes; the decoder's own error for corrupt data.
+ */
+export function inflateBzip2(bytes: Uint8Array, maxOutputLength: number): Buffer {
+  const output = new BoundedOutput(maxOutputLength);
+  // seek-bzip reads a Buffer (it calls Buffer methods on the input).
+  Bunzip.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), output, true);
+  return output.result();
+}

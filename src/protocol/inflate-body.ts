@@ -1,0 +1,41 @@
+/**
+ * Asynchronous, size-bounded inflation of a compressed body: what the worker uses, so that a decompression bomb
+ * neither fills memory nor holds the event loop (see `compression.ts` for what each method runs on).
+ */
+import { promisify } from 'node:util';
+import { brotliDecompress, inflate } from 'node:zlib';
+import { inflateBzip2 } from './bzip2-decoder.js';
+import { compressionNameOf, inflateError, nodeZstd, unsupportedCompression } from './compression.js';
+import { inflateXz } from './xz-decoder.js';
+
+const inflateAsync = promisify(inflate);
+const brotliAsync = promisify(brotliDecompress);
+const zstdAsync = nodeZstd ? promisify(nodeZstd.zstdDecompress.bind(nodeZstd)) : undefined;
+
+/**
+ * Inflates a body compressed with the method the `compression` header names (a MIME type, or one of kombu's
+ * aliases), never producing more than `maxOutputLength` bytes. zlib, brotli and zstd run on libuv's thread
+ * pool, xz in 64 KiB steps between which the event loop runs; bzip2 is synchronous (bounded by the limit).
+ *
+ * @throws {DecodeError} naming the limit when the body inflates past it, naming the method when it is corrupt
+ *   or not one celeriac reads.
+ * @example
+ * await inflateBody(bytes, 'application/zstd', 64 * 1024 * 1024);
+ */
+export async function inflateBody(
+  bytes: Uint8Array,
+  header: string,
+  maxOutputLength: number,
+): Promise<Buffer> {
+  const name = compressionNameOf(header);
+  try {
+    if (name === 'zlib') return await inflateAsync(bytes, { maxOutputLength });
+    if (name === 'brotli') return await brotliAsync(bytes, { maxOutputLength });
+    if (name === 'zstd' && zstdAsync) return await zstdAsync(bytes, { maxOutputLength });
+    if (name === 'xz') return await inflateXz(bytes, maxOutputLength);
+    if (name === 'bzip2') return inflateBzip2(bytes, maxOutputLength);
+  } catch (error) {
+    throw inflateError(name ?? header, maxOutputLength, error);
+  }
+  throw unsupportedCompression(header);
+}
