@@ -17,6 +17,8 @@ import { defineConfig } from 'vitest/config';
  *   Lambda handler against a moto server of its own, behind a fault-injecting proxy (SIGKILL, SIGTERM, redelivery,
  *   poison, an emulator freeze, throttling, resets, hung requests). It runs last and alone (group 2), two files at
  *   a time, so its worker processes and moto have the cores to themselves; a few minutes in all.
+ * - `bench`: runs the benchmarks at a tiny size (they are not timed here, only kept working); the worker benchmark
+ *   fetches ElasticMQ from Maven Central the first time.
  * - `e2e`: deploys the demo stack with the CDK CLI to a MiniStack of its own (on a free port) and runs tasks
  *   through the deployed Lambda worker inside the emulator (test/e2e/); about half a minute.
  */
@@ -83,6 +85,14 @@ export default defineConfig({
           maxWorkers: 2,
           testTimeout: 180_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'bench',
+          sequence: { groupOrder: 1 },
+          include: ['test/bench/**/*.test.ts'],
+          testTimeout: 240_000,
         },
       },
       {

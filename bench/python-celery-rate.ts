@@ -25,6 +25,8 @@ export interface PythonCeleryRateOptions {
   readonly resultTable: string;
   readonly tasks: number;
   readonly concurrency: number;
+  /** Celery's pool; default threads. */
+  readonly pool?: 'threads' | 'prefork';
   /** Give up after this long waiting for the drain. */
   readonly timeoutMs: number;
 }
@@ -73,6 +75,7 @@ export async function measurePythonCelery(options: PythonCeleryRateOptions): Pro
       queuePrefix,
       resultTable,
       concurrency: options.concurrency,
+      pool: options.pool ?? 'threads',
       env: { CELERIAC_RECORD_CALLS: workerFile },
     });
     const started = performance.now();

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: worker throughput on an emulator, against baselines measured in the same run, and the
- * execution core's CPU time per task. Starts its own moto server; needs the project venv
- * (`bash scripts/python-env.sh`). What each number means: BENCHMARKS.md.
+ * execution core's CPU time per task. Starts its own emulators: ElasticMQ and dynalite by default
+ * (`fast-emulators.ts`; Maven and Java 17 fetch and run ElasticMQ), moto with `BENCH_EMULATOR=moto`; needs the
+ * project venv (`bash scripts/python-env.sh`). What each number means: BENCHMARKS.md.
  *
  * 1. N `bench.add` tasks queued with `sendTasks`, drained by `runWorker` in-process with results stored:
  *    tasks/s and AWS calls per task (counted at the SDK middleware);
@@ -13,11 +14,11 @@
  * The raw and celeriac drains alternate for BENCH_ROUNDS rounds (fresh queues each time); their medians and
  * ranges are printed. Python Celery runs once (its worker takes seconds to start).
  *
- * Settings (environment): BENCH_TASKS (300), BENCH_CONCURRENCY (10), BENCH_ROUNDS (3), BENCH_CPU_MESSAGES (3000),
+ * Settings (environment): BENCH_EMULATOR (fast | moto), BENCH_TASKS (300), BENCH_CONCURRENCY (10), BENCH_ROUNDS (3), BENCH_CPU_MESSAGES (3000),
  * BENCH_CPU_ROUNDS (5).
  */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../src/aws/clients.js';
@@ -26,10 +27,11 @@ import { resolveConfig } from '../src/config/resolve-config.js';
 import { createApp, createAwsTransport } from '../src/index.js';
 import { buildResultMeta, encodeResultMeta } from '../src/protocol/result-meta.js';
 import { runWorker } from '../src/worker/run-worker.js';
-import { repoRoot, startMotoServer } from '../test/emulator/moto-server.js';
+import { repoRoot } from '../test/emulator/moto-server.js';
 import { runPython } from '../test/interop/helpers/python-celery.js';
 import { AwsCallCounter, perTask } from './aws-call-counter.js';
 import { measureCoreCpu } from './core-cpu.js';
+import { type BenchEndpoints, benchEmulatorSetting, startBenchEmulators } from './fast-emulators.js';
 import { measurePythonCelery, type PythonCeleryRate } from './python-celery-rate.js';
 import { rawDrain } from './raw-drain.js';
 
@@ -94,8 +96,9 @@ const addCalls = (count: number) =>
   Array.from({ length: count }, (_, i) => ({ name: 'bench.add', args: [i, 1] as unknown[] }));
 
 /** Queues N tasks with celeriac and drains them with `runWorker`, counting the worker's AWS calls. */
-async function measureCeleriac(endpoint: string, queueUrl: string, resultTable: string) {
-  const settings = { queueUrls: { celery: queueUrl }, resultTable, endpoint, region: 'us-east-1', env: {} };
+async function measureCeleriac(queueUrl: string, resultTable: string) {
+  // Endpoints come from AWS_ENDPOINT_URL_SQS / _DYNAMODB (startBenchEmulators).
+  const settings = { queueUrls: { celery: queueUrl }, resultTable, region: 'us-east-1' };
   const config = resolveConfig(settings);
   const clients = createAwsClients(config);
   const counter = new AwsCallCounter().watch(clients.sqs).watch(clients.dynamodb);
@@ -139,11 +142,15 @@ async function measureCeleriac(endpoint: string, queueUrl: string, resultTable: 
 }
 
 /** Queues N celeriac messages and drains them with raw SDK calls, counting those calls. */
-async function measureRaw(endpoint: string, queueUrl: string, resultTable: string) {
-  const sender = createApp({ queueUrls: { celery: queueUrl }, resultTable, endpoint, env: {} });
+async function measureRaw(emulators: BenchEndpoints, queueUrl: string, resultTable: string) {
+  const sender = createApp({ queueUrls: { celery: queueUrl }, resultTable, region: 'us-east-1' });
   await sender.sendTasks(addCalls(TASKS));
-  const sqs = new SQSClient({ endpoint, region: 'us-east-1', useQueueUrlAsEndpoint: false });
-  const dynamodb = new DynamoDBClient({ endpoint, region: 'us-east-1' });
+  const sqs = new SQSClient({
+    endpoint: emulators.sqsEndpoint,
+    region: 'us-east-1',
+    useQueueUrlAsEndpoint: false,
+  });
+  const dynamodb = new DynamoDBClient({ endpoint: emulators.dynamodbEndpoint, region: 'us-east-1' });
   const counter = new AwsCallCounter().watch(sqs).watch(dynamodb);
   const resultBytes = new TextEncoder().encode(
     encodeResultMeta(
@@ -178,10 +185,10 @@ async function main(): Promise<void> {
   delete process.env.AWS_PROFILE;
 
   const benchStarted = performance.now();
-  const moto = await startMotoServer();
-  process.env.AWS_ENDPOINT_URL = moto.endpoint;
-  const { endpoint } = moto;
+  const loadBefore = loadavg();
+  const emulators = await startBenchEmulators(benchEmulatorSetting());
   let python: PythonCeleryRate | string;
+  let prefork: PythonCeleryRate | string;
   const celeriacRuns: Awaited<ReturnType<typeof measureCeleriac>>[] = [];
   const rawRuns: Awaited<ReturnType<typeof measureRaw>>[] = [];
   let versions: Record<string, string>;
@@ -191,36 +198,49 @@ async function main(): Promise<void> {
         'print(json.dumps({"python": platform.python_version(), ' +
         '**{p: m.version(p) for p in ("moto", "celery", "kombu", "boto3")}}))',
     );
-    const sqs = new SQSClient({ endpoint, region: 'us-east-1', useQueueUrlAsEndpoint: false });
-    const ddb = new DynamoDBClient({ endpoint, region: 'us-east-1' });
+    const sqs = new SQSClient({
+      endpoint: emulators.sqsEndpoint,
+      region: 'us-east-1',
+      useQueueUrlAsEndpoint: false,
+    });
+    const ddb = new DynamoDBClient({ endpoint: emulators.dynamodbEndpoint, region: 'us-east-1' });
     await ensureResultTable(ddb, 'bench-results');
     await ensureResultTable(ddb, 'bench-py-results');
     await createQueue(sqs, 'bench-py-celery');
+    await createQueue(sqs, 'bench-pf-celery');
 
     for (let round = 1; round <= ROUNDS; round++) {
       process.stderr.write(`round ${round}/${ROUNDS}: raw SDK drain of ${TASKS} messages...\n`);
-      rawRuns.push(await measureRaw(endpoint, await createQueue(sqs, `bench-raw-${round}`), 'bench-results'));
+      rawRuns.push(
+        await measureRaw(emulators, await createQueue(sqs, `bench-raw-${round}`), 'bench-results'),
+      );
       process.stderr.write(`round ${round}/${ROUNDS}: celeriac send and drain of ${TASKS} tasks...\n`);
       celeriacRuns.push(
-        await measureCeleriac(endpoint, await createQueue(sqs, `bench-celeriac-${round}`), 'bench-results'),
+        await measureCeleriac(await createQueue(sqs, `bench-celeriac-${round}`), 'bench-results'),
       );
     }
-    process.stderr.write(`Python Celery send and drain of ${TASKS} tasks...\n`);
-    try {
-      python = await measurePythonCelery({
-        queuePrefix: 'bench-py-',
-        resultTable: 'bench-py-results',
-        tasks: TASKS,
-        concurrency: CONCURRENCY,
-        timeoutMs: PYTHON_TIMEOUT_MS,
-      });
-    } catch (error) {
-      python = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
-      process.exitCode = 1;
-    }
+    const measurePython = async (pool: 'threads' | 'prefork', queuePrefix: string, concurrency: number) => {
+      process.stderr.write(`Python Celery (${pool}, ${concurrency}) send and drain of ${TASKS} tasks...\n`);
+      try {
+        return await measurePythonCelery({
+          queuePrefix,
+          resultTable: 'bench-py-results',
+          tasks: TASKS,
+          concurrency,
+          pool,
+          timeoutMs: PYTHON_TIMEOUT_MS,
+        });
+      } catch (error) {
+        process.exitCode = 1;
+        return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+      }
+    };
+    python = await measurePython('threads', 'bench-py-', CONCURRENCY);
+    prefork = await measurePython('prefork', 'bench-pf-', cpus().length);
   } finally {
-    await moto.stop();
+    await emulators.stop();
   }
+  const loadAfter = loadavg();
   process.stderr.write(`core CPU: ${CPU_ROUNDS} rounds of ${CPU_MESSAGES} messages in memory...\n`);
   const cpu = await measureCoreCpu(CPU_MESSAGES, CPU_ROUNDS);
 
@@ -233,6 +253,16 @@ async function main(): Promise<void> {
   const raw = rawRuns.at(-1);
   if (!celeriac || !raw) throw new Error('no round ran');
   const pythonRate = typeof python === 'string' ? Number.NaN : rate(TASKS, python.drainMs);
+  const preforkRate = typeof prefork === 'string' ? Number.NaN : rate(TASKS, prefork.drainMs);
+  const pythonRow = (run: PythonCeleryRate | string, label: string, tasksPerSecond: number) =>
+    typeof run === 'string'
+      ? row(`${label}: not measured (${run})`)
+      : row(
+          label,
+          fixed(tasksPerSecond),
+          fixed(sum(run.workerCalls) / TASKS, 2),
+          fixed((sum(run.workerCalls) + sum(run.producerCalls)) / TASKS, 2),
+        );
   const celeriacWorkerCalls = sum(celeriac.workerCalls) / TASKS;
   const celeriacProducerCalls = sum(celeriac.producerCalls) / TASKS;
   const row = (label: string, ...cells: string[]) =>
@@ -243,9 +273,11 @@ async function main(): Promise<void> {
     `celeriac bench: ${TASKS} tasks, concurrency ${CONCURRENCY}`,
     `  ${cpuModel()}, ${cpus().length} cores; Node ${process.version}; @aws-sdk/client-sqs ${packageVersion('@aws-sdk/client-sqs')}, ` +
       `@aws-sdk/client-dynamodb ${packageVersion('@aws-sdk/client-dynamodb')}`,
+    `  load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`,
+    `  emulators: ${emulators.label}`,
     `  Python ${versions.python}; moto ${versions.moto}, celery ${versions.celery}, kombu ${versions.kombu}, boto3 ${versions.boto3}`,
     '',
-    `1. Worker throughput on moto, results stored in DynamoDB (tasks/s: median (range) of ${ROUNDS} rounds)`,
+    `1. Worker throughput on ${emulators.label}, results stored in DynamoDB (tasks/s: median (range) of ${ROUNDS} rounds)`,
     row('', 'tasks/s', 'calls/task', '+producer'),
     row(
       'celeriac runWorker (in-process)',
@@ -254,16 +286,11 @@ async function main(): Promise<void> {
       fixed(celeriacWorkerCalls + celeriacProducerCalls, 2),
     ),
     row('raw SDK, same calls and concurrency', spread(rawRates), fixed(sum(raw.calls) / TASKS, 2), ''),
-    typeof python === 'string'
-      ? row(`Python Celery: not measured (${python})`)
-      : row(
-          `Python Celery worker (threads, ${CONCURRENCY})`,
-          fixed(pythonRate),
-          fixed(sum(python.workerCalls) / TASKS, 2),
-          fixed((sum(python.workerCalls) + sum(python.producerCalls)) / TASKS, 2),
-        ),
+    pythonRow(python, `Python Celery worker (threads, ${CONCURRENCY})`, pythonRate),
+    pythonRow(prefork, `Python Celery worker (prefork, ${cpus().length})`, preforkRate),
     row('ratio celeriac / raw SDK', fixed(celeriacRate / rawRate, 2)),
-    row('ratio celeriac / Python Celery', fixed(celeriacRate / pythonRate, 2)),
+    row('ratio celeriac / Python Celery threads', fixed(celeriacRate / pythonRate, 2)),
+    row('ratio celeriac / Python Celery prefork', fixed(celeriacRate / preforkRate, 2)),
     '  calls per task by operation:',
     `    celeriac worker: ${perTask(celeriac.workerCalls, TASKS)}`,
     `    celeriac producer (sendTasks): ${perTask(celeriac.producerCalls, TASKS)}`,

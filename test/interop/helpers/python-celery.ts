@@ -35,8 +35,10 @@ export interface PythonWorkerOptions extends PythonCeleryEnv {
   readonly resultTable: string;
   /** Celery queue names to consume (`-Q`); default Celery's `celery`. */
   readonly queues?: readonly string[];
-  /** Tasks run at once; 1 (default) uses the solo pool, more use the threads pool. */
+  /** Tasks run at once; 1 (default) uses the solo pool, more use the threads pool (unless `pool` says). */
   readonly concurrency?: number;
+  /** Celery's execution pool (`--pool`); default solo for concurrency 1, threads above. */
+  readonly pool?: 'solo' | 'threads' | 'prefork';
   /** How long to wait for the worker to report that it is consuming; default 30 s. */
   readonly readyTimeoutMs?: number;
 }
@@ -123,7 +125,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<P
     '-A',
     'celeriac_fixtures',
     'worker',
-    concurrency > 1 ? '--pool=threads' : '--pool=solo',
+    `--pool=${options.pool ?? (concurrency > 1 ? 'threads' : 'solo')}`,
     `--concurrency=${concurrency}`,
     `--queues=${queues.join(',')}`,
     `--hostname=interop-${process.pid}-${Date.now()}@%h`,
@@ -141,12 +143,18 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<P
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn the Python Celery worker');
 
+  // Whole lines only, per stream: a prefork worker's processes write concurrently, and a line split across
+  // chunks must not be interleaved with the other stream's.
   let output = '';
-  const append = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-maxLogChars);
+  const partials = { stdout: '', stderr: '' };
+  const appender = (stream: keyof typeof partials) => (chunk: Buffer) => {
+    const text = partials[stream] + chunk.toString('utf8');
+    const end = text.lastIndexOf('\n') + 1;
+    partials[stream] = text.slice(end);
+    if (end > 0) output = (output + text.slice(0, end)).slice(-maxLogChars);
   };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
+  child.stdout?.on('data', appender('stdout'));
+  child.stderr?.on('data', appender('stderr'));
 
   let stopping = false;
   let unexpectedExit: string | undefined;
@@ -173,7 +181,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<P
 
   return {
     pid,
-    logs: () => output,
+    logs: () => output + partials.stdout + partials.stderr,
     async stop(): Promise<void> {
       if (unexpectedExit !== undefined) {
         throw new Error(`Python Celery worker ${unexpectedExit} while the test ran:\n${output}`);
