@@ -2,7 +2,7 @@
  * End to end: deploys the demo stack (`infra/app.ts`) to a MiniStack of its own with the plain CDK CLI, sends
  * tasks with the client to the deployed queue, and reads the results the deployed Lambda worker wrote while
  * running inside the emulator, fed by the SQS event source mapping. The same code paths as `npm run local`
- * (`scripts/local/`), on a free port so a developer's local stack on 4566 is left alone.
+ * (`src/local/`, `scripts/local/`), on a free port so a developer's local stack on 4566 is left alone.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,33 +10,22 @@ import path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureDemoEnvironment, runDemo } from '../../scripts/local/demo.js';
-import {
-  bootstrapAndDeploy,
-  type DemoStackOutputs,
-  emulatorEnvironment,
-} from '../../scripts/local/deploy.js';
-import { MINISTACK_HEALTH_PATH, type MiniStackChild, spawnMiniStack } from '../../scripts/local/ministack.js';
+import { type DemoStackOutputs, deployDemo } from '../../scripts/local/deploy.js';
+import { MINISTACK_BIN } from '../../scripts/local/ministack.js';
 import { type App, createApp, TaskError } from '../../src/index.js';
-import { freePort, stopProcess, waitForHttp } from '../emulator/moto-server.js';
+import { type RunningEmulator, startEmulator } from '../../src/local/emulator.js';
+import { emulatorEnvironment } from '../../src/local/emulator-environment.js';
 
-let ministack: MiniStackChild;
-let ministackLog = '';
+let ministack: RunningEmulator;
 let workDir: string;
 let outputs: DemoStackOutputs;
 let app: App;
 
 beforeAll(async () => {
-  const port = await freePort();
-  ministack = spawnMiniStack({ port, output: 'pipe', detached: false });
-  const collect = (chunk: Buffer): void => {
-    ministackLog += chunk.toString();
-  };
-  ministack.child.stdout?.on('data', collect);
-  ministack.child.stderr?.on('data', collect);
-  await waitForHttp(`${ministack.endpoint}${MINISTACK_HEALTH_PATH}`, 60_000, ministack.child);
+  ministack = await startEmulator({ port: 0, bin: MINISTACK_BIN });
 
   workDir = mkdtempSync(path.join(tmpdir(), 'celeriac-e2e-'));
-  outputs = await bootstrapAndDeploy({
+  outputs = await deployDemo({
     endpoint: ministack.endpoint,
     assemblyDir: path.join(workDir, 'cdk.out'),
     outputsFile: path.join(workDir, 'outputs.json'),
@@ -58,10 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (ministack !== undefined) {
-    await stopProcess(ministack.child);
-    rmSync(ministack.tempDir, { recursive: true, force: true });
-  }
+  await ministack?.stop();
   if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -71,10 +57,13 @@ afterAll(async () => {
  */
 async function logLine(text: string, timeoutMs = 10_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  while (!ministackLog.includes(text) && Date.now() < deadline) {
+  while (!ministack.output().includes(text) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const line = ministackLog.split('\n').find((l) => l.includes(text));
+  const line = ministack
+    .output()
+    .split('\n')
+    .find((l) => l.includes(text));
   if (line === undefined)
     throw new Error(`MiniStack printed no line with ${JSON.stringify(text)} in ${timeoutMs} ms`);
   return line;

@@ -1,0 +1,111 @@
+/**
+ * What `celeriac local` keeps in a project, all under `<project>/.celeriac/local/` (a directory to keep out of
+ * git): the record of the emulator it started, the emulator's and the CDK CLI's logs, the cloud assembly, the
+ * stack outputs and the client's environment.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { groupAlive } from './process-group.js';
+
+/** The files of the local stack of the project in `projectDir`. */
+export interface LocalStateFiles {
+  /** `<project>/.celeriac/local`. */
+  readonly dir: string;
+  /** The record of the running emulator ({@link EmulatorRecord}). */
+  readonly record: string;
+  /** The emulator's output: each Lambda invocation and what the function printed. */
+  readonly emulatorLog: string;
+  /** The CDK CLI's output. */
+  readonly cdkLog: string;
+  /** The cloud assembly (`cdk --output`). */
+  readonly assembly: string;
+  /** The deployed stacks' outputs (`cdk deploy --outputs-file`). */
+  readonly outputs: string;
+  /** The client's environment (dotenv). */
+  readonly env: string;
+  /** The names of the stacks deployed (JSON array). */
+  readonly stacks: string;
+}
+
+/** The files of the local stack of the project in `projectDir`. */
+export function localStateFiles(projectDir: string): LocalStateFiles {
+  const dir = path.join(path.resolve(projectDir), '.celeriac', 'local');
+  return {
+    dir,
+    record: path.join(dir, 'emulator.json'),
+    emulatorLog: path.join(dir, 'emulator.log'),
+    cdkLog: path.join(dir, 'cdk.log'),
+    assembly: path.join(dir, 'cdk.out'),
+    outputs: path.join(dir, 'outputs.json'),
+    env: path.join(dir, 'env'),
+    stacks: path.join(dir, 'stacks.json'),
+  };
+}
+
+/** What `celeriac local up` records about the emulator it started. */
+export interface EmulatorRecord {
+  /** The emulator's process id, the leader of the process group its Lambda processes run in. */
+  readonly pid: number;
+  readonly port: number;
+  readonly endpoint: string;
+  readonly version: string;
+  /** The emulator's `TMPDIR`, removed when it stops. */
+  readonly tempDir: string;
+  /** ISO 8601. */
+  readonly startedAt: string;
+}
+
+/** The stacks the last deploy recorded (none before a deploy). */
+export function readDeployedStacks(files: LocalStateFiles): string[] {
+  if (!existsSync(files.stacks)) return [];
+  try {
+    const stacks = JSON.parse(readFileSync(files.stacks, 'utf8')) as unknown;
+    return Array.isArray(stacks) ? stacks.filter((s): s is string => typeof s === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Creates the state directory. */
+export function ensureStateDir(files: LocalStateFiles): void {
+  mkdirSync(files.dir, { recursive: true });
+}
+
+/** The record, or `undefined` when there is none (or it is unreadable). */
+export function readRecord(files: LocalStateFiles): EmulatorRecord | undefined {
+  if (!existsSync(files.record)) return undefined;
+  try {
+    const record = JSON.parse(readFileSync(files.record, 'utf8')) as Partial<EmulatorRecord>;
+    if (typeof record.pid !== 'number' || typeof record.port !== 'number') return undefined;
+    return record as EmulatorRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the record. */
+export function writeRecord(files: LocalStateFiles, record: EmulatorRecord): void {
+  ensureStateDir(files);
+  writeFileSync(files.record, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** True when `pid` is a running emulator (not a process that reused the id). */
+export function isEmulatorProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ministack');
+  } catch {
+    // No /proc (macOS): trust the record while the process group lives.
+    return existsSync('/proc/self') ? false : groupAlive(pid);
+  }
+}
+
+/**
+ * Forgets a stopped emulator: its record and temporary directory, and what pointed at its (in-memory, now gone)
+ * resources: the outputs, the client's environment and the cloud assembly. The logs stay for reading.
+ */
+export function forgetEmulator(files: LocalStateFiles, record: EmulatorRecord | undefined): void {
+  if (record !== undefined) rmSync(record.tempDir, { recursive: true, force: true });
+  for (const file of [files.record, files.outputs, files.env, files.stacks, files.assembly]) {
+    rmSync(file, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The testing kit's vitest global setup on the real emulator: it starts one MiniStack on a free port, hands its
+ * connection to the tests (`provide`, and the AWS variables), and its teardown stops MiniStack with its process
+ * group and gives the variables back.
+ */
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { identifyEndpoint } from '../../src/local/identify-endpoint.js';
+import { type EmulatorConnection, emulatorGlobalSetup } from '../../src/testing/emulator-setup.js';
+
+describe('emulatorGlobalSetup', () => {
+  it('starts MiniStack for the run, points the AWS variables at it, and stops it at teardown', async () => {
+    const provided = new Map<string, unknown>();
+    const project = { provide: (key: string, value: unknown) => provided.set(key, value) };
+    const before = process.env.AWS_ENDPOINT_URL;
+    const teardown = await emulatorGlobalSetup()(project as unknown as TestProject);
+    const connection = provided.get('celeriacEmulator') as EmulatorConnection;
+    try {
+      expect(connection).toEqual({
+        endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        region: 'us-east-1',
+        accessKeyId: 'celeriac-ministack',
+        secretAccessKey: 'celeriac-ministack',
+        accountId: '000000000000',
+      });
+      expect(connection.endpoint).not.toBe('http://127.0.0.1:4566');
+      expect(process.env.AWS_ENDPOINT_URL).toBe(connection.endpoint);
+      expect(process.env.AWS_ACCESS_KEY_ID).toBe('celeriac-ministack');
+      // A client configured by the environment alone reaches it.
+      const sqs = new SQSClient({});
+      expect((await sqs.send(new ListQueuesCommand({}))).$metadata.httpStatusCode).toBe(200);
+      sqs.destroy();
+    } finally {
+      await teardown();
+    }
+    expect(await identifyEndpoint(connection.endpoint)).toEqual({ kind: 'nothing' });
+    expect(process.env.AWS_ENDPOINT_URL).toBe(before);
+  });
+
+  it('refuses a port that is already taken, naming what holds it', async () => {
+    const first = new Map<string, unknown>();
+    const teardown = await emulatorGlobalSetup({ setEnv: false })({
+      provide: (key: string, value: unknown) => first.set(key, value),
+    } as unknown as TestProject);
+    try {
+      const { endpoint } = first.get('celeriacEmulator') as EmulatorConnection;
+      const port = Number(new URL(endpoint).port);
+      const error = await emulatorGlobalSetup({ port })({
+        provide: () => {},
+      } as unknown as TestProject).catch((e: unknown) => e);
+      expect((error as Error).message).toContain(`127.0.0.1:${port} is held by a MiniStack 1.5.33 already`);
+    } finally {
+      await teardown();
+    }
+  });
+});
