@@ -25,6 +25,7 @@ export {
 export { PeriodicTasks, type PeriodicTasksProps } from './constructs/periodic-tasks.js';
 export type { CeleryQueue } from './constructs/periodic-tasks-rules.js';
 export { ResultStore, type ResultStoreProps } from './constructs/result-store.js';
+export type { SigningSecrets } from './constructs/signing-secrets.js';
 export { type DeadLetterAlarmOptions, TaskQueue, type TaskQueueProps } from './constructs/task-queue.js';
 export { CeleriacConfigurationError } from './constructs/validation.js';
 export type { TaskQueueWorkerProps } from './constructs/worker-function.js';

@@ -58,9 +58,17 @@ export class Payloads {
   readonly #store: PayloadStore | undefined;
   readonly limits: PayloadLimits;
 
-  constructor(store: PayloadStore | undefined, limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS) {
+  readonly #exact: boolean;
+
+  /** @param options.exact read offloaded results exactly (the app's `exactValues`); default false. */
+  constructor(
+    store: PayloadStore | undefined,
+    limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS,
+    options: { readonly exact?: boolean } = {},
+  ) {
     this.#store = store;
     this.limits = limits;
+    this.#exact = options.exact ?? false;
   }
 
   /**
@@ -178,7 +186,7 @@ export class Payloads {
     }
     const location = this.#owned({ bucket: claim.s3BucketName, key: claim.s3Key }, 'result');
     const bytes = await this.#store.get(location, { maxBytes: this.limits.maxPayloadBytes });
-    return decodeResultMeta(decoder.decode(bytes));
+    return decodeResultMeta(decoder.decode(bytes), { exact: this.#exact });
   }
 
   /** `location`, when it is inside the payload store; a pointer anywhere else is refused, never followed. */

@@ -12,6 +12,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ResultStore } from './result-store.js';
+import { grantSigningSecrets, type SigningSecrets, validateSigning } from './signing-secrets.js';
 import type { TaskQueue } from './task-queue.js';
 import { PropValidator } from './validation.js';
 import {
@@ -83,6 +84,16 @@ export interface CallerFunctionProps {
 
   /** @default - a new log group whose events are kept for one month */
   readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * Secrets Manager secrets with the key and certificate that sign what the function sends (and the trusted
+   * certificates, if it also verifies): the function is granted read access to each (and `kms:Decrypt` on a
+   * secret's customer managed key) and gets their ids in `CELERIAC_SECURITY_*_SECRET`, which
+   * `loadSecuritySecrets()` reads.
+   *
+   * @default - none: the function does not sign, unless its code configures `security` itself
+   */
+  readonly signing?: SigningSecrets;
 }
 
 /** The default timeout of a caller function: room for a result to come back. */
@@ -121,6 +132,7 @@ export class CallerFunction extends Construct {
       10_240,
       'the memory sizes Lambda accepts, in MiB.',
     );
+    validateSigning(validate, 'signing', props.signing, props.environment);
 
     const bundling = workerBundling(props.bundling);
     const environment: Record<string, string> = { ...props.environment };
@@ -147,6 +159,7 @@ export class CallerFunction extends Construct {
       logGroup,
     });
     acknowledgePinnedRuntime(this.function, runtime, 'runtime');
+    grantSigningSecrets(this.function, props.signing);
     for (const queue of props.sendsTo ?? []) queue.grantSendTasks(this.function);
     if (props.resultStore) {
       props.resultStore.grantReadResults(this.function);

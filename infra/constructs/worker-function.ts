@@ -9,6 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../src/config/env.js';
+import { grantSigningSecrets, type SigningSecrets, validateSigning } from './signing-secrets.js';
 import type { PropValidator } from './validation.js';
 
 /** The worker Lambda function of a `TaskQueue`. */
@@ -91,6 +92,15 @@ export interface TaskQueueWorkerProps {
    * @default - a new log group whose events are kept for one month
    */
   readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * Secrets Manager secrets with the signing key, its certificate and the trusted certificates: the worker is
+   * granted read access to each (and `kms:Decrypt` on a secret's customer managed key) and gets their ids in
+   * `CELERIAC_SECURITY_*_SECRET`, which `loadSecuritySecrets()` reads.
+   *
+   * @default - none: the worker neither signs nor verifies, unless its code configures `security` itself
+   */
+  readonly signing?: SigningSecrets;
 }
 
 /** Defaults of {@link TaskQueueWorkerProps}, for validation messages and derived settings. */
@@ -162,6 +172,7 @@ export function validateWorkerProps(validate: PropValidator, props: TaskQueueWor
     '0 would throttle every invocation, and every message would reach the dead-letter queue after ' +
       '`maxReceiveCount` receives. Leave it unset for no reservation.',
   );
+  validateSigning(validate, 'worker.signing', props.signing, props.environment);
   for (const name of Object.keys(props.environment ?? {})) {
     if (MANAGED_VARIABLES.includes(name)) {
       validate.fail(
@@ -204,6 +215,7 @@ export function createWorkerFunction(scope: Construct, props: TaskQueueWorkerPro
     logGroup,
   });
   acknowledgePinnedRuntime(fn, runtime, 'worker.runtime');
+  grantSigningSecrets(fn, props.signing);
   return fn;
 }
 

@@ -5,6 +5,7 @@
  * start-up (a Lambda cold start included).
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV } from '../config/env.js';
 import type { SecuritySettings } from '../config/resolve-config.js';
 import { backendError } from './aws-error.js';
 
@@ -23,15 +24,42 @@ export interface SecuritySecretIds {
 }
 
 /**
+ * The secret ids the constructs' `signing` prop sets on a function: `CELERIAC_SECURITY_KEY_SECRET`,
+ * `CELERIAC_SECURITY_KEY_PASSWORD_SECRET`, `CELERIAC_SECURITY_CERTIFICATE_SECRET`,
+ * `CELERIAC_SECURITY_CERT_STORE_SECRET`, and the digest from `CELERIAC_SECURITY_DIGEST`. Unset or empty
+ * variables are left out.
+ */
+export function securitySecretIdsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SecuritySecretIds {
+  const pick = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const ids: Record<string, string | undefined> = {
+    key: pick(ENV.SECURITY_KEY_SECRET),
+    keyPassword: pick(ENV.SECURITY_KEY_PASSWORD_SECRET),
+    certificate: pick(ENV.SECURITY_CERTIFICATE_SECRET),
+    certStore: pick(ENV.SECURITY_CERT_STORE_SECRET),
+    digest: pick(ENV.SECURITY_DIGEST),
+  };
+  return Object.fromEntries(Object.entries(ids).filter(([, value]) => value !== undefined));
+}
+
+/**
  * Fetches the secrets (one `GetSecretValue` each, in parallel) into settings for `createApp({ security })`. The
- * caller needs `secretsmanager:GetSecretValue` on them (and `kms:Decrypt` on their key, if customer-managed).
+ * caller needs `secretsmanager:GetSecretValue` on them (and `kms:Decrypt` on their key, if customer-managed);
+ * the constructs' `signing` prop grants both and sets the variables {@link securitySecretIdsFromEnv} reads,
+ * which are the ids used when none are given.
  *
  * @throws {BackendError} naming the secret when it cannot be read or holds no `SecretString`.
  * @example
  * const app = createApp({ security: await loadSecuritySecrets({ key: 'celeriac/signer-key', certificate: 'celeriac/signer-cert', certStore: 'celeriac/trusted' }) });
+ * // in a function deployed with `signing: { ... }`: the ids come from its environment
+ * const app = createApp({ security: await loadSecuritySecrets() });
  */
 export async function loadSecuritySecrets(
-  ids: SecuritySecretIds,
+  ids: SecuritySecretIds = securitySecretIdsFromEnv(),
   client?: SecretsManagerClient,
 ): Promise<SecuritySettings> {
   const { GetSecretValueCommand, SecretsManagerClient: Client } = await import(

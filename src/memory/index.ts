@@ -12,8 +12,9 @@ import { MemoryPayloadStore } from './memory-payload-store.js';
 import { MemoryResultStore } from './memory-result-store.js';
 
 export { MemoryBroker, type MemoryQueueOptions } from './memory-broker.js';
+export { MemoryMonitoringStore } from './memory-monitoring-store.js';
 export { MemoryPayloadStore } from './memory-payload-store.js';
-export { MemoryResultStore } from './memory-result-store.js';
+export { MemoryResultStore, type MemoryResultStoreOptions } from './memory-result-store.js';
 
 /** A transport whose every adapter lives in memory. */
 export interface MemoryTransport {
@@ -23,12 +24,20 @@ export interface MemoryTransport {
   readonly clock: Clock;
 }
 
-/** Creates an in-memory transport sharing one clock. */
-export function createMemoryTransport(clock: Clock = systemClock): MemoryTransport {
+/**
+ * Creates an in-memory transport sharing one clock.
+ *
+ * @param options.exactValues read results exactly; pass the app's `exactValues` (a transport is built before
+ *   the app, so it cannot read the app's setting). Default false.
+ */
+export function createMemoryTransport(
+  clock: Clock = systemClock,
+  options: { readonly exactValues?: boolean } = {},
+): MemoryTransport {
   const now = (): number => clock.now();
   return {
     broker: new MemoryBroker(now),
-    results: new MemoryResultStore(now),
+    results: new MemoryResultStore(now, { exact: options.exactValues ?? false }),
     payloads: new MemoryPayloadStore(),
     clock,
   };

@@ -1,7 +1,9 @@
 /**
  * bzip2 (`application/x-bz2`, kombu's `bz2.compress`) decoded with `seek-bzip`, a pure-JavaScript decoder,
  * into a {@link BoundedOutput}: decoding stops at the limit. The decoder is synchronous, so a bzip2 body holds
- * the event loop while it inflates; the limit bounds that time too (about 15 ms per MiB on a bomb).
+ * the event loop while it inflates; the limit bounds that time too (about 10 ms per MiB of a bomb of repeated
+ * bytes, 0.2 s per MiB of incompressible data), which is why bzip2's default limit is lower
+ * (`DEFAULT_MAX_BZIP2_BYTES`).
  */
 import Bunzip from 'seek-bzip';
 import { BoundedOutput } from './bounded-output.js';

@@ -21,6 +21,7 @@
 import * as zlib from 'node:zlib';
 import { inflateBzip2 } from './bzip2-decoder.js';
 import { DecodeError, EncodeError } from './errors.js';
+import { DEFAULT_MAX_BZIP2_BYTES } from './limits.js';
 
 /** The compression methods celeriac can write, by kombu's names (`compression='zlib'`). */
 export const COMPRESSION_METHODS = ['zlib', 'gzip', 'brotli', 'zstd', 'zstandard'] as const;
@@ -133,21 +134,27 @@ export function compressBody(
 }
 
 /**
- * Inflates a body synchronously, never producing more than `maxOutputLength` bytes: zlib, brotli, zstd and
- * bzip2. The worker reads with the asynchronous `inflateBody` (`inflate-body.ts`), which also reads xz.
+ * Inflates a body synchronously, never producing more than `maxOutputLength` bytes (bzip2: `maxBzip2Bytes`,
+ * 1 MiB by default, when that is smaller): zlib, brotli, zstd and bzip2. The worker reads with the asynchronous `inflateBody` (`inflate-body.ts`), which also reads xz.
  *
  * @throws {DecodeError} naming the limit when the body inflates past it, naming the method when it is corrupt
  *   or not one celeriac reads (xz needs the asynchronous decoder).
  */
-export function decompressBody(bytes: Uint8Array, header: string, maxOutputLength: number): Buffer {
+export function decompressBody(
+  bytes: Uint8Array,
+  header: string,
+  maxOutputLength: number,
+  options: { readonly maxBzip2Bytes?: number } = {},
+): Buffer {
   const name = compressionNameOf(header);
+  const limit = inflateLimit(name, maxOutputLength, options.maxBzip2Bytes);
   try {
     if (name === 'zlib') return zlib.inflateSync(bytes, { maxOutputLength });
     if (name === 'brotli') return zlib.brotliDecompressSync(bytes, { maxOutputLength });
     if (name === 'zstd' && nodeZstd) return nodeZstd.zstdDecompressSync(bytes, { maxOutputLength });
-    if (name === 'bzip2') return inflateBzip2(bytes, maxOutputLength);
+    if (name === 'bzip2') return inflateBzip2(bytes, limit.bytes);
   } catch (error) {
-    throw inflateError(name ?? header, maxOutputLength, error);
+    throw inflateError(name ?? header, limit.bytes, error, limit.setting);
   }
   if (name === 'xz') {
     throw DecodeError.at(
@@ -169,14 +176,44 @@ export function unsupportedCompression(header: string): DecodeError {
   );
 }
 
+/** The inflated-size limit of a method and the setting that sets it. @internal */
+export interface InflateLimit {
+  readonly bytes: number;
+  /** The setting to raise, with why it applies: `maxPayloadBytes`, or `maxBzip2Bytes` for bzip2. */
+  readonly setting: string;
+}
+
+/**
+ * The limit a body compressed with `name` inflates to: `maxPayloadBytes`, or for bzip2 the smaller of it and
+ * `maxBzip2Bytes` (bzip2 inflates on the event loop). @internal
+ */
+export function inflateLimit(
+  name: string | undefined,
+  maxOutputLength: number,
+  maxBzip2Bytes: number = DEFAULT_MAX_BZIP2_BYTES,
+): InflateLimit {
+  if (name === 'bzip2' && maxBzip2Bytes < maxOutputLength) {
+    return {
+      bytes: maxBzip2Bytes,
+      setting: '`maxBzip2Bytes` (bzip2 inflates on the event loop, so its limit is lower)',
+    };
+  }
+  return { bytes: maxOutputLength, setting: '`maxPayloadBytes`' };
+}
+
 /** The refusal of a body that failed to inflate: past the limit (named), or corrupt. @internal */
-export function inflateError(name: string, maxOutputLength: number, error: unknown): DecodeError {
+export function inflateError(
+  name: string,
+  maxOutputLength: number,
+  error: unknown,
+  setting = '`maxPayloadBytes`',
+): DecodeError {
   if (error instanceof DecodeError) return error;
   if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
     return DecodeError.at(
       'envelope body',
       `the ${name} body inflates to more than ${maxOutputLength} bytes, the limit; ` +
-        'raise `maxPayloadBytes` if such bodies are expected, or send the data by reference',
+        `raise ${setting} if such bodies are expected, or send the data by reference`,
       { cause: error },
     );
   }

@@ -150,7 +150,12 @@ export function envelopeBodyBytes(envelope: KombuEnvelope, options: DecodeOption
   const bytes = envelopeRawBytes(envelope);
   const compression = envelope.headers.compression;
   if (typeof compression !== 'string') return bytes;
-  return decompressBody(bytes, compression, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+  return decompressBody(
+    bytes,
+    compression,
+    options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    bzip2Limit(options),
+  );
 }
 
 /**
@@ -166,7 +171,17 @@ export async function envelopeBodyBytesAsync(
   const bytes = envelopeRawBytes(envelope);
   const compression = envelope.headers.compression;
   if (typeof compression !== 'string') return bytes;
-  return inflateBody(bytes, compression, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+  return inflateBody(
+    bytes,
+    compression,
+    options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    bzip2Limit(options),
+  );
+}
+
+/** The `maxBzip2Bytes` option of the inflaters, when the decode options set one. */
+function bzip2Limit(options: DecodeOptions): { maxBzip2Bytes?: number } {
+  return options.maxBzip2Bytes === undefined ? {} : { maxBzip2Bytes: options.maxBzip2Bytes };
 }
 
 /** The envelope's body with `body_encoding` undone, still compressed if it was. */

@@ -5,7 +5,13 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, inflate } from 'node:zlib';
 import { inflateBzip2 } from './bzip2-decoder.js';
-import { compressionNameOf, inflateError, nodeZstd, unsupportedCompression } from './compression.js';
+import {
+  compressionNameOf,
+  inflateError,
+  inflateLimit,
+  nodeZstd,
+  unsupportedCompression,
+} from './compression.js';
 import { inflateXz } from './xz-decoder.js';
 
 const inflateAsync = promisify(inflate);
@@ -15,7 +21,8 @@ const zstdAsync = nodeZstd ? promisify(nodeZstd.zstdDecompress.bind(nodeZstd)) :
 /**
  * Inflates a body compressed with the method the `compression` header names (a MIME type, or one of kombu's
  * aliases), never producing more than `maxOutputLength` bytes. zlib, brotli and zstd run on libuv's thread
- * pool, xz in 64 KiB steps between which the event loop runs; bzip2 is synchronous (bounded by the limit).
+ * pool, xz in 64 KiB steps between which the event loop runs; bzip2 is synchronous, so it is bounded lower:
+ * by `options.maxBzip2Bytes` (1 MiB by default) when that is smaller than `maxOutputLength`.
  *
  * @throws {DecodeError} naming the limit when the body inflates past it, naming the method when it is corrupt
  *   or not one celeriac reads.
@@ -26,16 +33,18 @@ export async function inflateBody(
   bytes: Uint8Array,
   header: string,
   maxOutputLength: number,
+  options: { readonly maxBzip2Bytes?: number } = {},
 ): Promise<Buffer> {
   const name = compressionNameOf(header);
+  const limit = inflateLimit(name, maxOutputLength, options.maxBzip2Bytes);
   try {
     if (name === 'zlib') return await inflateAsync(bytes, { maxOutputLength });
     if (name === 'brotli') return await brotliAsync(bytes, { maxOutputLength });
     if (name === 'zstd' && zstdAsync) return await zstdAsync(bytes, { maxOutputLength });
     if (name === 'xz') return await inflateXz(bytes, maxOutputLength);
-    if (name === 'bzip2') return inflateBzip2(bytes, maxOutputLength);
+    if (name === 'bzip2') return inflateBzip2(bytes, limit.bytes);
   } catch (error) {
-    throw inflateError(name ?? header, maxOutputLength, error);
+    throw inflateError(name ?? header, limit.bytes, error, limit.setting);
   }
   throw unsupportedCompression(header);
 }

@@ -19,6 +19,14 @@ export const MAX_NESTING_DEPTH = 1000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 /**
+ * The default bound on a bzip2 body's inflated size, in bytes (1 MiB), below {@link DEFAULT_MAX_PAYLOAD_BYTES}
+ * because bzip2 inflates on the event loop (its only well-kept decoder is synchronous JavaScript): incompressible
+ * data costs it about 0.2 s of CPU per MiB, a bomb of repeated bytes about 10 ms per MiB (docs/security.md), so
+ * this bounds how long one hostile message can hold a worker's timers and heartbeats.
+ */
+export const DEFAULT_MAX_BZIP2_BYTES = 1024 * 1024;
+
+/**
  * Options of the message decoders.
  *
  * @example
@@ -30,6 +38,11 @@ export interface DecodeOptions {
    * @default {@link DEFAULT_MAX_PAYLOAD_BYTES} (64 MiB)
    */
   readonly maxPayloadBytes?: number;
+  /**
+   * The largest a bzip2 body may inflate to, in bytes (the smaller of this and `maxPayloadBytes` applies).
+   * @default {@link DEFAULT_MAX_BZIP2_BYTES} (1 MiB)
+   */
+  readonly maxBzip2Bytes?: number;
   /**
    * Content types to read (Celery's `accept_content`, as content types: see `acceptedContentTypes`). Pickle is
    * refused whatever this says.

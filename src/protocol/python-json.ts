@@ -78,11 +78,13 @@ export function pythonFloatRepr(value: number): string {
 /**
  * A JavaScript number as Python would write it. Integral values are written as Python ints (`5`), because a
  * JavaScript number carries no int/float distinction and integers are by far the common case; other values
- * use {@link pythonFloatRepr}.
+ * use {@link pythonFloatRepr}. An integer beyond 2^53 is written as the exact value of the double
+ * (`18446744073709551616`), not JavaScript's shortest text for it (`18446744073709552000`), so Python reads the
+ * same number the double holds.
  */
 export function pythonNumber(value: number): string {
   if (Number.isInteger(value) && !Object.is(value, -0)) {
-    return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
+    return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
   }
   return pythonFloatRepr(value);
 }

@@ -100,13 +100,22 @@ export function encodeResultMeta(meta: ResultMeta): string {
   return kombuJsonDumps(meta);
 }
 
+/** Options of {@link decodeResultMeta}. */
+export interface DecodeResultMetaOptions {
+  /**
+   * Read values exactly (the app's `exactValues`): integers beyond 2^53 as `bigint`, integral floats as
+   * `PythonFloat`, datetimes as `PythonDateTime`. Default false: numbers and `Date`s.
+   */
+  readonly exact?: boolean;
+}
+
 /**
  * Parses a stored result meta, decoding kombu type tags.
  *
  * @throws {DecodeError} when the text is not JSON or not a result meta (no `status`).
  */
-export function decodeResultMeta(text: string): ResultMeta {
-  const value = kombuJsonLoads(text, 'result meta');
+export function decodeResultMeta(text: string, options: DecodeResultMetaOptions = {}): ResultMeta {
+  const value = kombuJsonLoads(text, 'result meta', { exact: options.exact === true });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw DecodeError.at('result meta', `expected a JSON object, got ${text.slice(0, 60)}`);
   }

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { PeriodicTasks, ResultStore, TaskQueue } from '../../infra/index.js';
@@ -12,8 +13,8 @@ import { logicalIdOf, WORKER_ENTRY } from './helpers.js';
 
 /**
  * What a deployment of celeriac looks like: a result store, a standard and a KMS-encrypted FIFO task queue,
- * periodic tasks sent to the standard queue, and a caller function that sends to both queues, reads results and
- * uploads large arguments. The caller is the user's own code; it uses the newest runtime and a role of its own so
+ * periodic tasks sent to the standard queue, signing keys from Secrets Manager for the standard queue's worker,
+ * and a caller function that sends to both queues, reads results and uploads large arguments. The caller is the user's own code; it uses the newest runtime and a role of its own so
  * that every finding is the constructs'.
  */
 function representativeApp(): { app: App; results: ResultStore } {
@@ -21,7 +22,23 @@ function representativeApp(): { app: App; results: ResultStore } {
   const stack = new Stack(app, 'Demo');
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const results = new ResultStore(stack, 'Results', { resultTtl: Duration.days(1) });
-  const tasks = new TaskQueue(stack, 'Tasks', { resultStore: results, worker: { entry: WORKER_ENTRY } });
+  // Signing keys in Secrets Manager, encrypted with the customer managed key (the user's own secrets).
+  const secret = (id: string) =>
+    secretsmanager.Secret.fromSecretAttributes(stack, id, {
+      secretCompleteArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:celeriac/${id}-AbCdEf`,
+      encryptionKey: key,
+    });
+  const tasks = new TaskQueue(stack, 'Tasks', {
+    resultStore: results,
+    worker: {
+      entry: WORKER_ENTRY,
+      signing: {
+        key: secret('signer-key'),
+        certificate: secret('signer-cert'),
+        certStore: secret('trusted'),
+      },
+    },
+  });
   const orders = new TaskQueue(stack, 'Orders', {
     celeryQueueName: 'orders.fifo',
     encryptionKey: key,

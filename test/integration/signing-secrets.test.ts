@@ -4,7 +4,8 @@
  */
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { loadSecuritySecrets } from '../../src/aws/load-security-secrets.js';
+import { loadSecuritySecrets, securitySecretIdsFromEnv } from '../../src/aws/load-security-secrets.js';
+import { ENV } from '../../src/config/env.js';
 import { createApp } from '../../src/index.js';
 import { createMemoryTransport } from '../../src/memory/index.js';
 import { decodeTaskMessage } from '../../src/protocol/task-message.js';
@@ -38,6 +39,25 @@ describe('loadSecuritySecrets', () => {
     const verifier = settings.verifier;
     if (!verifier) throw new Error('no verifier');
     expect(decodeTaskMessage(sent?.body ?? '', { verifier }).args).toEqual([2, 3]);
+  });
+
+  it('reads the secret ids the constructs set (CELERIAC_SECURITY_*_SECRET) from the environment', async () => {
+    const pair = makeTestCertificate({ commonName: 'env-signer' });
+    const prefix = uniqueName('celeriac-signing-env');
+    await client.send(new CreateSecretCommand({ Name: `${prefix}/key`, SecretString: pair.keyPem }));
+    await client.send(new CreateSecretCommand({ Name: `${prefix}/cert`, SecretString: pair.certificatePem }));
+    const ids = securitySecretIdsFromEnv({
+      [ENV.SECURITY_KEY_SECRET]: `${prefix}/key`,
+      [ENV.SECURITY_CERTIFICATE_SECRET]: `${prefix}/cert`,
+      [ENV.SECURITY_CERT_STORE_SECRET]: '',
+      [ENV.SECURITY_DIGEST]: 'sha512',
+    });
+    expect(ids).toEqual({ key: `${prefix}/key`, certificate: `${prefix}/cert`, digest: 'sha512' });
+    expect(await loadSecuritySecrets(ids, client)).toEqual({
+      key: pair.keyPem,
+      certificate: pair.certificatePem,
+      digest: 'sha512',
+    });
   });
 
   it('names a secret it cannot read', async () => {

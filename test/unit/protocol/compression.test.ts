@@ -118,13 +118,17 @@ describe('decompression bombs', () => {
   for (const [name, bomb, size] of bombs()) {
     it(`refuses a ${name} body that inflates past the limit, naming the limit, and reads it at the limit`, async () => {
       expect(bomb.length).toBeLessThan(2000);
-      await expect(inflateBody(bomb, name, size - 1)).rejects.toThrow(DecodeError);
-      await expect(inflateBody(bomb, name, size - 1)).rejects.toThrow(
+      // bzip2's own, lower bound (bzip2-bound.test.ts) is raised here so that the general limit decides.
+      const options = { maxBzip2Bytes: size };
+      await expect(inflateBody(bomb, name, size - 1, options)).rejects.toThrow(DecodeError);
+      await expect(inflateBody(bomb, name, size - 1, options)).rejects.toThrow(
         `the ${name} body inflates to more than ${size - 1} bytes, the limit`,
       );
-      expect(await inflateBody(bomb, name, size)).toHaveLength(size);
+      expect(await inflateBody(bomb, name, size, options)).toHaveLength(size);
       if (name !== 'xz') {
-        expect(() => decompressBody(bomb, name, size - 1)).toThrow(`more than ${size - 1} bytes, the limit`);
+        expect(() => decompressBody(bomb, name, size - 1, options)).toThrow(
+          `more than ${size - 1} bytes, the limit`,
+        );
       }
     });
   }
@@ -139,7 +143,7 @@ describe('decompression bombs', () => {
     };
     const body = Buffer.from(JSON.stringify(envelope)).toString('base64');
     await expect(decodeTaskMessageAsync(body, { maxPayloadBytes: 1_000_000 })).rejects.toThrow(
-      /bzip2 body inflates to more than 1000000 bytes, the limit/,
+      /bzip2 body inflates to more than 1000000 bytes, the limit; raise `maxPayloadBytes`/,
     );
   });
 

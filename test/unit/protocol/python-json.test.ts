@@ -44,6 +44,14 @@ describe('pythonJsonDumps', () => {
     );
   });
 
+  it('writes an integer beyond 2^53 as the exact value of its double, as Python writes int(that float)', () => {
+    // JavaScript's shortest text for these (`18446744073709552000`) names another integer in Python.
+    expect(pythonJsonDumps([2 ** 64, 2 ** 60 + 2 ** 10, -(2 ** 70)])).toBe(
+      `[${BigInt(2 ** 64)}, ${BigInt(2 ** 60 + 2 ** 10)}, ${BigInt(-(2 ** 70))}]`,
+    );
+    expect(pythonJsonDumps([2 ** 64])).toBe('[18446744073709551616]');
+  });
+
   it('throws EncodeError naming the path for values JSON cannot hold', () => {
     expect(() => pythonJsonDumps({ a: [1, () => 1] })).toThrow(EncodeError);
     expect(() => pythonJsonDumps({ a: [1, () => 1] })).toThrow(/\$\.a\[1\]/);
