@@ -1,0 +1,23 @@
+/**
+ * Global setup of the `local` tests: starts a local emulator on a free port (installing it into a cache the first
+ * time) with celeriac's `emulatorGlobalSetup`, deploys this project's stack to it with `celeriac local deploy`,
+ * and stops the emulator when the run ends.
+ */
+import { execFileSync } from 'node:child_process';
+import { emulatorGlobalSetup } from 'celeriac/testing';
+import type { TestProject } from 'vitest/node';
+
+const startEmulator = emulatorGlobalSetup();
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stop = await startEmulator(project);
+  try {
+    // emulatorGlobalSetup points AWS_ENDPOINT_URL at the emulator it started; deploy there.
+    const port = new URL(process.env.AWS_ENDPOINT_URL ?? '').port;
+    execFileSync('npx', ['celeriac', 'local', 'deploy', '--port', port], { stdio: 'inherit' });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return stop;
+}
