@@ -15,6 +15,7 @@
  * seconds counts from now.
  */
 import type { ApplyOptions } from './apply-options.js';
+import { inheritedIds } from './current-task.js';
 import { InvalidOptionError } from './errors.js';
 import {
   COMPRESSION_METHODS_TEXT,
@@ -185,6 +186,8 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
         : toDate('expires', options.expires);
   }
   const retries = workflow.retries ?? 0;
+  // Sent while a task runs: that task's child, in its workflow (Celery's `send_task` and `current_worker_task`).
+  const inherited = inheritedIds();
   if (!Number.isInteger(retries) || retries < 0) {
     throw InvalidOptionError.expected('retries', 'an integer >= 0', retries);
   }
@@ -228,8 +231,8 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
       'softTimeLimitSeconds',
       options.softTimeLimitSeconds ?? task.softTimeLimitSeconds,
     ),
-    rootId: workflow.rootId ?? null,
-    parentId: workflow.parentId ?? null,
+    rootId: workflow.rootId ?? inherited.rootId ?? null,
+    parentId: workflow.parentId ?? inherited.parentId ?? null,
     shadow: options.shadow ?? null,
     callbacks: signatureList(options.link),
     errbacks: signatureList(options.linkError),

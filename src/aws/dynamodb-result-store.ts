@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { decideClaim } from '../ports/claim-rules.js';
 import type {
+  ChordCount,
   ClaimOutcome,
   ClaimRequest,
   CompleteRequest,
@@ -44,6 +45,7 @@ import {
   heldBy,
   ITEM_ABSENT,
   isConditionFailure,
+  joinableBy,
   NOT_REVOKED,
   NOT_SUCCESS,
   notCountedYet,
@@ -58,6 +60,7 @@ import {
   toClaimRecord,
   type UpdateInput,
 } from './result-item.js';
+import { withIndexKeys } from './task-index-attributes.js';
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -67,6 +70,17 @@ export interface DynamoDbResultStoreOptions {
   readonly tableName: string;
   /** Read results with strongly consistent reads (twice the read cost). Default false, as Celery reads. */
   readonly consistentRead?: boolean;
+  /**
+   * Write the task index's keys (`idx_state`, `idx_name`) on result items, for the indexes
+   * `ResultStore({ taskIndex: true })` creates (docs/monitoring.md). No extra request. Default false.
+   */
+  readonly taskIndex?: boolean;
+  /**
+   * Read results exactly, as the app's `exactValues` reads task arguments: integers beyond 2^53 as `bigint`,
+   * integral floats as `PythonFloat`, datetimes as `PythonDateTime` (docs/security.md, "Exact values").
+   * Writes are exact either way. Default false.
+   */
+  readonly exact?: boolean;
 }
 
 /** {@link ResultStore} on DynamoDB in Celery's item format. */
@@ -74,11 +88,20 @@ export class DynamoDbResultStore implements ResultStore {
   readonly #ddb: DynamoDBClient;
   readonly #table: string;
   readonly #consistent: boolean;
+  readonly #indexed: boolean;
+  readonly #exact: boolean;
 
   constructor(ddb: DynamoDBClient, options: DynamoDbResultStoreOptions) {
     this.#ddb = ddb;
     this.#table = options.tableName;
     this.#consistent = options.consistentRead ?? false;
+    this.#indexed = options.taskIndex ?? false;
+    this.#exact = options.exact ?? false;
+  }
+
+  /** The write, with the task index's keys when indexing is on. */
+  #withIndex(write: ItemWrite, taskId: string, taskName?: string): ItemWrite {
+    return this.#indexed ? withIndexKeys(write, taskId, taskName) : write;
   }
 
   #key(taskId: string): Record<string, AttributeValue> {
@@ -100,11 +123,11 @@ export class DynamoDbResultStore implements ResultStore {
     }
     const bytes = item?.result?.B;
     if (!bytes) return undefined;
-    return decodeResultMeta(utf8Decoder.decode(bytes));
+    return decodeResultMeta(utf8Decoder.decode(bytes), { exact: this.#exact });
   }
 
   async put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean> {
-    const write = putWrite(meta, options);
+    const write = this.#withIndex(putWrite(meta, options), taskId);
     // A running task's progress: only while its claim is held, so it can never replace a final state.
     if (options.owner !== undefined) return this.#update('put', taskId, write, heldBy(options.owner));
     if (await this.#create('put', taskId, write)) return true;
@@ -113,7 +136,7 @@ export class DynamoDbResultStore implements ResultStore {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
-    const write = claimWrite(request);
+    const write = this.#withIndex(claimWrite(request), request.taskId, request.taskName);
     if (await this.#create('claim', request.taskId, write)) return { kind: 'claimed' };
     try {
       await this.#ddb.send(
@@ -158,7 +181,8 @@ export class DynamoDbResultStore implements ResultStore {
 
   async complete(request: CompleteRequest): Promise<void> {
     // Refused: a SUCCESS is kept, or another delivery took the claim over and records the outcome itself.
-    await this.#update('complete', request.taskId, completeWrite(request), completeCondition(request.owner));
+    const write = this.#withIndex(completeWrite(request), request.taskId);
+    await this.#update('complete', request.taskId, write, completeCondition(request.owner));
   }
 
   async forget(taskId: string): Promise<void> {
@@ -217,37 +241,70 @@ export class DynamoDbResultStore implements ResultStore {
 
   async incrementChordCounter(
     groupId: string,
-    memberId: string,
-  ): Promise<{ count: number; counted: boolean }> {
+    memberIds: readonly string[],
+  ): Promise<ChordCount | undefined> {
     const key = { id: { S: celeryChordCounterKey(groupId) } };
-    const counted = notCountedYet(memberId);
+    let pending = [...new Set(memberIds)];
+    // Each pass either counts every pending member in one write or learns which were counted before; a member
+    // counted meanwhile by another worker drops out, so the passes end.
+    while (pending.length > 0) {
+      const counted = notCountedYet(pending);
+      try {
+        // Celery increments `chord_count` (`SET chord_count = chord_count + :num`). celeriac also adds the members
+        // to a set in the same item, and increments only if none is in the set yet, so a redelivered member is
+        // counted once; Python workers sharing the chord increment the same `chord_count`.
+        const { Attributes } = await this.#ddb.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: key,
+            UpdateExpression: 'ADD chord_count :num, chord_members :members',
+            ConditionExpression: counted.expression,
+            ExpressionAttributeValues: {
+              ...counted.values,
+              ':num': { N: String(pending.length) },
+              ':members': { SS: pending },
+            },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        return { count: Number(Attributes?.chord_count?.N ?? '0'), counted: pending };
+      } catch (error) {
+        if (!isConditionFailure(error)) {
+          throw backendError(`DynamoDB UpdateItem(${this.#table}) chord counter`, error, this.#hint(error));
+        }
+      }
+      let item: Record<string, AttributeValue> | undefined;
+      try {
+        ({ Item: item } = await this.#ddb.send(
+          new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
+        ));
+      } catch (error) {
+        throw backendError(`DynamoDB GetItem(${this.#table}) chord counter`, error, this.#hint(error));
+      }
+      if (item?.chord_count?.N === undefined) return undefined;
+      const before = new Set(item.chord_members?.SS ?? []);
+      pending = pending.filter((id) => !before.has(id));
+      if (pending.length === 0) return { count: Number(item.chord_count.N), counted: [] };
+    }
+    return undefined;
+  }
+
+  async claimChordJoin(groupId: string, memberId: string): Promise<boolean> {
+    const joinable = joinableBy(memberId);
     try {
-      // Celery increments `chord_count` (`SET chord_count = chord_count + :num`). celeriac also adds the member to a
-      // set in the same item, and increments only if it is not in the set yet, so a redelivered member is counted
-      // once; Python workers sharing the chord increment the same `chord_count`.
-      const { Attributes } = await this.#ddb.send(
+      await this.#ddb.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: key,
-          UpdateExpression: 'ADD chord_count :num, chord_members :member',
-          ConditionExpression: counted.expression,
-          ExpressionAttributeValues: { ...counted.values, ':num': { N: '1' }, ':member': { SS: [memberId] } },
-          ReturnValues: 'UPDATED_NEW',
+          Key: { id: { S: celeryChordCounterKey(groupId) } },
+          UpdateExpression: 'SET chord_joiner = :joiner',
+          ConditionExpression: joinable.expression,
+          ExpressionAttributeValues: { ...joinable.values },
         }),
       );
-      return { count: Number(Attributes?.chord_count?.N ?? '0'), counted: true };
+      return true;
     } catch (error) {
-      if (!isConditionFailure(error)) {
-        throw backendError(`DynamoDB UpdateItem(${this.#table}) chord counter`, error, this.#hint(error));
-      }
-    }
-    try {
-      const { Item } = await this.#ddb.send(
-        new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
-      );
-      return { count: Number(Item?.chord_count?.N ?? '0'), counted: false };
-    } catch (error) {
-      throw backendError(`DynamoDB GetItem(${this.#table}) chord counter`, error, this.#hint(error));
+      if (isConditionFailure(error)) return false;
+      throw backendError(`DynamoDB UpdateItem(${this.#table}) chord join`, error, this.#hint(error));
     }
   }
 

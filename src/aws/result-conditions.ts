@@ -115,11 +115,30 @@ export function completeCondition(owner: string): Condition {
   return allOf(NOT_SUCCESS, notTakenOverFrom(owner));
 }
 
-/** The member is not counted towards its chord yet. Refused: it was, and is not counted again. */
-export function notCountedYet(memberId: string): Condition {
-  return condition('attribute_not_exists(chord_members) OR NOT contains(chord_members, :member_id)', {
-    ':member_id': { S: memberId },
+/**
+ * The chord still has its counter, and none of the members is counted towards it yet. Refused: the chord is gone,
+ * or one of them was counted and none is counted again.
+ */
+export function notCountedYet(memberIds: readonly string[]): Condition {
+  const values: Record<string, AttributeValue> = {};
+  const any = memberIds.map((id, i) => {
+    values[`:m${i}`] = { S: id };
+    return `contains(chord_members, :m${i})`;
   });
+  return condition(
+    `attribute_exists(chord_count) AND (attribute_not_exists(chord_members) OR NOT (${any.join(' OR ')}))`,
+    values,
+  );
+}
+
+/** The chord still has its counter, and no member but this one joins it. Refused: another member joins it. */
+export function joinableBy(memberId: string): Condition {
+  return condition(
+    'attribute_exists(chord_count) AND (attribute_not_exists(chord_joiner) OR chord_joiner = :joiner)',
+    {
+      ':joiner': { S: memberId },
+    },
+  );
 }
 
 /** Whether an SDK error is a refused condition (as opposed to a failed request). */

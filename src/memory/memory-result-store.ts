@@ -5,6 +5,7 @@
 
 import { type ClaimRecord, decideClaim } from '../ports/claim-rules.js';
 import {
+  type ChordCount,
   type ClaimOutcome,
   type ClaimRequest,
   type CompleteRequest,
@@ -30,20 +31,29 @@ interface StoredRecord extends ClaimRecord {
 /**
  * A copy of a meta through the stored format (kombu JSON), as the DynamoDB store keeps it: the value types
  * (`Date`, `Decimal`, `CalendarDate`, `Uuid`, bytes) come back as themselves, which `structuredClone` would
- * turn into plain objects, and a value DynamoDB could not store is refused here too.
+ * turn into plain objects, and a value DynamoDB could not store is refused here too. Kept in exact mode, which
+ * loses nothing (big integers, integral floats and microseconds stay as written), and read in the store's mode.
  */
-function copyMeta(meta: ResultMeta): ResultMeta {
-  return decodeResultMeta(encodeResultMeta(meta));
+function copyMeta(meta: ResultMeta, exact = true): ResultMeta {
+  return decodeResultMeta(encodeResultMeta(meta), { exact });
+}
+
+/** Options of {@link MemoryResultStore}. */
+export interface MemoryResultStoreOptions {
+  /** Read results exactly (the app's `exactValues`), as `DynamoDbResultStore`'s `exact` does. Default false. */
+  readonly exact?: boolean;
 }
 
 /** An in-memory {@link ResultStore}. */
 export class MemoryResultStore implements ResultStore {
   readonly #records = new Map<string, StoredRecord>();
   readonly #now: () => number;
+  readonly #exact: boolean;
 
   /** @param now clock for TTL expiry, epoch ms. */
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, options: MemoryResultStoreOptions = {}) {
     this.#now = now;
+    this.#exact = options.exact ?? false;
   }
 
   #live(taskId: string): StoredRecord | undefined {
@@ -57,7 +67,7 @@ export class MemoryResultStore implements ResultStore {
 
   async get(taskId: string): Promise<ResultMeta | undefined> {
     const meta = this.#live(taskId)?.meta;
-    return meta ? copyMeta(meta) : undefined;
+    return meta ? copyMeta(meta, this.#exact) : undefined;
   }
 
   async put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean> {
@@ -132,7 +142,7 @@ export class MemoryResultStore implements ResultStore {
   }
 
   readonly #groups = new Map<string, string[]>();
-  readonly #chordCounters = new Map<string, { count: number; members: Set<string> }>();
+  readonly #chordCounters = new Map<string, { count: number; members: Set<string>; joiner?: string }>();
 
   async saveGroup(groupId: string, memberIds: readonly string[]): Promise<void> {
     this.#groups.set(groupId, [...memberIds]);
@@ -146,14 +156,21 @@ export class MemoryResultStore implements ResultStore {
 
   async incrementChordCounter(
     groupId: string,
-    memberId: string,
-  ): Promise<{ count: number; counted: boolean }> {
-    const counter = this.#chordCounters.get(groupId) ?? { count: 0, members: new Set<string>() };
-    this.#chordCounters.set(groupId, counter);
-    if (counter.members.has(memberId)) return { count: counter.count, counted: false };
-    counter.members.add(memberId);
-    counter.count += 1;
-    return { count: counter.count, counted: true };
+    memberIds: readonly string[],
+  ): Promise<ChordCount | undefined> {
+    const counter = this.#chordCounters.get(groupId);
+    if (!counter) return undefined;
+    const counted = memberIds.filter((id, i) => !counter.members.has(id) && memberIds.indexOf(id) === i);
+    for (const id of counted) counter.members.add(id);
+    counter.count += counted.length;
+    return { count: counter.count, counted };
+  }
+
+  async claimChordJoin(groupId: string, memberId: string): Promise<boolean> {
+    const counter = this.#chordCounters.get(groupId);
+    if (!counter || (counter.joiner !== undefined && counter.joiner !== memberId)) return false;
+    counter.joiner = memberId;
+    return true;
   }
 
   async deleteChord(groupId: string): Promise<void> {

@@ -42,6 +42,8 @@ export interface ClaimRequest {
   readonly runningMeta?: ResultMeta;
   /** Seconds until the record expires (DynamoDB TTL); none when absent. */
   readonly ttlSeconds?: number;
+  /** The task's name, for a store that indexes tasks by name (the task index). */
+  readonly taskName?: string;
 }
 
 /** The answer to a claim. */
@@ -108,6 +110,12 @@ export interface ReleaseClaimRequest {
   readonly nowMs: number;
 }
 
+/** A chord counter after a write: its count, and the members this write counted (see `incrementChordCounter`). */
+export interface ChordCount {
+  readonly count: number;
+  readonly counted: readonly string[];
+}
+
 /** Task states and results, keyed by task id. */
 export interface ResultStore {
   /** The stored meta, or `undefined` when nothing is stored (PENDING). */
@@ -145,13 +153,18 @@ export interface ResultStore {
   /** The member task ids of a saved group, in order, or `undefined` when no group is saved. */
   getGroupMembers(groupId: string): Promise<string[] | undefined>;
   /**
-   * Counts `memberId` towards its chord (Celery's `chord-unlock-<id>` counter) once, however often it is asked,
-   * and returns the count; `counted` is false when the member had been counted before.
+   * Counts members towards their chord (Celery's `chord-unlock-<id>` counter, which `saveGroup` creates at 0),
+   * each once however often it is asked, in one write when it can. Returns the count after the write and the
+   * members it counted, in the order given (the others had been counted before); `undefined` when the chord has
+   * no counter (its body was sent and its records deleted, or it was never saved).
    */
-  incrementChordCounter(
-    groupId: string,
-    memberId: string,
-  ): Promise<{ readonly count: number; readonly counted: boolean }>;
+  incrementChordCounter(groupId: string, memberIds: readonly string[]): Promise<ChordCount | undefined>;
+  /**
+   * Makes `memberId` the one member that joins the chord and sends its body, once the count reached the chord's
+   * size: true for the first member to ask and again for that member (its delivery repeated after a crash), false
+   * for any other member (a duplicate delivery seen meanwhile) and when the chord has no counter.
+   */
+  claimChordJoin(groupId: string, memberId: string): Promise<boolean>;
   /** Deletes a chord's group record and counter, once its body was sent. */
   deleteChord(groupId: string): Promise<void>;
 }

@@ -1,14 +1,16 @@
 /**
  * Chords, as Celery's key-value result backends run them (`celery/backends/base.py`
  * `BaseKeyValueStoreBackend.on_chord_part_return`, the DynamoDB backend's counter since Celery 5.4): when a
- * header task of a chord finishes (succeeded, failed or was revoked), the worker reads the saved group, counts the
- * task towards the chord, and the worker whose count reaches the chord's size joins the header results (in group
- * order) and sends the body with them as its first argument, then deletes the group record and the counter. A
+ * header task of a chord finishes (succeeded, failed or was revoked), the worker counts the
+ * task towards the chord (`chord-counter.ts`), and the worker whose count reaches the chord's size reads the saved
+ * group, joins the header results (in group order) and sends the body with them as its first argument, then deletes the group record and the counter. A
  * failed header task, or a group that is gone, marks the body FAILURE with `ChordError` instead. Python and
  * celeriac workers share the same records, so a chord's header may run on either.
  *
  * Every step can be repeated safely, because a worker may crash anywhere and SQS delivers again:
  * - a member is counted once, however often it is counted (the store keeps the counted members);
+ * - the saved group is read once per process (`saved-group-cache.ts`), and the counter is written once per batch
+ *   of members finishing together (`chord-counter.ts`), so a member costs a constant number of requests;
  * - the body has a fixed task id, so a body sent twice runs once (the worker's claim);
  * - a body is marked FAILURE only while nothing is stored for it, so a late repeat never fails a body that was
  *   already sent.
@@ -21,7 +23,10 @@ import type { SignatureDict } from '../protocol/signature.js';
 import { READY_STATES, TaskState } from '../protocol/states.js';
 import type { TaskMessage } from '../protocol/task-message.js';
 import { type Runtime, resultTtl } from '../runtime.js';
+import { countChordMember } from './chord-counter.js';
 import { describeError, isTransient } from './execution-context.js';
+import { errbackFollowUps } from './follow-ups.js';
+import { forgetSavedGroup, savedGroupMembers } from './saved-group-cache.js';
 
 /** What the chord step needs: the runtime's stores and a client to send the body. */
 export interface ChordDeps {
@@ -64,15 +69,11 @@ async function failBody(deps: ChordDeps, body: SignatureDict, reason: string): P
 async function sendErrbacks(deps: ChordDeps, body: SignatureDict, bodyId: string): Promise<void> {
   const raw = body.options.link_error;
   const errbacks = (Array.isArray(raw) ? raw : raw ? [raw] : []) as SignatureDict[];
-  if (errbacks.length === 0) return;
-  const ids = { newId: () => globalThis.crypto.randomUUID(), replyTo: globalThis.crypto.randomUUID() };
-  const plans = errbacks.map((errback) =>
-    planWorkflow(errback, { args: [bodyId], parentId: bodyId, rootId: bodyId }, ids),
-  );
-  const requests = plans.flatMap((plan) => plan.calls).map((call) => deps.client.request(call));
-  for (const group of plans.flatMap((plan) => plan.groups)) {
-    await deps.client.saveGroup(group.groupId, group.memberIds);
-  }
+  // Celery's fake request for the body has no root: the errbacks' root is the body itself.
+  const { calls, groups } = errbackFollowUps(errbacks, bodyId, bodyId);
+  if (calls.length === 0) return;
+  const requests = calls.map((call) => deps.client.request(call));
+  for (const group of groups) await deps.client.saveGroup(group.groupId, group.memberIds);
   await deps.client.send(requests);
 }
 
@@ -91,23 +92,34 @@ export async function onChordPartReturn(
   const groupId = headers.group;
   if (!body || !groupId) return undefined;
   const { results, clock } = deps.runtime;
-  const members = await results.getGroupMembers(groupId);
-  if (!members) {
-    // A repeated step (a duplicate delivery of a member that already ran) finding the group gone means the chord
-    // completed: the body was sent (or failed) and the records deleted. Only a first count is an error.
-    if (options.repeat) return undefined;
-    return failBody(deps, body, `GroupResult ${groupId} no longer exists`);
-  }
-  const { count } = await results.incrementChordCounter(groupId, headers.id);
+  // No counter, or no saved group: the chord completed (the body was sent, or failed, and the records deleted),
+  // or was never saved. A repeated step (a duplicate delivery of a member that already ran) finding it gone is
+  // expected; only a first count is an error.
+  const gone = (): Promise<string | undefined> | undefined =>
+    options.repeat ? undefined : failBody(deps, body, `GroupResult ${groupId} no longer exists`);
+  const counted = await countChordMember(results, groupId, headers.id);
+  if (!counted) return gone();
+  const members = await savedGroupMembers(results, groupId);
+  if (!members) return gone();
   const declared = body.chord_size;
   const size = typeof declared === 'number' ? declared : members.length;
-  if (count < size) return undefined;
+  if (counted.count < size) return undefined;
+  // One member joins: the one whose count reached the size, or (Python workers count each delivery) the first
+  // past it; a duplicate delivery seen while the body is being sent leaves it to that member, whose own repeated
+  // delivery (after a crash) joins again.
+  if (!(await results.claimChordJoin(groupId, headers.id))) return undefined;
   const deadline = clock.now() + JOIN_TIMEOUT_MS;
-  const readAll = (): Promise<ResultMeta[]> => readMembers(deps.runtime, members);
-  let metas = await readAll();
-  while (metas.some((m) => !READY_STATES.has(m.status)) && clock.now() < deadline) {
+  const metas = await readMembers(deps.runtime, members);
+  // Only the members not ready yet are read again while the join waits.
+  for (let waiting = unready(metas); waiting.length > 0 && clock.now() < deadline; waiting = unready(metas)) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    metas = await readAll();
+    const again = await readMembers(
+      deps.runtime,
+      waiting.map((i) => members[i] as string),
+    );
+    waiting.forEach((i, j) => {
+      metas[i] = again[j] as ResultMeta;
+    });
   }
   let line: string;
   const culprit = metas.find((m) => m.status !== TaskState.SUCCESS);
@@ -140,7 +152,13 @@ export async function onChordPartReturn(
     }
   }
   await results.deleteChord(groupId);
+  forgetSavedGroup(results, groupId);
   return line;
+}
+
+/** The positions of the metas not in a ready state. */
+function unready(metas: readonly ResultMeta[]): number[] {
+  return metas.flatMap((m, i) => (READY_STATES.has(m.status) ? [] : [i]));
 }
 
 /** How many members' results the joining worker reads at once: a chord of 1,000 is not 1,000 requests at once. */

@@ -2,8 +2,8 @@
  * The messages a finished task sends, as Celery's tracer sends them (`celery/app/trace.py`):
  * - on success, each `link` callback gets the result prepended to its arguments (unless immutable), and the
  *   next chain step (the LAST element of `embed.chain`) is sent with the rest of the chain;
- * - on failure, each `link_error` errback is sent with the failed task's id as its first argument (Celery's
- *   "old-style" errback call, the one that works across languages), and every later chain step that has a
+ * - on failure, the `link_error` errbacks are sent, as one group, with the failed task's id as their first
+ *   argument (Celery's "old-style" errback call, the one that works across languages), and every later chain step that has a
  *   task id is marked FAILURE too, so a caller waiting on the chain's result learns of it;
  * - on retry, the same task is sent again with the same id and `retries + 1`.
  * Follow-ups are sent before the task's own result is stored, as Celery does, so `children` can list them.
@@ -82,12 +82,37 @@ export function successFollowUps(message: TaskMessage, result: unknown): FollowU
   return out;
 }
 
+/**
+ * The errbacks of a failed task (or chord body) `taskId`, as Celery 5.6's `_call_task_errbacks` sends them: all
+ * of them as one group, `group(errbacks).apply_async((task_id,), parent_id=task_id, root_id=root_id)`, so each
+ * message carries a new group id and its `group_index` (the group is not saved: nothing joins it).
+ */
+export function errbackFollowUps(
+  errbacks: readonly SignatureDict[],
+  taskId: string,
+  rootId: string,
+): FollowUps {
+  if (errbacks.length === 0) return { calls: [], groups: [] };
+  const errbackGroup: SignatureDict = {
+    task: 'celery.group',
+    args: [],
+    kwargs: { tasks: [...errbacks] },
+    options: {},
+    subtask_type: 'group',
+    immutable: false,
+  };
+  const plan = planWorkflow(
+    errbackGroup,
+    { args: [taskId], parentId: taskId, rootId, options: { parent_id: taskId, root_id: rootId } },
+    { newId: () => globalThis.crypto.randomUUID(), replyTo: globalThis.crypto.randomUUID() },
+  );
+  return { calls: [...plan.calls], groups: [...plan.groups] };
+}
+
 /** The follow-ups of a failure: errbacks called with the failed task's id. */
 export function failureFollowUps(message: TaskMessage): FollowUps {
-  const out: FollowUps = { calls: [], groups: [] };
-  for (const errback of message.embed.errbacks ?? [])
-    followUp(message, errback, [message.headers.id], {}, out);
-  return out;
+  const { id, root_id } = message.headers;
+  return errbackFollowUps(message.embed.errbacks ?? [], id, root_id ?? id);
 }
 
 /** Task ids of later chain steps, which Celery marks FAILURE when an earlier step fails. */

@@ -271,22 +271,47 @@ export function describeResultStoreContract(
       const store = await makeStore();
       const gid = newId();
       expect(await store.getGroupMembers(gid)).toBeUndefined();
+      expect(await store.incrementChordCounter(gid, ['a'])).toBeUndefined();
       await store.saveGroup(gid, ['a', 'b', 'c'], NOW);
       expect(await store.getGroupMembers(gid)).toEqual(['a', 'b', 'c']);
-      expect(await store.incrementChordCounter(gid, 'a')).toEqual({ count: 1, counted: true });
-      expect(await store.incrementChordCounter(gid, 'b')).toEqual({ count: 2, counted: true });
+      expect(await store.incrementChordCounter(gid, ['a'])).toEqual({ count: 1, counted: ['a'] });
+      expect(await store.incrementChordCounter(gid, ['b'])).toEqual({ count: 2, counted: ['b'] });
       await store.deleteChord(gid);
       expect(await store.getGroupMembers(gid)).toBeUndefined();
-      expect(await store.incrementChordCounter(gid, 'a')).toEqual({ count: 1, counted: true });
+      expect(await store.incrementChordCounter(gid, ['c'])).toBeUndefined();
     });
 
     it('counts a chord member once, however often it is counted', async () => {
       const store = await makeStore();
       const gid = newId();
       await store.saveGroup(gid, ['a', 'b'], NOW);
-      expect(await store.incrementChordCounter(gid, 'a')).toEqual({ count: 1, counted: true });
-      expect(await store.incrementChordCounter(gid, 'a')).toEqual({ count: 1, counted: false });
-      expect(await store.incrementChordCounter(gid, 'b')).toEqual({ count: 2, counted: true });
+      expect(await store.incrementChordCounter(gid, ['a'])).toEqual({ count: 1, counted: ['a'] });
+      expect(await store.incrementChordCounter(gid, ['a'])).toEqual({ count: 1, counted: [] });
+      expect(await store.incrementChordCounter(gid, ['b'])).toEqual({ count: 2, counted: ['b'] });
+    });
+
+    it('counts several members in one write, each once, skipping those counted before', async () => {
+      const store = await makeStore();
+      const gid = newId();
+      await store.saveGroup(gid, ['a', 'b', 'c', 'd'], NOW);
+      expect(await store.incrementChordCounter(gid, ['a', 'b'])).toEqual({ count: 2, counted: ['a', 'b'] });
+      expect(await store.incrementChordCounter(gid, ['b', 'c', 'c', 'd'])).toEqual({
+        count: 4,
+        counted: ['c', 'd'],
+      });
+      expect(await store.incrementChordCounter(gid, ['a', 'd'])).toEqual({ count: 4, counted: [] });
+    });
+
+    it('lets one member join a chord, and that member again, but no other nor a chord that is gone', async () => {
+      const store = await makeStore();
+      const gid = newId();
+      expect(await store.claimChordJoin(gid, 'a')).toBe(false);
+      await store.saveGroup(gid, ['a', 'b'], NOW);
+      expect(await store.claimChordJoin(gid, 'b')).toBe(true);
+      expect(await store.claimChordJoin(gid, 'a')).toBe(false);
+      expect(await store.claimChordJoin(gid, 'b')).toBe(true);
+      await store.deleteChord(gid);
+      expect(await store.claimChordJoin(gid, 'b')).toBe(false);
     });
 
     it('stores progress only while the owner holds the claim', async () => {

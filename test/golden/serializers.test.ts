@@ -15,7 +15,7 @@ import {
   isCompressionMethod,
   nodeZstd,
 } from '../../src/protocol/compression.js';
-import { ContentDisallowed, DecodeError } from '../../src/protocol/errors.js';
+import { ContentDisallowed } from '../../src/protocol/errors.js';
 import { PythonDateTime, PythonFloat } from '../../src/protocol/exact-values.js';
 import { msgpackDumps, msgpackLoads } from '../../src/protocol/msgpack-body.js';
 import { argsRepr, kwargsRepr } from '../../src/protocol/python-repr.js';

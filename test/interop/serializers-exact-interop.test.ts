@@ -194,7 +194,7 @@ describe.each([
         return;
       }
       // -0.0 survives even by default: the library writes a negative zero as float64.
-    expect(changed(out.msgpack).map(([sent]) => sent)).toEqual(['5.0', '1e+300']);
+      expect(changed(out.msgpack).map(([sent]) => sent)).toEqual(['5.0', '1e+300']);
       expect(changed(out.yaml).map(([sent]) => sent)).toEqual([
         '5.0',
         '1e+300',

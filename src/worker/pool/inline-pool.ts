@@ -1,5 +1,6 @@
 /** The inline pool: task functions run in the worker's own event loop. */
 
+import { runAsTask } from '../../current-task.js';
 import { type Pool, type PoolJob, PoolKind } from './pool.js';
 import { classifyRunError, type RunResult } from './run-result.js';
 
@@ -20,7 +21,12 @@ export class InlinePool implements Pool {
 
   async run(job: PoolJob): Promise<RunResult> {
     try {
-      return { kind: 'success', value: await job.fn.apply(job.context, [...job.context.args]) };
+      const { context } = job;
+      const call = () => job.fn.apply(context, [...context.args]);
+      return {
+        kind: 'success',
+        value: await runAsTask({ taskId: context.taskId, rootId: context.rootId }, call),
+      };
     } catch (error) {
       return classifyRunError(error);
     }

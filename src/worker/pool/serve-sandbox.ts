@@ -5,6 +5,7 @@
  * builds the same `Retry` as inline; the signal aborts when the worker says so (soft limit, shutdown, lost
  * claim, revoke).
  */
+import { runAsTask } from '../../current-task.js';
 import { Retry, type RetryOptions } from '../../errors.js';
 import { EncodeError } from '../../protocol/errors.js';
 import { fromTaggedJson, toTaggedJson } from '../../protocol/type-tags.js';
@@ -109,7 +110,11 @@ export function serveSandbox(transport: SandboxTransport, registry: TaskRegistry
       };
       const fn = task.fn as TaskFunction<unknown[], unknown>;
       try {
-        result = { kind: 'success', value: await fn.apply(context, [...context.args]) };
+        const call = () => fn.apply(context, [...context.args]);
+        result = {
+          kind: 'success',
+          value: await runAsTask({ taskId: context.taskId, rootId: context.rootId }, call),
+        };
       } catch (error) {
         result = classifyRunError(error);
       }

@@ -288,6 +288,22 @@ describe('bad input', () => {
     expect(await fx.app.runtime.results.getGroupMembers(groupId)).toBeUndefined();
   });
 
+  it('a chord body that cannot be sent stores the error on the chord result; nothing is left waiting', async () => {
+    const { fx, add } = fixture();
+    // A body routed to a queue no one can name: the joining worker's send refuses it for good.
+    const body = signature('tasks.tsum', [], {}, { queue: '' });
+    const result = await chord([add.s(1, 1), add.s(2, 2)], body).applyAsync();
+    await drain(fx);
+    expect(await result.state()).toBe('FAILURE');
+    expect(await result.info()).toMatchObject({
+      exc_type: 'ChordError',
+      exc_message: [expect.stringMatching(/^Callback error: .*queue/)],
+    });
+    expect(fx.queued()).toHaveLength(0);
+    const groupId = (result.parent as GroupResult).id;
+    expect(await fx.app.runtime.results.getGroupMembers(groupId)).toBeUndefined();
+  });
+
   it('nothing is sent when one message of a workflow is invalid', async () => {
     const { fx, add } = fixture();
     const flow = group(add.s(1, 1), add.s(2, 2).set({ countdown: -1 }));

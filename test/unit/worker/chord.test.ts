@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { buildResultMeta } from '../../../src/protocol/result-meta.js';
+import { TaskState } from '../../../src/protocol/states.js';
+import { onChordPartReturn } from '../../../src/worker/chord.js';
 import { executeMessage } from '../../../src/worker/execute-message.js';
 import type { InboundMessage } from '../../../src/worker/message-outcome.js';
 import { type MemoryAppFixture, memoryApp } from '../../helpers/memory-app.js';
@@ -94,5 +97,48 @@ describe('chords', () => {
       exc_type: 'ChordError',
       exc_message: ['GroupResult g3 no longer exists'],
     });
+  });
+
+  it('leaves the body to the joining member when a duplicate delivery comes while it joins', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const { bodyId, ids } = await sendChord(
+      fx,
+      [
+        [1, 1],
+        [2, 2],
+      ],
+      'g4',
+    );
+    const [m0, m1] = fx.queued();
+    if (!m0 || !m1) throw new Error('expected two header messages');
+    const results = fx.app.runtime.results;
+    for (const [i, value] of [2, 4].entries()) {
+      const taskId = ids[i] ?? '';
+      const meta = buildResultMeta({
+        taskId,
+        status: TaskState.SUCCESS,
+        result: value,
+        dateDone: new Date(),
+      });
+      await results.put(taskId, meta, { nowMs: Date.now() });
+    }
+    await results.incrementChordCounter('g4', ids);
+    // Member 1 reached the size and is joining; member 0's duplicate delivery finds the count at the size too.
+    expect(await results.claimChordJoin('g4', ids[1] ?? '')).toBe(true);
+    expect(
+      await onChordPartReturn({ runtime: fx.app.runtime, client: fx.app.client }, m0, { repeat: true }),
+    ).toBeUndefined();
+    expect(fx.queued()).toHaveLength(2);
+    // Member 1's own delivery, repeated after a crash, joins and sends the body once.
+    expect(
+      await onChordPartReturn({ runtime: fx.app.runtime, client: fx.app.client }, m1, { repeat: true }),
+    ).toMatch(/chord g4 complete/);
+    expect(
+      fx
+        .queued()
+        .slice(2)
+        .map((m) => [m.headers.id, m.args]),
+    ).toEqual([[bodyId, [[2, 4]]]]);
   });
 });
