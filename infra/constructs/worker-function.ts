@@ -70,8 +70,10 @@ export interface TaskQueueWorkerProps {
    * esbuild options, merged over celeriac's defaults: local esbuild (no Docker), ES module output
    * (`format: OutputFormat.ESM`, `mainFields: ['module', 'main']`, a banner defining `require` through
    * `createRequire` for CommonJS dependencies), `externalModules: []` so the AWS SDK is bundled at the
-   * version in your lock file (and an emulator's Lambda executor needs no SDK of its own), and source maps,
-   * with `NODE_OPTIONS=--enable-source-maps` unless `environment` sets `NODE_OPTIONS`.
+   * version in your lock file (and an emulator's Lambda executor needs no SDK of its own), minified with
+   * names kept (`keepNames`: an error's class name is its stored `exc_type`), and no source maps.
+   * `sourceMap: true` adds them, with `NODE_OPTIONS=--enable-source-maps` unless `environment` sets
+   * `NODE_OPTIONS`; they cost cold-start time (`npm run bench:cold-start`).
    *
    * @default - celeriac's defaults above
    */
@@ -233,7 +235,8 @@ export function acknowledgePinnedRuntime(fn: lambda.Function, runtime: lambda.Ru
 
 /**
  * celeriac's bundling defaults with the user's options merged over them: local esbuild (no Docker), ES module
- * output with a `require` banner, the AWS SDK bundled, source maps.
+ * output with a `require` banner, the AWS SDK bundled, minified, no source maps (source maps cost cold-start time,
+ * `bench/cold-start.ts`; `sourceMap: true` brings them back with `--enable-source-maps`).
  */
 export function workerBundling(options: nodejs.BundlingOptions | undefined): nodejs.BundlingOptions {
   const format = options?.format ?? nodejs.OutputFormat.ESM;
@@ -242,7 +245,10 @@ export function workerBundling(options: nodejs.BundlingOptions | undefined): nod
     format,
     ...(esm ? { mainFields: ['module', 'main'], banner: CREATE_REQUIRE_BANNER } : {}),
     externalModules: [],
-    sourceMap: true,
+    minify: true,
+    // Error classes keep their names: a task's exception is stored as `exc_type` from its class name.
+    keepNames: true,
+    sourceMap: false,
     forceDockerBundling: false,
     ...options,
   };

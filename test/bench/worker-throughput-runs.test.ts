@@ -3,32 +3,8 @@
  * at a tiny size on the fast emulator pair and checks that every contender was measured and every figure printed.
  * Rates at this size mean nothing; only that each number is there and sane.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../emulator/moto-server.js';
-
-function runBench(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(repoRoot, 'bench/worker-throughput.ts')],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
+import { runBench } from './run-bench.js';
 
 /** The numeric cells of the report row that starts with `label`. */
 function cells(output: string, label: string): number[] {
@@ -41,7 +17,7 @@ function cells(output: string, label: string): number[] {
 
 describe('bench/worker-throughput.ts', () => {
   it('measures celeriac, the raw-SDK drain and Python Celery (threads and prefork) on ElasticMQ and dynalite', async () => {
-    const { code, output } = await runBench({
+    const { code, output } = await runBench('worker-throughput.ts', {
       BENCH_EMULATOR: 'fast',
       BENCH_TASKS: '20',
       BENCH_ROUNDS: '1',

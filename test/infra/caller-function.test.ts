@@ -61,7 +61,6 @@ describe('CallerFunction', () => {
   it('tells the function every queue it sends to, its default queue and the result store', () => {
     const { stack, template, api, tasks, reports, results } = deployment();
     expect(environmentOf(template, logicalIdOf(api.function))).toEqual({
-      NODE_OPTIONS: '--enable-source-maps',
       [ENV.QUEUE_URLS]: JSON.stringify({
         celery: rendered(stack, tasks.queue.queueUrl),
         reports: rendered(stack, reports.queue.queueUrl),

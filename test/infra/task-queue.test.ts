@@ -142,7 +142,6 @@ describe('TaskQueue defaults', () => {
 
   it('tells the worker its queue, its default queue and the result store', () => {
     expect(environmentOf(template, workerIds(tasks).fn)).toEqual({
-      NODE_OPTIONS: '--enable-source-maps',
       [ENV.QUEUE_URLS]: JSON.stringify({ celery: rendered(stack, tasks.queue.queueUrl) }),
       [ENV.DEFAULT_QUEUE]: 'celery',
       [ENV.RESULT_TABLE]: rendered(stack, results.table.tableName),
@@ -311,12 +310,16 @@ describe('TaskQueue props', () => {
     );
   });
 
-  it('leaves NODE_OPTIONS alone when the environment sets it, and when source maps are off', () => {
-    const own = setup({ worker: { environment: { NODE_OPTIONS: '--max-old-space-size=400' } } });
+  it('enables source maps at run time only with bundling.sourceMap, and leaves a NODE_OPTIONS the environment sets', () => {
+    const on = setup({ worker: { bundling: { sourceMap: true } } });
+    expect(environmentOf(on.template, workerIds(on.tasks).fn).NODE_OPTIONS).toBe('--enable-source-maps');
+    const own = setup({
+      worker: { bundling: { sourceMap: true }, environment: { NODE_OPTIONS: '--max-old-space-size=400' } },
+    });
     expect(environmentOf(own.template, workerIds(own.tasks).fn).NODE_OPTIONS).toBe(
       '--max-old-space-size=400',
     );
-    const off = setup({ worker: { bundling: { sourceMap: false } } });
+    const off = setup({});
     expect(environmentOf(off.template, workerIds(off.tasks).fn).NODE_OPTIONS).toBeUndefined();
   });
 

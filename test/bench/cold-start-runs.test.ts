@@ -1,0 +1,21 @@
+/** `bench/cold-start.ts` keeps running: one import per variant, every figure printed. */
+import { describe, expect, it } from 'vitest';
+import { runBench } from './run-bench.js';
+
+describe('bench/cold-start.ts', () => {
+  it('bundles the demo worker as the construct does and times its import, per variant, with sizes by package', async () => {
+    const { code, output } = await runBench('cold-start.ts', { BENCH_COLD_RUNS: '1' });
+    expect(code, output).toBe(0);
+    for (const label of [
+      'construct default (minified, no source map)',
+      'with source map (--enable-source-maps)',
+      'not minified, no source map',
+    ]) {
+      expect(output).toMatch(
+        new RegExp(`${label.replace(/[()]/g, '\\$&')}: import \\d+\\.\\d ms, bundle \\d+ KiB`),
+      );
+    }
+    expect(output).toMatch(/source map \d+ KiB/);
+    expect(output).toMatch(/@aws-sdk\/client-sqs\s+\d+ KiB/);
+  });
+});
