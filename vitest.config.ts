@@ -19,8 +19,9 @@ import { defineConfig } from 'vitest/config';
  *   a time, so its worker processes and moto have the cores to themselves; a few minutes in all.
  * - `bench`: runs the benchmarks at a tiny size (they are not timed here, only kept working); the worker benchmark
  *   fetches ElasticMQ from Maven Central the first time.
- * - `e2e`: deploys the demo stack with the CDK CLI to a MiniStack of its own (on a free port) and runs tasks
- *   through the deployed Lambda worker inside the emulator (test/e2e/); about half a minute.
+ * - `e2e`: on MiniStacks of their own (free ports), deploys the demo stack with the CDK CLI and runs tasks through
+ *   the deployed Lambda worker inside the emulator; runs the built `celeriac local` CLI on a fixture app; redrives
+ *   dead letters (test/e2e/). The demo's periodic-task case waits for two schedule firings (up to 3.5 minutes).
  */
 export default defineConfig({
   test: {

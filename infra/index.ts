@@ -28,4 +28,5 @@ export { ResultStore, type ResultStoreProps } from './constructs/result-store.js
 export type { SigningSecrets } from './constructs/signing-secrets.js';
 export { type DeadLetterAlarmOptions, TaskQueue, type TaskQueueProps } from './constructs/task-queue.js';
 export { CeleriacConfigurationError } from './constructs/validation.js';
+export type { WorkerEventsProps } from './constructs/worker-events.js';
 export type { TaskQueueWorkerProps } from './constructs/worker-function.js';

@@ -13,7 +13,9 @@
  */
 import { App } from './app.js';
 import { type AwsClients, createAwsClients } from './aws/clients.js';
+import { DynamoDbMonitoringStore } from './aws/dynamodb-monitoring-store.js';
 import { DynamoDbResultStore } from './aws/dynamodb-result-store.js';
+import { EventBridgeEventBus } from './aws/eventbridge-event-bus.js';
 import { S3PayloadStore } from './aws/s3-payload-store.js';
 import { SqsBroker } from './aws/sqs-broker.js';
 import { type AppConfig, type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
@@ -22,7 +24,13 @@ import type { Transport } from './transport.js';
 
 export { App, type TaskCall } from './app.js';
 export type { ApplyOptions } from './apply-options.js';
-export { loadSecuritySecrets, type SecuritySecretIds } from './aws/load-security-secrets.js';
+export { DynamoDbMonitoringStore } from './aws/dynamodb-monitoring-store.js';
+export { DynamoDbTaskIndex } from './aws/dynamodb-task-index.js';
+export {
+  loadSecuritySecrets,
+  type SecuritySecretIds,
+  securitySecretIdsFromEnv,
+} from './aws/load-security-secrets.js';
 export {
   type CrontabSpec,
   crontab,
@@ -40,9 +48,13 @@ export {
   type ScheduleExpressionDefinition,
 } from './config/schedule-definition.js';
 export * from './errors.js';
+export * from './events/index.js';
 export { type ErrorFactory, ErrorTable, toExceptionInfo } from './exception-table.js';
 export { GroupResult } from './group-result.js';
+export { ControlClient, type WorkerView } from './monitoring/control-client.js';
 export type { PeriodicSendOptions, PeriodicTask, PeriodicTaskSpec } from './periodic.js';
+export type { ControlReply, MonitoringStore, WorkerRecord } from './ports/monitoring-store.js';
+export type { TaskIndex, TaskIndexEntry, TaskIndexQuery } from './ports/task-index.js';
 export type { CompressionMethod } from './protocol/compression.js';
 export { PythonDateTime, PythonFloat } from './protocol/exact-values.js';
 export type { ResultMeta } from './protocol/result-meta.js';
@@ -73,7 +85,11 @@ export function createAwsTransport(
   return {
     clients,
     broker: new SqsBroker(clients.sqs),
-    results: new DynamoDbResultStore(clients.dynamodb, { tableName: config.resultTable }),
+    results: new DynamoDbResultStore(clients.dynamodb, {
+      tableName: config.resultTable,
+      taskIndex: config.events.taskIndex,
+      exact: config.exactValues,
+    }),
     ...(config.payloadBucket
       ? {
           payloads: new S3PayloadStore(clients.s3, {
@@ -83,6 +99,18 @@ export function createAwsTransport(
         }
       : {}),
     clock: systemClock,
+    ...(config.events.workerRegistry
+      ? { monitoring: new DynamoDbMonitoringStore(clients.dynamodb, { tableName: config.resultTable }) }
+      : {}),
+    ...(config.events.sinks.includes('eventbridge')
+      ? {
+          eventBus: new EventBridgeEventBus({
+            region: config.region,
+            endpoint: config.endpoint,
+            eventBusName: config.events.eventBusName,
+          }),
+        }
+      : {}),
   };
 }
 

@@ -14,6 +14,8 @@
  */
 import { hostname } from 'node:os';
 import type { ResolvedConfig } from './config/resolve-config.js';
+import type { EventDispatcher } from './events/event-dispatcher.js';
+import { taskSentFields } from './events/task-sent-event.js';
 import type { Payloads } from './payloads.js';
 import type { Broker, OutgoingMessage } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
@@ -44,6 +46,8 @@ export interface ProducerDeps {
   readonly clock: Clock;
   /** The app's default serializer and compression, and its signer; JSON, uncompressed, unsigned when absent. */
   readonly settings?: Pick<ResolvedConfig, 'serializer' | 'compression' | 'signer'>;
+  /** Sends `task-sent` for each delivered message when it is on (`events.taskSentEvent`). */
+  readonly events?: EventDispatcher;
 }
 
 /** Delivers task messages. */
@@ -103,6 +107,10 @@ export class Producer {
       byQueue.set(send.queueUrl, list);
     }
     await Promise.all([...byQueue].map(([queueUrl, messages]) => this.#deps.broker.send(queueUrl, messages)));
+    const events = this.#deps.events;
+    if (events?.taskSentEvent) {
+      for (const send of sends) events.send('task-sent', taskSentFields(send.message, send.request.queue));
+    }
   }
 
   /** Prepares and delivers. */

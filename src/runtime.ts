@@ -4,10 +4,14 @@
  * {@link createRuntime}; hosts receive it explicitly (`runWorker({ registry, runtime })`) instead of reaching
  * through the app for its parts.
  */
+import { CoalescingBroker } from './coalescing-broker.js';
 import type { ResolvedConfig } from './config/resolve-config.js';
+import { createEventDispatcher } from './events/create-event-dispatcher.js';
+import type { EventDispatcher } from './events/event-dispatcher.js';
 import { Payloads } from './payloads.js';
 import type { Broker } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
+import type { MonitoringStore } from './ports/monitoring-store.js';
 import type { ResultStore } from './ports/result-store.js';
 import { defaultOrigin } from './producer.js';
 import { QueueRouter } from './queue-router.js';
@@ -25,6 +29,10 @@ export interface Runtime {
   readonly queues: QueueRouter;
   /** Sender node name written into the `origin` header of the messages this process sends. */
   readonly origin: string;
+  /** Monitoring events, when a sink is configured (`events.sinks`); absent, nothing is emitted. */
+  readonly events?: EventDispatcher;
+  /** The worker registry and remote control, when `events.workerRegistry` is on and the transport has a store. */
+  readonly monitoring?: MonitoringStore;
 }
 
 /**
@@ -38,18 +46,34 @@ export function createRuntime(
   transport: Transport,
   options: { readonly origin?: string } = {},
 ): Runtime {
+  const origin = options.origin ?? defaultOrigin();
+  const events = createEventDispatcher(settings.events, {
+    clock: transport.clock,
+    sender: { hostname: origin, pid: process.pid },
+    eventBus: transport.eventBus,
+  });
+  const broker =
+    settings.coalesceSendsMs > 0
+      ? new CoalescingBroker(transport.broker, settings.coalesceSendsMs)
+      : transport.broker;
   return {
     settings,
-    broker: transport.broker,
+    broker,
     results: transport.results,
-    payloads: new Payloads(transport.payloads, {
-      payloadThresholdBytes: settings.payloadThresholdBytes,
-      resultThresholdBytes: settings.resultThresholdBytes,
-      maxPayloadBytes: settings.maxPayloadBytes,
-    }),
+    payloads: new Payloads(
+      transport.payloads,
+      {
+        payloadThresholdBytes: settings.payloadThresholdBytes,
+        resultThresholdBytes: settings.resultThresholdBytes,
+        maxPayloadBytes: settings.maxPayloadBytes,
+      },
+      { exact: settings.exactValues },
+    ),
     clock: transport.clock,
-    queues: new QueueRouter(transport.broker, settings.queueNamePrefix, settings.queueUrls),
-    origin: options.origin ?? defaultOrigin(),
+    queues: new QueueRouter(broker, settings.queueNamePrefix, settings.queueUrls),
+    origin,
+    ...(events ? { events } : {}),
+    ...(settings.events.workerRegistry && transport.monitoring ? { monitoring: transport.monitoring } : {}),
   };
 }
 

@@ -4,6 +4,8 @@
  */
 import type { Broker } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
+import type { EventBus } from './ports/event-bus.js';
+import type { MonitoringStore } from './ports/monitoring-store.js';
 import type { PayloadStore } from './ports/payload-store.js';
 import type { ResultStore } from './ports/result-store.js';
 
@@ -14,4 +16,8 @@ export interface Transport {
   /** Large-payload store; without it, oversize messages and results are refused. */
   readonly payloads?: PayloadStore;
   readonly clock: Clock;
+  /** Where the `eventbridge` event sink puts events; only needed when that sink is configured. */
+  readonly eventBus?: EventBus;
+  /** The worker registry and control records, when `events.workerRegistry` is on. */
+  readonly monitoring?: MonitoringStore;
 }

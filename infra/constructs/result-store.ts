@@ -9,8 +9,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { ENV } from '../../src/config/env.js';
+import { TASK_INDEX } from '../../src/config/task-index.js';
 import { environmentTargetOf, registerResultStore } from './client-environment.js';
-import { describeDuration, PropValidator, secondsOf } from './validation.js';
+import { CeleriacConfigurationError, describeDuration, PropValidator, secondsOf } from './validation.js';
 
 /** Properties of a {@link ResultStore}. */
 export interface ResultStoreProps {
@@ -82,6 +83,18 @@ export interface ResultStoreProps {
    * @default - no prefix (logs land at the root of `serverAccessLogsBucket`)
    */
   readonly serverAccessLogsPrefix?: string;
+
+  /**
+   * Adds the task index: two sparse global secondary indexes on the table (`celeriac-by-state` keyed on
+   * `idx_state`, `celeriac-by-name` keyed on `idx_name`, both sorted by `timestamp`, projecting only the keys
+   * and the other index key), so `celeriac events` and a dashboard can list tasks by state, name and time.
+   * Granted functions get `CELERIAC_TASK_INDEX=true`, and their workers write the index keys on the result items
+   * they already write: no extra request, but each indexed write also consumes write units on each index
+   * (docs/monitoring.md). Items Python Celery writes are not indexed.
+   *
+   * @default false - no index; workers write no index keys
+   */
+  readonly taskIndex?: boolean;
 }
 
 const DEFAULT_PAYLOAD_PREFIX = 'celeriac/';
@@ -117,6 +130,8 @@ export class ResultStore extends Construct {
   readonly payloadExpiration: Duration;
   /** The customer managed key, if the store uses one. */
   readonly encryptionKey: kms.IKey | undefined;
+  /** Whether the table has the task index (`taskIndex`). */
+  readonly taskIndex: boolean;
   /**
    * The variables celeriac's client and worker read to find this store. Grants set them on Lambda
    * functions; set them yourself on other compute (an ECS task running `celeriac worker`, say).
@@ -177,6 +192,24 @@ export class ResultStore extends Construct {
       encryptionKey: props.encryptionKey,
       removalPolicy,
     });
+    if (props.taskIndex === true) {
+      const sortKey = { name: TASK_INDEX.SORT_KEY, type: dynamodb.AttributeType.NUMBER };
+      table.addGlobalSecondaryIndex({
+        indexName: TASK_INDEX.BY_STATE,
+        partitionKey: { name: TASK_INDEX.STATE_KEY, type: dynamodb.AttributeType.STRING },
+        sortKey,
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [TASK_INDEX.NAME_KEY, TASK_INDEX.MONITORING_BODY],
+      });
+      table.addGlobalSecondaryIndex({
+        indexName: TASK_INDEX.BY_NAME,
+        partitionKey: { name: TASK_INDEX.NAME_KEY, type: dynamodb.AttributeType.STRING },
+        sortKey,
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [TASK_INDEX.STATE_KEY],
+      });
+    }
+    this.taskIndex = props.taskIndex === true;
 
     const versioned = props.versioned ?? false;
     this.bucket = new s3.Bucket(this, 'PayloadBucket', {
@@ -223,7 +256,39 @@ export class ResultStore extends Construct {
       ...(props.resultTtl === undefined
         ? {}
         : { [ENV.RESULT_TTL_SECONDS]: ttlSecondsString(props.resultTtl) }),
+      ...(this.taskIndex ? { [ENV.TASK_INDEX]: 'true' } : {}),
     };
+  }
+
+  /**
+   * Lets `grantee` list tasks through the task index (`celeriac events`, a dashboard).
+   *
+   * Adds exactly: `dynamodb:Query` on the two indexes (`<table arn>/index/celeriac-by-state` and
+   * `.../celeriac-by-name`). A `lambda.Function` grantee
+   * also gets the store's {@link ResultStore.clientEnvironment}.
+   *
+   * @throws {CeleriacConfigurationError} when the store was created without `taskIndex`.
+   */
+  grantQueryTaskIndex(grantee: iam.IGrantable): iam.Grant {
+    if (!this.taskIndex) {
+      throw new CeleriacConfigurationError(
+        'ResultStore',
+        this,
+        'taskIndex',
+        'false',
+        'must be true for grantQueryTaskIndex(): create the store with `taskIndex: true` to add the index.',
+      );
+    }
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [TASK_INDEX.BY_STATE, TASK_INDEX.BY_NAME].map(
+        (name) => `${this.table.tableArn}/index/${name}`,
+      ),
+    });
+    const fn = environmentTargetOf(grantee);
+    if (fn !== undefined) registerResultStore(fn, this, this.clientEnvironment);
+    return grant;
   }
 
   /**
@@ -262,15 +327,25 @@ export class ResultStore extends Construct {
    *
    * Adds exactly: `dynamodb:GetItem`, `dynamodb:PutItem`, `dynamodb:UpdateItem`, `dynamodb:DeleteItem` on the
    * table; `s3:GetObject`, `s3:PutObject`, `s3:DeleteObject` on `<bucket>/<payloadPrefix>*`; with
-   * `encryptionKey`, `kms:Encrypt`, `kms:Decrypt`, `kms:GenerateDataKey` on the key. A `lambda.Function`
+   * `encryptionKey`, `kms:Encrypt`, `kms:Decrypt`, `kms:GenerateDataKey` on the key; with `taskIndex`,
+   * `dynamodb:Query` on the `celeriac-by-state` index (the worker registry's control records). A `lambda.Function`
    * grantee also gets the store's {@link ResultStore.clientEnvironment}.
    */
   grantWriteResults(grantee: iam.IGrantable): iam.Grant {
-    return this.grantStore(
+    const grant = this.grantStore(
       grantee,
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
       ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+    );
+    if (!this.taskIndex) return grant;
+    // The worker registry: workers read control records from the state index at each heartbeat.
+    return grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:Query'],
+        resourceArns: [`${this.table.tableArn}/index/${TASK_INDEX.BY_STATE}`],
+      }),
     );
   }
 
@@ -298,7 +373,17 @@ export class ResultStore extends Construct {
       resourceArns: [payloadObjects],
       resource: this.bucket,
     });
-    if (tableActions.length > 0) grant = this.table.grant(grantee, ...tableActions).combine(grant);
+    if (tableActions.length > 0) {
+      // Table.grant would add `<table>/index/*` once the task index exists; no item action needs the indexes.
+      const onTable = this.taskIndex
+        ? iam.Grant.addToPrincipal({
+            grantee,
+            actions: [...tableActions],
+            resourceArns: [this.table.tableArn],
+          })
+        : this.table.grant(grantee, ...tableActions);
+      grant = onTable.combine(grant);
+    }
     if (this.encryptionKey !== undefined && keyActions.length > 0) {
       grant = grant.combine(this.encryptionKey.grant(grantee, ...keyActions));
     }

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../../src/config/env.js';
 import { grantSigningSecrets, type SigningSecrets, validateSigning } from './signing-secrets.js';
 import type { PropValidator } from './validation.js';
+import { applyWorkerEvents, validateWorkerEvents, type WorkerEventsProps } from './worker-events.js';
 
 /** The worker Lambda function of a `TaskQueue`. */
 export interface TaskQueueWorkerProps {
@@ -103,6 +104,14 @@ export interface TaskQueueWorkerProps {
    * @default - none: the worker neither signs nor verifies, unless its code configures `security` itself
    */
   readonly signing?: SigningSecrets;
+
+  /**
+   * Celery's monitoring events from this worker: to an EventBridge bus (granted `events:PutEvents`) and/or its
+   * log group (docs/monitoring.md).
+   *
+   * @default - no events
+   */
+  readonly events?: WorkerEventsProps;
 }
 
 /** Defaults of {@link TaskQueueWorkerProps}, for validation messages and derived settings. */
@@ -175,6 +184,7 @@ export function validateWorkerProps(validate: PropValidator, props: TaskQueueWor
       '`maxReceiveCount` receives. Leave it unset for no reservation.',
   );
   validateSigning(validate, 'worker.signing', props.signing, props.environment);
+  validateWorkerEvents(validate, 'worker.events', props.events);
   for (const name of Object.keys(props.environment ?? {})) {
     if (MANAGED_VARIABLES.includes(name)) {
       validate.fail(
@@ -218,6 +228,7 @@ export function createWorkerFunction(scope: Construct, props: TaskQueueWorkerPro
   });
   acknowledgePinnedRuntime(fn, runtime, 'worker.runtime');
   grantSigningSecrets(fn, props.signing);
+  applyWorkerEvents(fn, props.events);
   return fn;
 }
 

@@ -9,8 +9,11 @@ export {
   DEFAULT_CONNECTION_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from './clients.js';
+export { DynamoDbMonitoringStore } from './dynamodb-monitoring-store.js';
 export { DynamoDbResultStore, type DynamoDbResultStoreOptions } from './dynamodb-result-store.js';
+export { DynamoDbTaskIndex } from './dynamodb-task-index.js';
 export { ensureResultTable } from './ensure-result-table.js';
+export { EventBridgeEventBus, type EventBridgeEventBusOptions } from './eventbridge-event-bus.js';
 export { loadSecuritySecrets, type SecuritySecretIds } from './load-security-secrets.js';
 export { S3PayloadStore, type S3PayloadStoreOptions } from './s3-payload-store.js';
 export { planBatches, SqsBroker, type SqsBrokerOptions } from './sqs-broker.js';

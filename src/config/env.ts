@@ -24,6 +24,33 @@ export const ENV = {
   SECURITY_CERT_STORE: 'CELERIAC_SECURITY_CERT_STORE',
   /** Digest of signatures, `sha256` by default (Celery's `security_digest`). */
   SECURITY_DIGEST: 'CELERIAC_SECURITY_DIGEST',
+  /**
+   * Secrets Manager secret (name or ARN) whose `SecretString` is {@link ENV.SECURITY_KEY}'s PEM, for
+   * `loadSecuritySecrets()`; set by the constructs' `signing` prop.
+   */
+  SECURITY_KEY_SECRET: 'CELERIAC_SECURITY_KEY_SECRET',
+  /** Secret holding the private key's passphrase (Celery's `security_key_password`), for `loadSecuritySecrets()`. */
+  SECURITY_KEY_PASSWORD_SECRET: 'CELERIAC_SECURITY_KEY_PASSWORD_SECRET',
+  /** Secret holding {@link ENV.SECURITY_CERTIFICATE}'s PEM, for `loadSecuritySecrets()`. */
+  SECURITY_CERTIFICATE_SECRET: 'CELERIAC_SECURITY_CERTIFICATE_SECRET',
+  /** Secret holding {@link ENV.SECURITY_CERT_STORE}'s PEM (the trusted certificates), for `loadSecuritySecrets()`. */
+  SECURITY_CERT_STORE_SECRET: 'CELERIAC_SECURITY_CERT_STORE_SECRET',
+  /** Milliseconds concurrent single sends wait to leave as one batch (`coalesceSendsMs`); unset or 0, none. */
+  COALESCE_SENDS_MS: 'CELERIAC_COALESCE_SENDS_MS',
+  /** Comma-separated event sinks, `stdout` and/or `eventbridge` (docs/monitoring.md); unset sends no events. */
+  EVENTS: 'CELERIAC_EVENTS',
+  /** Name or ARN of the EventBridge bus the `eventbridge` sink puts events on; `default` when unset. */
+  EVENT_BUS: 'CELERIAC_EVENT_BUS',
+  /** `true` sends `task-sent` for every message sent (Celery's `task_send_sent_event`). */
+  TASK_SEND_SENT_EVENT: 'CELERIAC_TASK_SEND_SENT_EVENT',
+  /** `true` writes the task index's keys on result items (set by `ResultStore({ taskIndex: true })`). */
+  TASK_INDEX: 'CELERIAC_TASK_INDEX',
+  /** Seconds between worker heartbeats (the `worker-heartbeat` event and the registry record); 30 when unset. */
+  HEARTBEAT_SECONDS: 'CELERIAC_HEARTBEAT_SECONDS',
+  /** `true` makes the Lambda handler write task metrics as CloudWatch Embedded Metric Format log lines. */
+  EMF_METRICS: 'CELERIAC_EMF_METRICS',
+  /** `json` writes hosts' log lines as JSON with Powertools Logger's fields; `text` (the default) as one line. */
+  LOG_FORMAT: 'CELERIAC_LOG_FORMAT',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

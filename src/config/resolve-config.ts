@@ -4,9 +4,19 @@
  * setting has a Celery twin.
  */
 import { ImproperlyConfigured } from '../errors.js';
+import {
+  type EventsConfig,
+  type ResolvedEventsConfig,
+  resolveEventsConfig,
+} from '../events/events-config.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_OFFLOAD_THRESHOLD_BYTES } from '../ports/service-limits.js';
 import type { MessageSigner, MessageVerifier } from '../protocol/auth-serializer.js';
-import { type CompressionMethod, isCompressionMethod } from '../protocol/compression.js';
+import {
+  COMPRESSION_METHODS_TEXT,
+  type CompressionMethod,
+  isCompressionMethod,
+} from '../protocol/compression.js';
+import { DEFAULT_MAX_BZIP2_BYTES } from '../protocol/limits.js';
 import { SecurityError } from '../protocol/security-error.js';
 import {
   acceptedContentTypes,
@@ -47,6 +57,12 @@ export interface AppConfig {
   /** Messages and results larger than this are refused. Default 67 108 864 bytes (64 MiB). */
   readonly maxPayloadBytes?: number;
   /**
+   * A bzip2 body that inflates past this is refused (the smaller of this and `maxPayloadBytes` applies). Lower
+   * than `maxPayloadBytes` because bzip2 inflates on the event loop, about 0.3 s per MiB at worst
+   * (docs/security.md). Default 1 048 576 bytes (1 MiB).
+   */
+  readonly maxBzip2Bytes?: number;
+  /**
    * AWS region. Default: `AWS_REGION`, else `AWS_DEFAULT_REGION` (boto3's, for shared Python environments),
    * else left to the SDK, which reads the profile's region (`AWS_PROFILE`, `~/.aws/config`).
    */
@@ -83,6 +99,14 @@ export interface AppConfig {
    * the types tasks receive, hence off by default (numbers and `Date`s). What is sent is always exact.
    */
   readonly exactValues?: boolean;
+  /**
+   * Concurrent single-message sends to one standard queue within this many milliseconds leave as one
+   * `SendMessageBatch` of up to 10 (for API Lambdas that fan out with many `delay()` calls). Each such send
+   * waits up to this long. Default: `CELERIAC_COALESCE_SENDS_MS`, else 0 (off).
+   */
+  readonly coalesceSendsMs?: number;
+  /** Monitoring events (Celery's `worker_send_task_events`) and their sinks; none by default (docs/monitoring.md). */
+  readonly events?: EventsConfig;
 }
 
 /** Keys and certificates for message signing, as PEM text (Celery's `security_*` settings). */
@@ -113,6 +137,7 @@ export interface ResolvedConfig {
   readonly payloadThresholdBytes: number;
   readonly resultThresholdBytes: number;
   readonly maxPayloadBytes: number;
+  readonly maxBzip2Bytes: number;
   /** The explicit or environment region; `undefined` leaves it to the SDK's provider chain (the profile). */
   readonly region: string | undefined;
   /** The explicit endpoint; `undefined` leaves endpoints to the SDK (`AWS_ENDPOINT_URL[_<SERVICE>]`). */
@@ -126,6 +151,9 @@ export interface ResolvedConfig {
   /** Verifies received messages, when a certificate store is configured; then unsigned ones are refused. */
   readonly verifier: MessageVerifier | undefined;
   readonly exactValues: boolean;
+  /** 0 when sends are not coalesced. */
+  readonly coalesceSendsMs: number;
+  readonly events: ResolvedEventsConfig;
 }
 
 function parseQueueUrls(text: string | undefined): Record<string, string> {
@@ -178,6 +206,18 @@ function bytes(setting: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+function coalesceSetting(value: number | string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1000) {
+    throw new ImproperlyConfigured(
+      `Expected \`coalesceSendsMs\` (${ENV.COALESCE_SENDS_MS}) to be a number of milliseconds from 0 to 1000, got ${value}`,
+      { setting: 'coalesceSendsMs' },
+    );
+  }
+  return n;
+}
+
 const nonEmpty = (value: string | undefined): string | undefined => (value ? value : undefined);
 
 function serializerSetting(value: unknown): SerializerName {
@@ -194,8 +234,8 @@ function serializerSetting(value: unknown): SerializerName {
 function compressionSetting(value: unknown): CompressionMethod | undefined {
   if (value === undefined || isCompressionMethod(value)) return value;
   throw new ImproperlyConfigured(
-    `Expected \`compression\` to be 'zlib', 'gzip' or 'brotli', got ${JSON.stringify(value)} ` +
-      '(bzip2, lzma and zstd are not written by celeriac)',
+    `Expected \`compression\` to be ${COMPRESSION_METHODS_TEXT}, got ${JSON.stringify(value)} ` +
+      '(bzip2 and lzma are read but not written by celeriac)',
     { setting: 'compression' },
   );
 }
@@ -279,6 +319,7 @@ export function resolveConfig(config: AppConfig = {}): ResolvedConfig {
       DEFAULT_OFFLOAD_THRESHOLD_BYTES,
     ),
     maxPayloadBytes: bytes('maxPayloadBytes', config.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES),
+    maxBzip2Bytes: bytes('maxBzip2Bytes', config.maxBzip2Bytes, DEFAULT_MAX_BZIP2_BYTES),
     // No fallback region, and no endpoint from process.env's AWS_ENDPOINT_URL: either would override the SDK's
     // own resolution (the profile's region; AWS_ENDPOINT_URL_<SERVICE> ahead of AWS_ENDPOINT_URL). An `env`
     // passed in place of process.env is invisible to the SDK, so its AWS_ENDPOINT_URL is taken here.
@@ -289,5 +330,7 @@ export function resolveConfig(config: AppConfig = {}): ResolvedConfig {
     acceptContent: acceptSetting(config.acceptContent),
     ...securitySetting(config.security, env),
     exactValues: config.exactValues ?? false,
+    coalesceSendsMs: coalesceSetting(config.coalesceSendsMs ?? env[ENV.COALESCE_SENDS_MS]),
+    events: resolveEventsConfig(config.events, env),
   };
 }

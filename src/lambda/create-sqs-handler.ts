@@ -11,6 +11,9 @@
  * - On a FIFO queue, records of one message group run in order, and once one fails the rest of its group is
  *   reported as failed without running, to keep the group's order.
  */
+
+import { EmfBatch } from '../monitoring/emf-metrics.js';
+import { jsonLog, LogFormat, xrayTraceId } from '../monitoring/json-log.js';
 import type { MessageAttribute } from '../ports/broker.js';
 import { toMessageAttribute } from '../ports/message-attribute.js';
 import { setOwn } from '../protocol/set-own.js';
@@ -21,7 +24,9 @@ import { formatOutcome } from '../worker/format-outcome.js';
 import { type InboundMessage, MessageAction, type MessageOutcome } from '../worker/message-outcome.js';
 import type { Pool } from '../worker/pool/pool.js';
 import { RevocationWatch } from '../worker/pool/revocation-watch.js';
+import { RegistryAgent } from '../worker/registry-agent.js';
 import { setVisibility } from '../worker/set-visibility.js';
+import { EVENT_FLUSH_TIMEOUT_MS, WorkerEvents } from '../worker/worker-events.js';
 import { type WorkerIdentity, workerIdentity } from '../worker/worker-identity.js';
 import type { LambdaContextLike, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs-event.js';
 
@@ -34,7 +39,10 @@ export interface SqsHandlerOptions {
    * invocation's time when that is less (so a short function timeout still leaves room to work).
    */
   readonly reserveMs?: number;
-  /** Where the per-record line goes. Default `console.log`. */
+  /**
+   * Where the per-record line goes. Default `console.log`, or JSON lines to `stdout` with
+   * `events.logFormat: 'json'` (docs/monitoring.md).
+   */
   readonly log?: (line: string) => void;
   /**
    * Where task functions run. Default inline. A `threads` pool (`createPool({ kind: 'threads', size, appModule })`)
@@ -47,6 +55,12 @@ export interface SqsHandlerOptions {
   readonly pool?: Pool;
   /** How often a pooled task's state is read for a terminating revoke, ms. Default 2000. */
   readonly revocationCheckMs?: number;
+  /**
+   * Where EMF metric documents (`events.emfMetrics`) and JSON log lines (`events.logFormat: 'json'`) go, one line
+   * each. Default `process.stdout.write`, which Lambda's runtime does not prefix as it prefixes `console.log`, so
+   * CloudWatch reads each line as JSON.
+   */
+  readonly stdout?: (line: string) => void;
 }
 
 /** `arn:aws:sqs:us-east-1:123456789012:jobs` → its queue name and the URL SQS gives it. */
@@ -91,7 +105,15 @@ export function createSqsHandler(
   const { registry, runtime } = deps;
   const identity: WorkerIdentity = workerIdentity(runtime.settings.name);
   const concurrency = Math.max(1, options.concurrency ?? 10);
-  const log = options.log ?? ((line: string) => console.log(line));
+  const stdout = options.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
+  /** The current invocation's fields for JSON log lines (`events.logFormat: 'json'`). */
+  let invocation: Record<string, unknown> = {};
+  let coldStart = true;
+  const log =
+    options.log ??
+    (runtime.settings.events.logFormat === LogFormat.JSON
+      ? jsonLog({ service: runtime.settings.name, fields: () => invocation, write: stdout })
+      : (line: string) => console.log(line));
 
   /** The URL and Celery name of a record's queue: from the app's queue map when it knows the queue. */
   const sourceQueue = (arn: string): { url: string; name: string } => {
@@ -114,10 +136,51 @@ export function createSqsHandler(
       log,
     );
 
+  let active = 0;
+  let processed = 0;
+  const workerEvents = runtime.events
+    ? new WorkerEvents(
+        runtime.events,
+        identity,
+        { active: () => active, processed: () => processed },
+        runtime.settings.events.heartbeatSeconds,
+      )
+    : undefined;
+  const processedByState: Record<string, number> = {};
+  const queuesSeen = new Set<string>();
+  const registryAgent = runtime.monitoring
+    ? new RegistryAgent({
+        store: runtime.monitoring,
+        identity,
+        kind: 'lambda',
+        clock: runtime.clock,
+        freqSeconds: runtime.settings.events.heartbeatSeconds,
+        log,
+        // Written at the end of a batch, when nothing runs; a Lambda function takes no shutdown or consumer change.
+        state: () => ({
+          pool: options.pool?.kind ?? 'inline',
+          concurrency,
+          queues: [...queuesSeen],
+          active: [],
+          processed: { ...processedByState },
+          registered: registry.taskNames,
+        }),
+        control: {},
+      })
+    : undefined;
+
   const pool = options.pool;
   let poolStarted: Promise<void> | undefined;
 
   return async (event, context) => {
+    invocation = {
+      cold_start: coldStart,
+      function_name: context.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME,
+      function_memory_size: context.memoryLimitInMB ?? process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      function_request_id: context.awsRequestId,
+      xray_trace_id: xrayTraceId(),
+    };
+    coldStart = false;
     if (pool) {
       poolStarted ??= pool.start();
       await poolStarted;
@@ -125,6 +188,7 @@ export function createSqsHandler(
     const reserveMs =
       options.reserveMs ?? Math.min(10_000, Math.floor(context.getRemainingTimeInMillis() / 5));
     const failures = new Set<string>();
+    const metrics = runtime.settings.events.emfMetrics ? new EmfBatch() : undefined;
 
     /** Runs one record; true when it is done (deleted by the mapping), false when SQS must deliver it again. */
     const processRecord = async (record: SqsRecord): Promise<boolean> => {
@@ -152,6 +216,19 @@ export function createSqsHandler(
           : {}),
       }).finally(() => watch?.stop());
       log(formatOutcome(outcome, { messageId: record.messageId, totalMs: Date.now() - startedAt }));
+      if (metrics && outcome.taskName !== undefined) {
+        const sent = Number(record.attributes.SentTimestamp);
+        metrics.add({
+          taskName: outcome.taskName,
+          state: outcome.state,
+          runtimeMs: outcome.runtimeMs,
+          queueWaitMs: Number.isFinite(sent) ? startedAt - sent : undefined,
+        });
+      }
+      if (registryAgent) {
+        processedByState[outcome.state] = (processedByState[outcome.state] ?? 0) + 1;
+        queuesSeen.add(queue.name);
+      }
       if (outcome.action === MessageAction.DELETE) return true;
       failures.add(record.messageId);
       if (outcome.action === MessageAction.RETRY_LATER && outcome.delaySeconds !== undefined) {
@@ -170,7 +247,20 @@ export function createSqsHandler(
         });
       }
     });
-    await Promise.all(runners);
+    active += event.Records.length;
+    await Promise.all(runners).finally(() => {
+      active -= event.Records.length;
+      processed += event.Records.length;
+    });
+    if (runtime.events) {
+      workerEvents?.beatIfDue(runtime.clock.now());
+      await runtime.events.flush({ timeoutMs: EVENT_FLUSH_TIMEOUT_MS });
+    }
+    await registryAgent?.beatIfDue(runtime.clock.now());
+    // EMF documents go to stdout as they are: CloudWatch Logs reads them there, in text or JSON log format.
+    for (const line of metrics?.render(runtime.settings.events.metricsNamespace, Date.now()) ?? []) {
+      stdout(line);
+    }
     return {
       batchItemFailures: event.Records.filter((r) => failures.has(r.messageId)).map((r) => ({
         itemIdentifier: r.messageId,

@@ -33,6 +33,10 @@ export interface SqsEvent {
 /** The part of the Lambda context the handler reads. */
 export interface LambdaContextLike {
   getRemainingTimeInMillis(): number;
+  /** The invocation's request id (JSON log lines carry it as `function_request_id`). */
+  readonly awsRequestId?: string;
+  readonly functionName?: string;
+  readonly memoryLimitInMB?: string;
 }
 
 /** Partial batch response: the records SQS must deliver again. */

@@ -269,3 +269,14 @@ export function kwargsRepr(
 ): string {
   return render(kwargs, maxlen, false);
 }
+
+/**
+ * Celery's `saferepr(value, maxlen)` of one value: how a worker shows a task's return value in `task-succeeded`
+ * (Celery's `resultrepr_maxsize`, 1024 by default).
+ *
+ * @example
+ * valueRepr({ total: 5 }) // "{'total': 5}"
+ */
+export function valueRepr(value: unknown, maxlen: number = REPR_MAX_LENGTH): string {
+  return render(value, maxlen, false);
+}

@@ -70,6 +70,7 @@ export async function admitMessage(scope: MessageScope): Promise<Admission> {
   try {
     message = await decodeTaskMessageAsync(body, {
       maxPayloadBytes: scope.runtime.settings.maxPayloadBytes,
+      maxBzip2Bytes: scope.runtime.settings.maxBzip2Bytes,
       acceptContent: scope.runtime.settings.acceptContent,
       ...(scope.runtime.settings.verifier ? { verifier: scope.runtime.settings.verifier } : {}),
       exactValues: scope.runtime.settings.exactValues,

@@ -41,6 +41,7 @@ export async function claimTask(
       taskId: headers.id,
       owner: scope.owner,
       attempt: headers.retries,
+      taskName: headers.task,
       leaseMs: scope.ctx.leaseMs,
       nowMs: scope.now(),
       ...(options.runningMeta ? { runningMeta: options.runningMeta } : {}),

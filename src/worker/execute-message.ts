@@ -36,6 +36,7 @@ import { type InboundMessage, MessageAction, type MessageOutcome, MessageState }
 import { persist } from './persist.js';
 import { type RunResult, runTask } from './run-task.js';
 import { createTaskContext } from './task-context.js';
+import { TaskEvents } from './task-events.js';
 import type { TaskRecord } from './task-record.js';
 
 export type { ExecutionContext } from './execution-context.js';
@@ -138,8 +139,12 @@ async function unrecorded(
 }
 
 async function run(scope: MessageScope): Promise<MessageOutcome> {
+  const events = TaskEvents.of(scope.ctx);
   const admission = await admitMessage(scope);
-  if (admission.kind === 'settled') return admission.outcome;
+  if (admission.kind === 'settled') {
+    events?.refused(admission.outcome);
+    return admission.outcome;
+  }
   const { message, task, record } = admission;
   const { headers } = message;
   const base = { taskId: headers.id, taskName: headers.task };
@@ -155,8 +160,12 @@ async function run(scope: MessageScope): Promise<MessageOutcome> {
     ttl,
     ...(trackStarted ? { runningMeta: record.started() } : {}),
   });
-  if (claim !== 'claimed') return claim;
-  scope.ctx.onClaimed?.({ taskId: headers.id, owner: scope.owner });
+  if (claim !== 'claimed') {
+    events?.refused(claim);
+    return claim;
+  }
+  events?.started(message);
+  scope.ctx.onClaimed?.({ taskId: headers.id, owner: scope.owner, taskName: headers.task });
   const result = await execute(scope, message, task, record);
   const runtimeMs = scope.now() - claimedAt;
   const stopping = scope.ctx.signal;
@@ -196,17 +205,23 @@ async function run(scope: MessageScope): Promise<MessageOutcome> {
     if (terminated) {
       // Revoked with terminate while it ran: REVOKED (already stored by the revoke) stays, the claim ends.
       await storeOutcome(finish, ignoreResult ? undefined : record.revoked('terminated'), TaskState.REVOKED);
-      return {
+      const revoked: MessageOutcome = {
         ...base,
         action: MessageAction.DELETE,
         state: MessageState.REVOKED,
         reason: describeError(kill?.reason),
         runtimeMs,
       };
+      events?.finished(message, result, revoked);
+      return revoked;
     }
-    return { ...base, ...(await finishRun(finish, result)), runtimeMs };
+    const outcome: MessageOutcome = { ...base, ...(await finishRun(finish, result)), runtimeMs };
+    events?.finished(message, result, outcome);
+    return outcome;
   } catch (error) {
-    return { ...base, ...(await unrecorded(scope, finish, error)), runtimeMs };
+    const outcome: MessageOutcome = { ...base, ...(await unrecorded(scope, finish, error)), runtimeMs };
+    events?.finished(message, result, outcome);
+    return outcome;
   }
 }
 

@@ -22,6 +22,8 @@ export interface ClaimHandle {
   readonly taskId: string;
   /** Unique per delivery: a second delivery of the same message is another owner, and is refused while this one holds the lease. */
   readonly owner: string;
+  /** The task's name. */
+  readonly taskName?: string;
 }
 
 /** What the core needs from its host for one message. */

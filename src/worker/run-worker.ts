@@ -27,7 +27,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkerShutdown } from '../errors.js';
+import { jsonLog, LogFormat } from '../monitoring/json-log.js';
 import type { ReceivedMessage } from '../ports/broker.js';
+import type { ActiveTask } from '../ports/monitoring-store.js';
 import { DeleteBatcher } from './delete-batcher.js';
 import { executeMessage } from './execute-message.js';
 import { type ClaimHandle, describeError, type WorkerDeps } from './execution-context.js';
@@ -37,8 +39,10 @@ import { KeepAlive } from './keep-alive.js';
 import { MessageAction, type MessageOutcome } from './message-outcome.js';
 import { createPool } from './pool/create-pool.js';
 import type { Pool, PoolKind } from './pool/pool.js';
+import { RegistryAgent } from './registry-agent.js';
 import { setVisibility } from './set-visibility.js';
 import { SlotPool } from './slot-pool.js';
+import { WorkerEvents } from './worker-events.js';
 import { type WorkerIdentity, workerIdentity } from './worker-identity.js';
 
 /** Options for {@link runWorker}. */
@@ -53,7 +57,10 @@ export interface WorkerOptions {
   readonly waitTimeSeconds?: number;
   /** How long `stop()` waits for running tasks before handing them back. Default 30 000 ms. */
   readonly shutdownTimeoutMs?: number;
-  /** Where the per-task lines go. Default `console.log`. */
+  /**
+   * Where the per-task lines go. Default `console.log`, or JSON lines on stdout with `events.logFormat: 'json'`
+   * (docs/monitoring.md).
+   */
   readonly log?: (line: string) => void;
   /** Called with each outcome (for tests and metrics). */
   readonly onOutcome?: (outcome: MessageOutcome) => void;
@@ -106,7 +113,17 @@ interface InFlight {
   readonly kill: AbortController;
   readonly keepAlive: KeepAlive;
   claim?: ClaimHandle;
+  claimedAtMs?: number;
   done?: Promise<MessageOutcome | undefined>;
+}
+
+/** The claimed tasks among the messages in flight, for the registry. */
+function activeTasks(inFlight: Iterable<InFlight>): ActiveTask[] {
+  return [...inFlight].flatMap((entry) =>
+    entry.claim
+      ? [{ id: entry.claim.taskId, name: entry.claim.taskName ?? '', startedAtMs: entry.claimedAtMs ?? 0 }]
+      : [],
+  );
 }
 
 /**
@@ -126,9 +143,12 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const visibility = Math.max(2, options.visibilityTimeoutSeconds ?? 60);
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+  const write =
+    options.log ??
+    (settings.events.logFormat === LogFormat.JSON ? jsonLog({ service: settings.name }) : console.log);
   const log = (line: string): void => {
     try {
-      (options.log ?? console.log)(line);
+      write(line);
     } catch {
       // A failing log sink must not take the worker down.
     }
@@ -156,6 +176,39 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const receiving = new AbortController();
   const slots = new SlotPool(concurrency);
   const deletes = new DeleteBatcher(broker, log);
+  const processed = (): number => Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const workerEvents = runtime.events
+    ? new WorkerEvents(
+        runtime.events,
+        identity,
+        { active: () => inFlight.size, processed },
+        settings.events.heartbeatSeconds,
+      )
+    : undefined;
+
+  const registryAgent = runtime.monitoring
+    ? new RegistryAgent({
+        store: runtime.monitoring,
+        identity,
+        kind: 'worker',
+        clock,
+        freqSeconds: settings.events.heartbeatSeconds,
+        log,
+        state: () => ({
+          pool: pool.kind,
+          concurrency,
+          queues: [...consumers.keys()],
+          active: activeTasks(inFlight),
+          processed: { ...counts },
+          registered: registry.taskNames,
+        }),
+        control: {
+          shutdown: () => void stop(),
+          addConsumer: (name) => addConsumer(name),
+          cancelConsumer: (name) => cancelConsumer(name),
+        },
+      })
+    : undefined;
 
   const visibilityOf = (entry: InFlight, seconds: number, what: string): Promise<boolean> =>
     setVisibility(
@@ -218,6 +271,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
         log,
         onClaimed: (claim) => {
           entry.claim = claim;
+          entry.claimedAtMs = clock.now();
           entry.keepAlive.claimed(claim);
         },
       },
@@ -265,11 +319,25 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const pause = (ms: number): Promise<void> =>
     sleep(ms, undefined, { signal: receiving.signal }).catch(() => undefined);
 
-  const poll = async (queue: Queue, queueCount: number): Promise<void> => {
-    // Each queue reserves at most its share of the slots, so one queue's long poll cannot hold every slot.
-    const share = Math.max(1, Math.ceil(concurrency / queueCount));
+  /** The queues consumed now, each with what stops its poller (`cancel_consumer`). */
+  const consumers = new Map<string, AbortController>();
+
+  const poll = async (queue: Queue): Promise<void> => {
+    const cancel = new AbortController();
+    consumers.set(queue.name, cancel);
+    try {
+      await pollUntilStopped(queue, cancel.signal);
+    } finally {
+      if (consumers.get(queue.name) === cancel) consumers.delete(queue.name);
+    }
+  };
+
+  const pollUntilStopped = async (queue: Queue, cancelled: AbortSignal): Promise<void> => {
     log(`worker ${identity.hostname} consuming ${queue.name} (${queue.url})`);
-    while (!receiving.signal.aborted) {
+    while (!receiving.signal.aborted && !cancelled.aborted) {
+      const queueCount = Math.max(1, consumers.size);
+      // Each queue reserves at most its share of the slots, so one queue's long poll cannot hold every slot.
+      const share = Math.max(1, Math.ceil(concurrency / queueCount));
       const want = await slots.reserve(share);
       if (receiving.signal.aborted || want <= 0) {
         slots.settle(want, 0);
@@ -314,6 +382,21 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     }
   };
 
+  /** `cancel_consumer`: stops the queue's poller; what it already received still runs. */
+  const cancelConsumer = async (name: string): Promise<void> => {
+    const consumer = consumers.get(name);
+    if (!consumer) throw new Error(`not consuming ${JSON.stringify(name)}`);
+    consumer.abort();
+  };
+
+  /** `add_consumer`: starts a poller on one more queue while the worker runs. */
+  const addConsumer = async (name: string): Promise<void> => {
+    if (receiving.signal.aborted) throw new Error('the worker is stopping');
+    if (consumers.has(name)) return;
+    const url = await runtime.queues.urlFor(name);
+    void poll({ name, url, fifo: url.endsWith('.fifo') });
+  };
+
   const started = (async (): Promise<PromiseSettledResult<void>[]> => {
     try {
       await pool.start();
@@ -333,7 +416,10 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
         }
       }),
     );
-    return Promise.allSettled(queues.map((queue) => poll(queue, queues.length)));
+    workerEvents?.start(() => clock.now());
+    const polls = Promise.allSettled(queues.map((queue) => poll(queue)));
+    registryAgent?.start();
+    return polls;
   })();
   let stopping: Promise<void> | undefined;
 
@@ -359,6 +445,8 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
         await visibilityOf(entry, 0, 'hand back');
       }
       await deletes.flush();
+      await workerEvents?.stop(clock.now());
+      await registryAgent?.stop();
       await pool.close();
     })();
     return stopping;
