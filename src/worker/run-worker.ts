@@ -29,102 +29,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkerShutdown } from '../errors.js';
 import { jsonLog, LogFormat } from '../monitoring/json-log.js';
 import type { ReceivedMessage } from '../ports/broker.js';
-import type { ActiveTask } from '../ports/monitoring-store.js';
 import { DeleteBatcher } from './delete-batcher.js';
 import { executeMessage } from './execute-message.js';
-import { type ClaimHandle, describeError, type WorkerDeps } from './execution-context.js';
+import { describeError, type WorkerDeps } from './execution-context.js';
 import { runLane, toLanes } from './fifo-lanes.js';
 import { formatOutcome } from './format-outcome.js';
+import { activeTasks, type InFlight, type Queue } from './in-flight.js';
 import { KeepAlive } from './keep-alive.js';
 import { MessageAction, type MessageOutcome } from './message-outcome.js';
 import { createPool } from './pool/create-pool.js';
-import type { Pool, PoolKind } from './pool/pool.js';
+import type { Pool } from './pool/pool.js';
 import { RegistryAgent } from './registry-agent.js';
 import { setVisibility } from './set-visibility.js';
 import { SlotPool } from './slot-pool.js';
 import { WorkerEvents } from './worker-events.js';
-import { type WorkerIdentity, workerIdentity } from './worker-identity.js';
+import { workerIdentity } from './worker-identity.js';
+import type { RunningWorker, WorkerOptions } from './worker-options.js';
 
-/** Options for {@link runWorker}. */
-export interface WorkerOptions {
-  /** Celery queue names to consume. Default: the app's default queue. */
-  readonly queues?: readonly string[];
-  /** Tasks run at once, across all queues. Default 8. */
-  readonly concurrency?: number;
-  /** How long received messages stay invisible; extended while their task runs. Default 60 s. */
-  readonly visibilityTimeoutSeconds?: number;
-  /** Long-poll wait. Default 20 s (SQS's maximum). */
-  readonly waitTimeSeconds?: number;
-  /** How long `stop()` waits for running tasks before handing them back. Default 30 000 ms. */
-  readonly shutdownTimeoutMs?: number;
-  /**
-   * Where the per-task lines go. Default `console.log`, or JSON lines on stdout with `events.logFormat: 'json'`
-   * (docs/monitoring.md).
-   */
-  readonly log?: (line: string) => void;
-  /** Called with each outcome (for tests and metrics). */
-  readonly onOutcome?: (outcome: MessageOutcome) => void;
-  /**
-   * Where task functions run: `inline` (default), `threads` or `processes` (`concurrency` of them, each loading
-   * `appModule` itself), or a {@link Pool} built by the caller. See docs/workers.md.
-   */
-  readonly pool?: PoolKind | Pool;
-  /** The app module sandboxes load (the CLI's `--app`); required for `threads` and `processes`. */
-  readonly appModule?: string;
-  /** Replace a thread or process after this many tasks (Celery's `--max-tasks-per-child`). */
-  readonly maxTasksPerChild?: number;
-  /** Replace a thread or process whose memory after a task passes this many KiB (`--max-memory-per-child`). */
-  readonly maxMemoryPerChildKiB?: number;
-  /**
-   * When a thread or process dies while running a task, leave the message for redelivery instead of storing
-   * FAILURE `WorkerLostError` (Celery's `reject_on_worker_lost` with `acks_late`).
-   */
-  readonly rejectOnWorkerLost?: boolean;
-  /**
-   * Autoscaling (`--autoscale max,min`, with `concurrency` as the max): keep only this many threads or processes
-   * when idle, start more as work arrives, and retire those idle for `poolIdleMs` (default 30 s).
-   */
-  readonly minPoolSize?: number;
-  readonly poolIdleMs?: number;
-}
-
-/** A worker that is running. */
-export interface RunningWorker {
-  readonly identity: WorkerIdentity;
-  /** Stops receiving, lets running tasks finish (or hands them back), flushes deletes. */
-  stop(): Promise<void>;
-  /** Settles when the worker has stopped; rejects when it could not start (a queue that does not exist). */
-  readonly stopped: Promise<void>;
-  /** Messages processed so far, by final state. */
-  readonly counts: Readonly<Record<string, number>>;
-}
-
-interface Queue {
-  readonly name: string;
-  readonly url: string;
-  readonly fifo: boolean;
-}
-
-interface InFlight {
-  readonly queue: Queue;
-  readonly message: ReceivedMessage;
-  readonly abort: AbortController;
-  /** Aborted to stop the run at once (a terminating revoke). */
-  readonly kill: AbortController;
-  readonly keepAlive: KeepAlive;
-  claim?: ClaimHandle;
-  claimedAtMs?: number;
-  done?: Promise<MessageOutcome | undefined>;
-}
-
-/** The claimed tasks among the messages in flight, for the registry. */
-function activeTasks(inFlight: Iterable<InFlight>): ActiveTask[] {
-  return [...inFlight].flatMap((entry) =>
-    entry.claim
-      ? [{ id: entry.claim.taskId, name: entry.claim.taskName ?? '', startedAtMs: entry.claimedAtMs ?? 0 }]
-      : [],
-  );
-}
+export type { RunningWorker, WorkerOptions } from './worker-options.js';
 
 /**
  * Starts a worker on the registry's tasks, consuming the runtime's queues.

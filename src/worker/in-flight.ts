@@ -1,0 +1,35 @@
+/** A message the long-running worker has received and not yet finished, and what the registry reports of them. */
+import type { ReceivedMessage } from '../ports/broker.js';
+import type { ActiveTask } from '../ports/monitoring-store.js';
+import type { ClaimHandle } from './execution-context.js';
+import type { KeepAlive } from './keep-alive.js';
+import type { MessageOutcome } from './message-outcome.js';
+
+/** A queue the worker consumes. */
+export interface Queue {
+  readonly name: string;
+  readonly url: string;
+  readonly fifo: boolean;
+}
+
+/** One received message, from receipt until it is deleted or handed back. */
+export interface InFlight {
+  readonly queue: Queue;
+  readonly message: ReceivedMessage;
+  readonly abort: AbortController;
+  /** Aborted to stop the run at once (a terminating revoke). */
+  readonly kill: AbortController;
+  readonly keepAlive: KeepAlive;
+  claim?: ClaimHandle;
+  claimedAtMs?: number;
+  done?: Promise<MessageOutcome | undefined>;
+}
+
+/** The claimed tasks among the messages in flight, for the registry. */
+export function activeTasks(inFlight: Iterable<InFlight>): ActiveTask[] {
+  return [...inFlight].flatMap((entry) =>
+    entry.claim
+      ? [{ id: entry.claim.taskId, name: entry.claim.taskName ?? '', startedAtMs: entry.claimedAtMs ?? 0 }]
+      : [],
+  );
+}

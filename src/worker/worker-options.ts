@@ -1,0 +1,58 @@
+/** The options of `runWorker` and the handle it returns (`run-worker.ts` says how the options interact). */
+import type { MessageOutcome } from './message-outcome.js';
+import type { Pool, PoolKind } from './pool/pool.js';
+import type { WorkerIdentity } from './worker-identity.js';
+
+/** Options for `runWorker`. */
+export interface WorkerOptions {
+  /** Celery queue names to consume. Default: the app's default queue. */
+  readonly queues?: readonly string[];
+  /** Tasks run at once, across all queues. Default 8. */
+  readonly concurrency?: number;
+  /** How long received messages stay invisible; extended while their task runs. Default 60 s. */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Long-poll wait. Default 20 s (SQS's maximum). */
+  readonly waitTimeSeconds?: number;
+  /** How long `stop()` waits for running tasks before handing them back. Default 30 000 ms. */
+  readonly shutdownTimeoutMs?: number;
+  /**
+   * Where the per-task lines go. Default `console.log`, or JSON lines on stdout with `events.logFormat: 'json'`
+   * (docs/monitoring.md).
+   */
+  readonly log?: (line: string) => void;
+  /** Called with each outcome (for tests and metrics). */
+  readonly onOutcome?: (outcome: MessageOutcome) => void;
+  /**
+   * Where task functions run: `inline` (default), `threads` or `processes` (`concurrency` of them, each loading
+   * `appModule` itself), or a {@link Pool} built by the caller. See docs/workers.md.
+   */
+  readonly pool?: PoolKind | Pool;
+  /** The app module sandboxes load (the CLI's `--app`); required for `threads` and `processes`. */
+  readonly appModule?: string;
+  /** Replace a thread or process after this many tasks (Celery's `--max-tasks-per-child`). */
+  readonly maxTasksPerChild?: number;
+  /** Replace a thread or process whose memory after a task passes this many KiB (`--max-memory-per-child`). */
+  readonly maxMemoryPerChildKiB?: number;
+  /**
+   * When a thread or process dies while running a task, leave the message for redelivery instead of storing
+   * FAILURE `WorkerLostError` (Celery's `reject_on_worker_lost` with `acks_late`).
+   */
+  readonly rejectOnWorkerLost?: boolean;
+  /**
+   * Autoscaling (`--autoscale max,min`, with `concurrency` as the max): keep only this many threads or processes
+   * when idle, start more as work arrives, and retire those idle for `poolIdleMs` (default 30 s).
+   */
+  readonly minPoolSize?: number;
+  readonly poolIdleMs?: number;
+}
+
+/** A worker that is running. */
+export interface RunningWorker {
+  readonly identity: WorkerIdentity;
+  /** Stops receiving, lets running tasks finish (or hands them back), flushes deletes. */
+  stop(): Promise<void>;
+  /** Settles when the worker has stopped; rejects when it could not start (a queue that does not exist). */
+  readonly stopped: Promise<void>;
+  /** Messages processed so far, by final state. */
+  readonly counts: Readonly<Record<string, number>>;
+}
