@@ -27,6 +27,13 @@ export type { CeleryQueue } from './constructs/periodic-tasks-rules.js';
 export { ResultStore, type ResultStoreProps } from './constructs/result-store.js';
 export type { SigningSecrets } from './constructs/signing-secrets.js';
 export { type DeadLetterAlarmOptions, TaskQueue, type TaskQueueProps } from './constructs/task-queue.js';
+export {
+  type FailureAlarmProps,
+  type OldestMessageAgeAlarmProps,
+  TASK_METRICS_NAMESPACE,
+  type TaskMetricName,
+  type TaskMetricOptions,
+} from './constructs/task-queue-metrics.js';
 export { CeleriacConfigurationError } from './constructs/validation.js';
 export type { WorkerEventsProps } from './constructs/worker-events.js';
 export type { TaskQueueWorkerProps } from './constructs/worker-function.js';

@@ -2,7 +2,7 @@
  * One Celery queue on AWS: an SQS queue, its dead-letter queue, the Lambda worker that consumes it, and an
  * alarm on the dead-letter queue.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,6 +15,15 @@ import { FIFO_SUFFIX } from '../../src/protocol/queue-name.js';
 import { environmentTargetOf, registerQueue, reserveDefaultQueue } from './client-environment.js';
 import { deadLetterAlarm } from './dead-letter-alarm.js';
 import type { ResultStore } from './result-store.js';
+import {
+  type FailureAlarmProps,
+  failureAlarm,
+  type OldestMessageAgeAlarmProps,
+  oldestMessageAgeAlarm,
+  type TaskMetricName,
+  type TaskMetricOptions,
+  taskMetric,
+} from './task-queue-metrics.js';
 import {
   deadLetterQueueName,
   generatedFifoQueueName,
@@ -197,6 +206,9 @@ export class TaskQueue extends Construct {
   readonly deadLetterAlarm: cloudwatch.IAlarm;
 
   private readonly encryptionKey: kms.IKey | undefined;
+  private readonly validate: PropValidator;
+  private readonly emfMetrics: boolean;
+  private warnedNoEmf = false;
 
   constructor(scope: Construct, id: string, props: TaskQueueProps) {
     super(scope, id);
@@ -270,6 +282,10 @@ export class TaskQueue extends Construct {
     this.queue = queue;
     this.deadLetterQueue = deadLetterQueue;
     this.encryptionKey = props.encryptionKey;
+    this.validate = validate;
+    this.emfMetrics =
+      props.worker.events?.emfMetrics === true ||
+      props.worker.environment?.[ENV.EMF_METRICS]?.toLowerCase() === 'true';
 
     const worker = createWorkerFunction(this, props.worker);
     const presetDefault = props.worker.environment?.[ENV.DEFAULT_QUEUE];
@@ -328,6 +344,82 @@ export class TaskQueue extends Construct {
       ],
       ['kms:Decrypt', 'kms:GenerateDataKey'],
     );
+  }
+
+  /**
+   * Tasks that ran or were refused for good, from the worker's EMF metrics (`worker.events.emfMetrics`;
+   * synthesis warns `@celeriac/infra:emfMetricsOff` without it). `taskName` narrows a task metric to one name.
+   * @default - sum over 5 minutes, the queue's total
+   */
+  metricTasks(props?: TaskMetricOptions): cloudwatch.Metric {
+    return this.taskMetric('Tasks', props);
+  }
+
+  /** Tasks whose FAILURE was stored (EMF). @default - sum over 5 minutes, the queue's total */
+  metricFailures(props?: TaskMetricOptions): cloudwatch.Metric {
+    return this.taskMetric('Failures', props);
+  }
+
+  /** Tasks that asked for a retry, RETRY stored (EMF). @default - sum over 5 minutes, the queue's total */
+  metricRetries(props?: TaskMetricOptions): cloudwatch.Metric {
+    return this.taskMetric('Retries', props);
+  }
+
+  /** Milliseconds each run spent in the task function (EMF). @default - average over 5 min, the queue's total */
+  metricDuration(props?: TaskMetricOptions): cloudwatch.Metric {
+    return this.taskMetric('Duration', props);
+  }
+
+  /** Milliseconds from a message's send to its processing (EMF). @default - average over 5 min, queue total */
+  metricQueueWait(props?: TaskMetricOptions): cloudwatch.Metric {
+    return this.taskMetric('QueueWait', props);
+  }
+
+  /** Age of the queue's oldest message, in seconds (SQS's metric). @default - maximum over 5 minutes */
+  metricApproximateAgeOfOldestMessage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.queue.metricApproximateAgeOfOldestMessage(props);
+  }
+
+  /** Messages of the queue available for retrieval (SQS's metric). @default - maximum over 5 minutes */
+  metricApproximateNumberOfMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.queue.metricApproximateNumberOfMessagesVisible(props);
+  }
+
+  /** Messages in the dead-letter queue (the dead-letter alarm's metric). @default - maximum over 5 minutes */
+  metricDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible(props);
+  }
+
+  /**
+   * Adds an alarm (child `id`) that fires when at least `threshold` tasks of the queue, or of one task name,
+   * fail within a period: {@link TaskQueue.metricFailures}, at or over the threshold for `evaluationPeriods`
+   * periods, missing data not breaching.
+   */
+  addFailureAlarm(id: string, props: FailureAlarmProps = {}): cloudwatch.Alarm {
+    const metric = (options: TaskMetricOptions) => this.metricFailures(options);
+    return failureAlarm(this, id, this.validate, metric, this.celeryQueueName, props);
+  }
+
+  /**
+   * Adds an alarm (child `id`) that fires when the queue's oldest message is at least `maxAge` old for
+   * `evaluationPeriods` minutes (the 1-minute maximum of `ApproximateAgeOfOldestMessage`), missing data not
+   * breaching: the worker is failing, throttled or not consuming.
+   */
+  addOldestMessageAgeAlarm(id: string, props: OldestMessageAgeAlarmProps): cloudwatch.Alarm {
+    const age = this.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) });
+    return oldestMessageAgeAlarm(this, id, this.validate, age, this.celeryQueueName, props);
+  }
+
+  private taskMetric(name: TaskMetricName, props: TaskMetricOptions | undefined): cloudwatch.Metric {
+    if (!this.emfMetrics && !this.warnedNoEmf) {
+      this.warnedNoEmf = true;
+      Annotations.of(this).addWarningV2(
+        '@celeriac/infra:emfMetricsOff',
+        `${name} is read from the worker's EMF metrics, which it does not write: set ` +
+          '`worker.events.emfMetrics: true` (CELERIAC_EMF_METRICS) or the metric stays empty.',
+      );
+    }
+    return taskMetric(this.validate, this.celeryQueueName, name, props);
   }
 
   private grantQueue(grantee: iam.IGrantable, queueActions: string[], keyActions: string[]): iam.Grant {

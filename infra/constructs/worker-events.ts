@@ -39,7 +39,8 @@ export interface WorkerEventsProps {
   readonly heartbeat?: Duration;
   /**
    * Write task counts, failures, retries, durations and queue waits as CloudWatch Embedded Metric Format log lines
-   * (namespace `celeriac`, dimension `task`): metrics with no API call (`CELERIAC_EMF_METRICS`).
+   * (namespace `celeriac`, dimensions `task` and `queue`): metrics with no API call (`CELERIAC_EMF_METRICS`),
+   * which `TaskQueue.metricTasks()` and its siblings read.
    *
    * @default false
    */

@@ -1,7 +1,8 @@
 /**
  * Task metrics as CloudWatch Embedded Metric Format (EMF): JSON log lines that CloudWatch Logs turns into metrics,
  * with no API call. The Lambda handler writes one document per task name per batch, under the namespace
- * `celeriac` (`events.metricsNamespace`) with the dimension `task`:
+ * `celeriac` (`events.metricsNamespace`) with the dimension `task` and, when the Celery queue is known, also
+ * with the dimension `queue` alone (the queue's totals over its task names):
  *
  * | metric | unit | value |
  * |---|---|---|
@@ -15,6 +16,8 @@
 /** One task's part in a batch's metrics. */
 export interface TaskMeasurement {
   readonly taskName: string;
+  /** The Celery queue the task came from; adds the dimension set `queue`. */
+  readonly queueName?: string | undefined;
   readonly state: string;
   readonly runtimeMs?: number | undefined;
   readonly queueWaitMs?: number | undefined;
@@ -27,6 +30,8 @@ const COUNTED = new Set(['SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'IGNORED', 'R
 const MAX_VALUES = 100;
 
 interface Totals {
+  task: string;
+  queue: string | undefined;
   tasks: number;
   failures: number;
   retries: number;
@@ -40,7 +45,10 @@ export class EmfBatch {
 
   add(measurement: TaskMeasurement): void {
     if (!COUNTED.has(measurement.state)) return;
-    const totals = this.#byTask.get(measurement.taskName) ?? {
+    const key = JSON.stringify([measurement.queueName ?? null, measurement.taskName]);
+    const totals = this.#byTask.get(key) ?? {
+      task: measurement.taskName,
+      queue: measurement.queueName,
       tasks: 0,
       failures: 0,
       retries: 0,
@@ -54,13 +62,15 @@ export class EmfBatch {
     if (measurement.queueWaitMs !== undefined && measurement.queueWaitMs >= 0) {
       totals.queueWait.push(Math.round(measurement.queueWaitMs));
     }
-    this.#byTask.set(measurement.taskName, totals);
+    this.#byTask.set(key, totals);
   }
 
-  /** One EMF document per task name (more when a metric has over 100 values), as JSON lines. */
+  /** One EMF document per queue and task name (more when a metric has over 100 values), as JSON lines. */
   render(namespace: string, nowMs: number): string[] {
     const lines: string[] = [];
-    for (const [task, totals] of this.#byTask) {
+    for (const totals of this.#byTask.values()) {
+      const { task, queue } = totals;
+      const dimensions = queue === undefined ? [['task']] : [['task'], ['queue']];
       const chunks = Math.max(
         1,
         Math.ceil(Math.max(totals.duration.length, totals.queueWait.length) / MAX_VALUES),
@@ -85,9 +95,10 @@ export class EmfBatch {
           JSON.stringify({
             _aws: {
               Timestamp: nowMs,
-              CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [['task']], Metrics: metrics }],
+              CloudWatchMetrics: [{ Namespace: namespace, Dimensions: dimensions, Metrics: metrics }],
             },
             task,
+            ...(queue === undefined ? {} : { queue }),
             ...(counts ? { Tasks: totals.tasks, Failures: totals.failures, Retries: totals.retries } : {}),
             ...(duration.length > 0 ? { Duration: duration } : {}),
             ...(queueWait.length > 0 ? { QueueWait: queueWait } : {}),

@@ -45,7 +45,7 @@ describe('EMF task metrics', () => {
         CloudWatchMetrics: [
           {
             Namespace: 'celeriac',
-            Dimensions: [['task']],
+            Dimensions: [['task'], ['queue']],
             Metrics: [
               { Name: 'Tasks', Unit: 'Count' },
               { Name: 'Failures', Unit: 'Count' },
@@ -56,6 +56,7 @@ describe('EMF task metrics', () => {
           },
         ],
       },
+      queue: 'celery',
       Tasks: 2,
       Failures: 0,
       Retries: 0,
@@ -102,5 +103,25 @@ describe('EMF task metrics', () => {
     const documents = batch.render('ns', 0).map((line) => JSON.parse(line));
     expect(documents.map((doc) => doc.Duration.length)).toEqual([100, 100, 50]);
     expect(documents.map((doc) => doc.Tasks)).toEqual([250, undefined, undefined]);
+    expect(documents.map((doc) => doc._aws.CloudWatchMetrics[0].Dimensions)).toEqual([
+      [['task']],
+      [['task']],
+      [['task']],
+    ]);
+  });
+
+  it('keeps one task name of two queues apart, each document with its queue dimension', () => {
+    const batch = new EmfBatch();
+    batch.add({ taskName: 't', queueName: 'a', state: 'SUCCESS' });
+    batch.add({ taskName: 't', queueName: 'b', state: 'FAILURE' });
+    batch.add({ taskName: 't', queueName: 'b', state: 'SUCCESS' });
+    const documents = batch.render('ns', 0).map((line) => JSON.parse(line));
+    expect(documents.map((doc) => [doc.queue, doc.task, doc.Tasks, doc.Failures])).toEqual([
+      ['a', 't', 1, 0],
+      ['b', 't', 2, 1],
+    ]);
+    for (const doc of documents) {
+      expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['task'], ['queue']]);
+    }
   });
 });
