@@ -24,6 +24,7 @@ import { isFifoQueueName } from './protocol/queue-name.js';
 import { type BodyEncoding, encodeTaskMessage, type TaskMessage } from './protocol/task-message.js';
 import type { QueueRouter } from './queue-router.js';
 import { type SendRequest, toTaskMessage } from './send-request.js';
+import { type SendSpan, startSendSpan } from './tracing/send-span.js';
 
 /** Celery's anonymous node name for a producer process: `gen<pid>@<hostname>`. */
 export function defaultOrigin(): string {
@@ -36,6 +37,8 @@ export interface PreparedSend {
   readonly message: TaskMessage;
   readonly queueUrl: string;
   readonly outgoing: OutgoingMessage;
+  /** The send's span, when `@opentelemetry/api` is installed; ended by {@link Producer.deliver}. */
+  readonly span?: SendSpan;
 }
 
 /** What the producer needs. */
@@ -58,8 +61,23 @@ export class Producer {
     this.#deps = deps;
   }
 
-  /** Builds the message and works out where and when it goes (offloading it to S3 when it is large). */
+  /**
+   * Builds the message and works out where and when it goes (offloading it to S3 when it is large). With
+   * `@opentelemetry/api` installed it starts the send's span and puts its trace context in the headers.
+   */
   async prepare(request: SendRequest): Promise<PreparedSend> {
+    const span = await startSendSpan(request);
+    if (!span) return this.#prepare(request);
+    try {
+      const traced = { ...request, headers: { ...request.headers, ...span.headers } };
+      return { ...(await this.#prepare(traced)), span };
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+  }
+
+  async #prepare(request: SendRequest): Promise<PreparedSend> {
     const message = toTaskMessage(request);
     const queueUrl = request.queueUrl ?? (await this.#deps.queues.urlFor(request.queue));
     const { body, attributes } = await this.#deps.payloads.offloadMessage(
@@ -106,7 +124,15 @@ export class Producer {
       list.push(send.outgoing);
       byQueue.set(send.queueUrl, list);
     }
-    await Promise.all([...byQueue].map(([queueUrl, messages]) => this.#deps.broker.send(queueUrl, messages)));
+    try {
+      await Promise.all(
+        [...byQueue].map(([queueUrl, messages]) => this.#deps.broker.send(queueUrl, messages)),
+      );
+    } catch (error) {
+      for (const send of sends) send.span?.end(error);
+      throw error;
+    }
+    for (const send of sends) send.span?.end();
     const events = this.#deps.events;
     if (events?.taskSentEvent) {
       for (const send of sends) events.send('task-sent', taskSentFields(send.message, send.request.queue));

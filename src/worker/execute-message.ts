@@ -21,6 +21,7 @@ import type { TaskMessage } from '../protocol/task-message.js';
 import type { AnyTask } from '../registry.js';
 import { resultTtl } from '../runtime.js';
 import type { TaskFunction } from '../task.js';
+import { startRunSpan, traceMessage } from '../tracing/run-span.js';
 import { admitMessage } from './admit-message.js';
 import { claimTask } from './claim-task.js';
 import {
@@ -84,8 +85,9 @@ async function execute(
   if (stop?.aborted) onStop();
   else stop?.addEventListener('abort', onStop, { once: true });
   const [hard, soft] = message.headers.timelimit;
-  try {
-    return await runTask(
+  const span = await startRunSpan(message, scope.ctx.queueName);
+  const call = (): Promise<RunResult> =>
+    runTask(
       task.fn as TaskFunction<unknown[], unknown>,
       createTaskContext(scope, message, record, abort.signal),
       abort,
@@ -99,6 +101,10 @@ async function execute(
         ...(task.options.autoretryFor ? { autoretryFor: task.options.autoretryFor } : {}),
       },
     );
+  try {
+    const result = await (span ? span.within(call) : call());
+    span?.settle(result);
+    return result;
   } finally {
     stop?.removeEventListener('abort', onStop);
   }
@@ -238,7 +244,7 @@ export async function executeMessage(
   context: ExecutionContext,
 ): Promise<MessageOutcome> {
   try {
-    return await run(new MessageScope(context, message));
+    return await traceMessage(() => run(new MessageScope(context, message)));
   } catch (error) {
     context.log?.(
       `unexpected error processing message ${message.messageId}: ${error instanceof Error ? error.stack : String(error)}`,

@@ -22,6 +22,8 @@ export interface WireContext {
   readonly hostname: string;
   /** Set when the run's signal was already aborted. */
   readonly aborted?: WireError;
+  /** The run span's trace context, as the propagator's headers (`traceparent`), when tracing is on. */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 /** How a sandboxed call ended. */

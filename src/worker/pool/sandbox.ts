@@ -7,6 +7,7 @@
 import { ClaimLost, ImproperlyConfigured, Reject, WorkerLostError, WorkerShutdown } from '../../errors.js';
 import { EncodeError } from '../../protocol/errors.js';
 import { fromTaggedJson, toTaggedJson } from '../../protocol/type-tags.js';
+import { runTraceCarrier } from '../../tracing/sandbox-trace.js';
 import type { PoolJob } from './pool.js';
 import type { RunResult } from './run-result.js';
 import {
@@ -132,6 +133,7 @@ export class Sandbox {
       }
       signal.addEventListener('abort', onAbort, { once: true });
       job.kill.addEventListener('abort', onKill, { once: true });
+      const trace = runTraceCarrier();
       this.#send({
         t: 'run',
         run,
@@ -147,6 +149,7 @@ export class Sandbox {
           groupId: context.groupId,
           hostname: context.hostname,
           ...(signal.aborted ? { aborted: toWireError(signal.reason) } : {}),
+          ...(trace ? { trace } : {}),
         },
       });
       if (job.kill.aborted) onKill();

@@ -11,6 +11,7 @@ import { EncodeError } from '../../protocol/errors.js';
 import { fromTaggedJson, toTaggedJson } from '../../protocol/type-tags.js';
 import type { TaskRegistry } from '../../registry.js';
 import type { TaskContext, TaskFunction } from '../../task.js';
+import { withRunTrace } from '../../tracing/sandbox-trace.js';
 import type { ErrorClass } from './pool.js';
 import { classifyRunError, type RunResult } from './run-result.js';
 import {
@@ -113,7 +114,9 @@ export function serveSandbox(transport: SandboxTransport, registry: TaskRegistry
         const call = () => fn.apply(context, [...context.args]);
         result = {
           kind: 'success',
-          value: await runAsTask({ taskId: context.taskId, rootId: context.rootId }, call),
+          value: await withRunTrace(wire.trace, () =>
+            runAsTask({ taskId: context.taskId, rootId: context.rootId }, call),
+          ),
         };
       } catch (error) {
         result = classifyRunError(error);
