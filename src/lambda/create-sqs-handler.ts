@@ -13,14 +13,14 @@
  */
 
 import { EmfBatch } from '../monitoring/emf-metrics.js';
-import { jsonLog, LogFormat, xrayTraceId } from '../monitoring/json-log.js';
+import { jsonLog, LogFormat, type LogLevel, xrayTraceId } from '../monitoring/json-log.js';
 import type { MessageAttribute } from '../ports/broker.js';
 import { toMessageAttribute } from '../ports/message-attribute.js';
 import { setOwn } from '../protocol/set-own.js';
 import { executeMessage } from '../worker/execute-message.js';
 import type { ClaimHandle, WorkerDeps } from '../worker/execution-context.js';
 import { runLane, toLanes } from '../worker/fifo-lanes.js';
-import { formatOutcome } from '../worker/format-outcome.js';
+import { formatOutcome, outcomeLevel } from '../worker/format-outcome.js';
 import { type InboundMessage, MessageAction, type MessageOutcome } from '../worker/message-outcome.js';
 import type { Pool } from '../worker/pool/pool.js';
 import { RevocationWatch } from '../worker/pool/revocation-watch.js';
@@ -43,7 +43,7 @@ export interface SqsHandlerOptions {
    * Where the per-record line goes. Default `console.log`, or JSON lines to `stdout` with
    * `events.logFormat: 'json'` (docs/monitoring.md).
    */
-  readonly log?: (line: string) => void;
+  readonly log?: (line: string, level?: LogLevel) => void;
   /**
    * Where task functions run. Default inline. A `threads` pool (`createPool({ kind: 'threads', size, appModule })`)
    * runs each record's task in a worker thread, so a task's hard time limit terminates it, well inside the
@@ -113,7 +113,7 @@ export function createSqsHandler(
     options.log ??
     (runtime.settings.events.logFormat === LogFormat.JSON
       ? jsonLog({ service: runtime.settings.name, fields: () => invocation, write: stdout })
-      : (line: string) => console.log(line));
+      : (line: string, _level?: LogLevel) => console.log(line));
 
   /** The URL and Celery name of a record's queue: from the app's queue map when it knows the queue. */
   const sourceQueue = (arn: string): { url: string; name: string } => {
@@ -215,11 +215,15 @@ export function createSqsHandler(
           ? { pool, kill: watch.signal, onClaimed: (claim: ClaimHandle) => watch.watch(claim.taskId) }
           : {}),
       }).finally(() => watch?.stop());
-      log(formatOutcome(outcome, { messageId: record.messageId, totalMs: Date.now() - startedAt }));
+      log(
+        formatOutcome(outcome, { messageId: record.messageId, totalMs: Date.now() - startedAt }),
+        outcomeLevel(outcome.state),
+      );
       if (metrics && outcome.taskName !== undefined) {
         const sent = Number(record.attributes.SentTimestamp);
         metrics.add({
           taskName: outcome.taskName,
+          queueName: queue.name,
           state: outcome.state,
           runtimeMs: outcome.runtimeMs,
           queueWaitMs: Number.isFinite(sent) ? startedAt - sent : undefined,

@@ -10,6 +10,10 @@
 export const LogFormat = { TEXT: 'text', JSON: 'json' } as const;
 export type LogFormat = (typeof LogFormat)[keyof typeof LogFormat];
 
+/** Powertools Logger's levels that celeriac writes. */
+export const LogLevel = { INFO: 'INFO', WARN: 'WARN', ERROR: 'ERROR' } as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
 /** Options of {@link jsonLog}. */
 export interface JsonLogOptions {
   /** Powertools' `service`: the app's name. */
@@ -26,14 +30,15 @@ export interface JsonLogOptions {
  * @example
  * const log = jsonLog({ service: 'orders' });
  * log('worker celeriac@host consuming celery'); // {"level":"INFO","message":"worker ...","timestamp":"...","service":"orders"}
+ * log('task t-1 tasks.charge FAILURE 12ms: ...', 'ERROR'); // {"level":"ERROR",...}
  */
-export function jsonLog(options: JsonLogOptions): (line: string) => void {
+export function jsonLog(options: JsonLogOptions): (line: string, level?: LogLevel) => void {
   const write = options.write ?? ((text: string) => process.stdout.write(`${text}\n`));
   const now = options.now ?? Date.now;
-  return (line) =>
+  return (line, level = LogLevel.INFO) =>
     write(
       JSON.stringify({
-        level: 'INFO',
+        level,
         message: line,
         timestamp: new Date(now()).toISOString(),
         service: options.service,

@@ -1,5 +1,16 @@
 /** The one log line per message that both hosts print. */
-import type { MessageOutcome } from './message-outcome.js';
+import { LogLevel } from '../monitoring/json-log.js';
+import { type MessageOutcome, MessageState } from './message-outcome.js';
+
+/**
+ * The level of an outcome's line in JSON logs: ERROR for a task that failed or a message that is not a task,
+ * WARN for one that will run again or was refused, INFO for the rest.
+ */
+export function outcomeLevel(state: MessageOutcome['state']): LogLevel {
+  if (state === MessageState.FAILURE || state === MessageState.INVALID) return LogLevel.ERROR;
+  if (state === MessageState.RETRY || state === MessageState.REJECTED) return LogLevel.WARN;
+  return LogLevel.INFO;
+}
 
 /** What the line says besides the outcome. */
 export interface OutcomeLineOptions {

@@ -27,13 +27,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkerShutdown } from '../errors.js';
-import { jsonLog, LogFormat } from '../monitoring/json-log.js';
+import { jsonLog, LogFormat, LogLevel } from '../monitoring/json-log.js';
 import type { ReceivedMessage } from '../ports/broker.js';
 import { DeleteBatcher } from './delete-batcher.js';
 import { executeMessage } from './execute-message.js';
 import { describeError, type WorkerDeps } from './execution-context.js';
 import { runLane, toLanes } from './fifo-lanes.js';
-import { formatOutcome } from './format-outcome.js';
+import { formatOutcome, outcomeLevel } from './format-outcome.js';
 import { activeTasks, type InFlight, type Queue } from './in-flight.js';
 import { KeepAlive } from './keep-alive.js';
 import { MessageAction, type MessageOutcome } from './message-outcome.js';
@@ -68,9 +68,9 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const write =
     options.log ??
     (settings.events.logFormat === LogFormat.JSON ? jsonLog({ service: settings.name }) : console.log);
-  const log = (line: string): void => {
+  const log = (line: string, level?: LogLevel): void => {
     try {
-      write(line);
+      write(line, level);
     } catch {
       // A failing log sink must not take the worker down.
     }
@@ -200,7 +200,10 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     ).then(async (outcome) => {
       if (!inFlight.has(entry)) return undefined; // handed back during shutdown
       counts[outcome.state] = (counts[outcome.state] ?? 0) + 1;
-      log(formatOutcome(outcome, { messageId: entry.message.messageId, totalMs: clock.now() - startedAt }));
+      log(
+        formatOutcome(outcome, { messageId: entry.message.messageId, totalMs: clock.now() - startedAt }),
+        outcomeLevel(outcome.state),
+      );
       try {
         options.onOutcome?.(outcome);
       } catch (error) {
@@ -277,7 +280,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
         });
       } catch (error) {
         slots.settle(want, 0);
-        log(`receive from ${queue.name} failed: ${describeError(error)}; retrying in 1 s`);
+        log(`receive from ${queue.name} failed: ${describeError(error)}; retrying in 1 s`, LogLevel.WARN);
         await pause(1000);
         continue;
       }
@@ -323,7 +326,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     try {
       await pool.start();
     } catch (error) {
-      log(`cannot start the ${pool.kind} pool: ${describeError(error)}`);
+      log(`cannot start the ${pool.kind} pool: ${describeError(error)}`, LogLevel.ERROR);
       throw error;
     }
     if (pool.kind !== 'inline') log(`worker ${identity.hostname} running tasks in ${pool.size} ${pool.kind}`);
@@ -333,7 +336,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
           const url = await runtime.queues.urlFor(name);
           return { name, url, fifo: url.endsWith('.fifo') };
         } catch (error) {
-          log(`cannot consume ${name}: ${describeError(error)}`);
+          log(`cannot consume ${name}: ${describeError(error)}`, LogLevel.ERROR);
           throw error;
         }
       }),

@@ -75,4 +75,40 @@ describe('JSON log lines', () => {
     });
     expect(lines[1]).toMatchObject({ cold_start: false, function_request_id: 'r-2' });
   });
+
+  it('write a failed task at ERROR, a retried one at WARN and a success at INFO', async () => {
+    const fx = memoryApp({
+      name: 'shop',
+      queueUrls: { celery: 'memory://celery' },
+      events: { logFormat: 'json' },
+    });
+    fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    fx.app.task('tasks.boom', () => {
+      throw new TypeError('boom');
+    });
+    fx.app.task('tasks.later', function (this) {
+      throw this.retry({ countdown: 5 });
+    });
+    const written: string[] = [];
+    const handler = createSqsHandler(fx.app, { stdout: (line) => written.push(line) });
+    for (const name of ['tasks.add', 'tasks.boom', 'tasks.later']) await fx.app.sendTask(name, [1, 2]);
+    const records = (await fx.receiveAll()).map((message) => ({
+      messageId: message.messageId,
+      receiptHandle: message.receiptHandle,
+      body: message.body,
+      attributes: {},
+      messageAttributes: {},
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:celery',
+    }));
+    await handler(
+      { Records: records },
+      { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'r', functionName: 'w' },
+    );
+    const levels = Object.fromEntries(
+      written
+        .map((line) => JSON.parse(line) as { level: string; message: string })
+        .map((l) => [l.message.split(' ')[2], l.level]),
+    );
+    expect(levels).toEqual({ 'tasks.add': 'INFO', 'tasks.boom': 'ERROR', 'tasks.later': 'WARN' });
+  });
 });
