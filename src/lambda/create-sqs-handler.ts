@@ -43,7 +43,7 @@ export interface SqsHandlerOptions {
    * Where the per-record line goes. Default `console.log`, or JSON lines to `stdout` with
    * `events.logFormat: 'json'` (docs/monitoring.md).
    */
-  readonly log?: (line: string, level?: LogLevel) => void;
+  readonly log?: (line: string) => void;
   /**
    * Where task functions run. Default inline. A `threads` pool (`createPool({ kind: 'threads', size, appModule })`)
    * runs each record's task in a worker thread, so a task's hard time limit terminates it, well inside the
@@ -109,11 +109,13 @@ export function createSqsHandler(
   /** The current invocation's fields for JSON log lines (`events.logFormat: 'json'`). */
   let invocation: Record<string, unknown> = {};
   let coldStart = true;
-  const log =
-    options.log ??
-    (runtime.settings.events.logFormat === LogFormat.JSON
+  // A level reaches JSON lines only: a caller's `log` and the text lines get the line alone.
+  const own = options.log;
+  const log: (line: string, level?: LogLevel) => void = own
+    ? (line) => own(line)
+    : runtime.settings.events.logFormat === LogFormat.JSON
       ? jsonLog({ service: runtime.settings.name, fields: () => invocation, write: stdout })
-      : (line: string, _level?: LogLevel) => console.log(line));
+      : (line) => console.log(line);
 
   /** The URL and Celery name of a record's queue: from the app's queue map when it knows the queue. */
   const sourceQueue = (arn: string): { url: string; name: string } => {

@@ -65,9 +65,13 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const visibility = Math.max(2, options.visibilityTimeoutSeconds ?? 60);
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
-  const write =
-    options.log ??
-    (settings.events.logFormat === LogFormat.JSON ? jsonLog({ service: settings.name }) : console.log);
+  // A level reaches JSON lines only: a caller's `log` and the text lines get the line alone.
+  const own = options.log;
+  const write: (line: string, level?: LogLevel) => void = own
+    ? (line) => own(line)
+    : settings.events.logFormat === LogFormat.JSON
+      ? jsonLog({ service: settings.name })
+      : (line) => console.log(line);
   const log = (line: string, level?: LogLevel): void => {
     try {
       write(line, level);

@@ -1,5 +1,4 @@
 /** The options of `runWorker` and the handle it returns (`run-worker.ts` says how the options interact). */
-import type { LogLevel } from '../monitoring/json-log.js';
 import type { MessageOutcome } from './message-outcome.js';
 import type { Pool, PoolKind } from './pool/pool.js';
 import type { WorkerIdentity } from './worker-identity.js';
@@ -20,7 +19,7 @@ export interface WorkerOptions {
    * Where the per-task lines go. Default `console.log`, or JSON lines on stdout with `events.logFormat: 'json'`
    * (docs/monitoring.md).
    */
-  readonly log?: (line: string, level?: LogLevel) => void;
+  readonly log?: (line: string) => void;
   /** Called with each outcome (for tests and metrics). */
   readonly onOutcome?: (outcome: MessageOutcome) => void;
   /**
