@@ -11,91 +11,10 @@ import { Construct, type IConstruct } from 'constructs';
 import { ENV } from '../../src/config/env.js';
 import { TASK_INDEX } from '../../src/config/task-index.js';
 import { environmentTargetOf, registerResultStore } from './client-environment.js';
+import type { ResultStoreProps } from './result-store-props.js';
 import { CeleriacConfigurationError, describeDuration, PropValidator, secondsOf } from './validation.js';
 
-/** Properties of a {@link ResultStore}. */
-export interface ResultStoreProps {
-  /**
-   * How long a stored result lives. Workers then write a `ttl` attribute (epoch seconds, now + this) on each
-   * result item, and DynamoDB's TTL deletes expired items, as Celery's `result_expires` does with the
-   * DynamoDB backend's `ttl_seconds`. Must be a whole number of seconds, at least 1 s. Passed to every granted
-   * function as `CELERIAC_RESULT_TTL_SECONDS`.
-   *
-   * @default - results never expire: workers write no `ttl` attribute
-   */
-  readonly resultTtl?: Duration;
-
-  /**
-   * Key prefix under which payload objects live in the bucket. Grants and the expiry rule cover only keys
-   * under it. Letters, digits and `!_.'()-`, in `/`-separated segments, ending in `/`.
-   *
-   * @default 'celeriac/'
-   */
-  readonly payloadPrefix?: string;
-
-  /**
-   * How long a payload object lives before an S3 lifecycle rule deletes it. A payload holds either the
-   * arguments of a task whose message was too large for SQS (needed until the message is consumed, at most
-   * its queue's retention) or a result too large for a DynamoDB item (needed as long as the result item).
-   * Without `resultTtl` result items never expire, but large results still disappear after this period.
-   * Whole days, at least 1 day, and at least `resultTtl`.
-   *
-   * @default - 14 days (SQS's longest retention), or `resultTtl` rounded up to whole days if that is longer
-   */
-  readonly payloadExpiration?: Duration;
-
-  /**
-   * Customer managed KMS key that encrypts both the table and the bucket. Grants then include the KMS
-   * actions each needs on this key.
-   *
-   * @default - the table uses the AWS managed key `aws/dynamodb`; the bucket uses S3-managed keys (SSE-S3)
-   */
-  readonly encryptionKey?: kms.IKey;
-
-  /**
-   * What happens to the table and the bucket when they leave the stack. With `DESTROY`, CloudFormation can
-   * delete the bucket only once it is empty (the lifecycle rule empties it over time); celeriac does not add
-   * `autoDeleteObjects`, because that deploys a custom-resource Lambda function.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-
-  /**
-   * Whether the bucket keeps object versions. When on, non-current versions expire one day after they are
-   * replaced or deleted, so versioning does not undo `payloadExpiration`.
-   *
-   * @default false
-   */
-  readonly versioned?: boolean;
-
-  /**
-   * Bucket that receives S3 server access logs for the payload bucket.
-   *
-   * @default - no server access logs. Payload objects are short-lived copies of task arguments and results
-   * addressed by task id; use CloudTrail S3 data events, or set this prop, when you must audit each access.
-   */
-  readonly serverAccessLogsBucket?: s3.IBucket;
-
-  /**
-   * Key prefix for the server access logs in `serverAccessLogsBucket`.
-   *
-   * @default - no prefix (logs land at the root of `serverAccessLogsBucket`)
-   */
-  readonly serverAccessLogsPrefix?: string;
-
-  /**
-   * Adds the task index: two sparse global secondary indexes on the table (`celeriac-by-state` keyed on
-   * `idx_state`, `celeriac-by-name` keyed on `idx_name`, both sorted by `timestamp`, projecting only the keys
-   * and the other index key), so `celeriac events` and a dashboard can list tasks by state, name and time.
-   * Granted functions get `CELERIAC_TASK_INDEX=true`, and their workers write the index keys on the result items
-   * they already write: no extra request, but each indexed write also consumes write units on each index
-   * (docs/monitoring.md). Items Python Celery writes are not indexed.
-   *
-   * @default false - no index; workers write no index keys
-   */
-  readonly taskIndex?: boolean;
-}
+export type { ResultStoreProps } from './result-store-props.js';
 
 const DEFAULT_PAYLOAD_PREFIX = 'celeriac/';
 const DEFAULT_PAYLOAD_EXPIRATION = Duration.days(14);

@@ -14,7 +14,6 @@ import { ENV } from '../../src/config/env.js';
 import { FIFO_SUFFIX } from '../../src/protocol/queue-name.js';
 import { environmentTargetOf, registerQueue, reserveDefaultQueue } from './client-environment.js';
 import { deadLetterAlarm } from './dead-letter-alarm.js';
-import type { ResultStore } from './result-store.js';
 import {
   type FailureAlarmProps,
   failureAlarm,
@@ -24,6 +23,7 @@ import {
   type TaskMetricOptions,
   taskMetric,
 } from './task-queue-metrics.js';
+import type { TaskQueueProps } from './task-queue-props.js';
 import {
   deadLetterQueueName,
   generatedFifoQueueName,
@@ -35,131 +35,9 @@ import {
   warnIfPayloadsExpireFirst,
 } from './task-queue-rules.js';
 import { PropValidator } from './validation.js';
-import {
-  createWorkerFunction,
-  type TaskQueueWorkerProps,
-  validateWorkerProps,
-  WORKER_DEFAULTS,
-} from './worker-function.js';
+import { createWorkerFunction, validateWorkerProps, WORKER_DEFAULTS } from './worker-function.js';
 
-/** The CloudWatch alarm on a task queue's dead-letter queue. */
-export interface DeadLetterAlarmOptions {
-  /**
-   * Number of visible messages in the dead-letter queue at which the alarm fires (a whole number, at least
-   * 1). The alarm looks at the maximum of `ApproximateNumberOfMessagesVisible` over one 1-minute period and
-   * treats missing data as not breaching.
-   *
-   * @default 1
-   */
-  readonly threshold?: number;
-
-  /**
-   * Actions to run when the alarm fires, e.g. `new cloudwatch_actions.SnsAction(topic)`.
-   *
-   * @default - none: the alarm only changes state
-   */
-  readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
-}
-
-/** Properties of a {@link TaskQueue}. */
-export interface TaskQueueProps {
-  /**
-   * The Celery queue name (Celery's routing key, `task_default_queue`, `apply_async(queue=...)`). A name that
-   * ends in `.fifo` makes the queue and its dead-letter queue FIFO. Must map, under kombu's SQS naming rules,
-   * to a name SQS accepts, so Python Celery can share the queue.
-   *
-   * @default 'celery'
-   */
-  readonly celeryQueueName?: string;
-
-  /**
-   * Physical SQS queue name. The dead-letter queue is then named `<name>-dlq` (before any `.fifo`). Must end
-   * in `.fifo` exactly when `celeryQueueName` does.
-   *
-   * @default - for a standard queue, CloudFormation generates unique names for both queues; a FIFO queue is
-   * named `<stack name>-<construct path>-<hash>.fifo` (its dead-letter queue `...-dlq.fifo`), because
-   * CloudFormation's generated FIFO names can exceed SQS's 80 characters
-   */
-  readonly queueName?: string;
-
-  /** Where the worker stores states and results; the worker is granted `grantWriteResults` on it. */
-  readonly resultStore: ResultStore;
-
-  /** The Lambda function that consumes the queue. */
-  readonly worker: TaskQueueWorkerProps;
-
-  /**
-   * How long a received message stays invisible before SQS delivers it again. At least 6 × `worker.timeout`
-   * (plus `maxBatchingWindow`), as AWS advises for Lambda event sources, so a message is not redelivered
-   * while its batch is still running; at most 12 hours.
-   *
-   * @default - 6 × `worker.timeout` + `maxBatchingWindow`
-   */
-  readonly visibilityTimeout?: Duration;
-
-  /**
-   * Receives after which SQS moves a message to the dead-letter queue (1 to 1000). Each failed attempt of a
-   * batch item counts once.
-   *
-   * @default 5
-   */
-  readonly maxReceiveCount?: number;
-
-  /**
-   * How long the queue keeps an unconsumed message (60 seconds to 14 days).
-   *
-   * @default Duration.days(4)
-   */
-  readonly retentionPeriod?: Duration;
-
-  /**
-   * How long the dead-letter queue keeps a message (60 seconds to 14 days). For a standard queue it must be
-   * longer than `retentionPeriod`: a message moved to a standard dead-letter queue keeps its original
-   * enqueue time, so it would otherwise expire on arrival.
-   *
-   * @default Duration.days(14)
-   */
-  readonly deadLetterRetentionPeriod?: Duration;
-
-  /**
-   * Messages per worker invocation: 1 to 10 for FIFO queues, 1 to 10000 for standard queues, where more than
-   * 10 requires `maxBatchingWindow`.
-   *
-   * @default 10
-   */
-  readonly batchSize?: number;
-
-  /**
-   * How long the event source mapping gathers messages before invoking the worker (up to 5 minutes; not for
-   * FIFO queues).
-   *
-   * @default - no batching window: invoke as soon as messages arrive
-   */
-  readonly maxBatchingWindow?: Duration;
-
-  /**
-   * The most concurrent worker invocations the event source mapping starts (2 to 1000), at most
-   * `worker.reservedConcurrentExecutions`.
-   *
-   * @default - `worker.reservedConcurrentExecutions` when that is set (and at least 2), otherwise no limit
-   */
-  readonly maxConcurrency?: number;
-
-  /**
-   * Customer managed KMS key that encrypts both queues. Grants then include the KMS actions needed to send
-   * and receive.
-   *
-   * @default - SQS-managed server-side encryption (SSE-SQS)
-   */
-  readonly encryptionKey?: kms.IKey;
-
-  /**
-   * The alarm on the dead-letter queue.
-   *
-   * @default - alarm when the dead-letter queue holds at least 1 visible message, with no actions
-   */
-  readonly deadLetterAlarm?: DeadLetterAlarmOptions;
-}
+export type { DeadLetterAlarmOptions, TaskQueueProps } from './task-queue-props.js';
 
 const DEFAULT_CELERY_QUEUE = 'celery';
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
