@@ -6,13 +6,7 @@
  * by one Query on the `celeriac-by-state` index, sorted by `timestamp`. It therefore needs the task index
  * (`ResultStore({ taskIndex: true })`).
  */
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  PutItemCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand, paginateQuery } from '@aws-sdk/client-dynamodb';
 import { TASK_INDEX } from '../config/task-index.js';
 import type {
   ControlCommand,
@@ -62,33 +56,30 @@ export class DynamoDbMonitoringStore implements MonitoringStore {
   /** The records of a kind written at or after `sinceMs`, oldest first, as `[id, JSON text]`. */
   async #list(kind: Kind, sinceMs: number): Promise<Array<{ id: string; body: string }>> {
     const out: Array<{ id: string; body: string }> = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      let page: QueryCommandOutput;
-      try {
-        page = await this.#ddb.send(
-          new QueryCommand({
-            TableName: this.#table,
-            IndexName: TASK_INDEX.BY_STATE,
-            KeyConditionExpression: '#pk = :pk AND #ts >= :since',
-            ExpressionAttributeNames: { '#pk': TASK_INDEX.STATE_KEY, '#ts': TASK_INDEX.SORT_KEY },
-            ExpressionAttributeValues: {
-              ':pk': { S: `${kind}#0` },
-              ':since': { N: celeryTimestamp(sinceMs) },
-            },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-      } catch (error) {
-        throw backendError(`DynamoDB Query(${this.#table}) ${kind.toLowerCase()} records`, error);
+    const pages = paginateQuery(
+      { client: this.#ddb },
+      {
+        TableName: this.#table,
+        IndexName: TASK_INDEX.BY_STATE,
+        KeyConditionExpression: '#pk = :pk AND #ts >= :since',
+        ExpressionAttributeNames: { '#pk': TASK_INDEX.STATE_KEY, '#ts': TASK_INDEX.SORT_KEY },
+        ExpressionAttributeValues: {
+          ':pk': { S: `${kind}#0` },
+          ':since': { N: celeryTimestamp(sinceMs) },
+        },
+      },
+    );
+    try {
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          const id = item.id?.S;
+          const body = item[TASK_INDEX.MONITORING_BODY]?.S;
+          if (id !== undefined && body !== undefined) out.push({ id, body });
+        }
       }
-      for (const item of page.Items ?? []) {
-        const id = item.id?.S;
-        const body = item[TASK_INDEX.MONITORING_BODY]?.S;
-        if (id !== undefined && body !== undefined) out.push({ id, body });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    } catch (error) {
+      throw backendError(`DynamoDB Query(${this.#table}) ${kind.toLowerCase()} records`, error);
+    }
     return out;
   }
 

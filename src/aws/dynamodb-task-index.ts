@@ -4,12 +4,7 @@
  * once), newest first, and merges them; with both a state and a name it reads the name index and keeps the
  * items in that state.
  */
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  QueryCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, paginateQuery } from '@aws-sdk/client-dynamodb';
 import { TASK_INDEX } from '../config/task-index.js';
 import { InvalidOptionError } from '../errors.js';
 import type { TaskIndex, TaskIndexEntry, TaskIndexQuery } from '../ports/task-index.js';
@@ -80,41 +75,39 @@ export class DynamoDbTaskIndex implements TaskIndex {
   ): Promise<TaskIndexEntry[]> {
     const out: TaskIndexEntry[] = [];
     const filter = byName && state !== undefined;
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      let page: QueryCommandOutput;
-      try {
-        page = await this.#ddb.send(
-          new QueryCommand({
-            TableName: this.#table,
-            IndexName: byName ? TASK_INDEX.BY_NAME : TASK_INDEX.BY_STATE,
-            KeyConditionExpression: '#pk = :pk AND #ts BETWEEN :since AND :until',
-            ...(filter ? { FilterExpression: 'begins_with(#state, :state)' } : {}),
-            ExpressionAttributeNames: {
-              '#pk': byName ? TASK_INDEX.NAME_KEY : TASK_INDEX.STATE_KEY,
-              '#ts': TASK_INDEX.SORT_KEY,
-              ...(filter ? { '#state': TASK_INDEX.STATE_KEY } : {}),
-            },
-            ExpressionAttributeValues: {
-              ':pk': { S: key },
-              ':since': { N: String(sinceMs / 1000) },
-              ':until': { N: String(untilMs / 1000) },
-              ...(filter ? { ':state': { S: `${state}#` } } : {}),
-            },
-            ScanIndexForward: false,
-            Limit: limit,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-      } catch (error) {
-        throw backendError(`DynamoDB Query(${this.#table}, task index)`, error);
+    const pages = paginateQuery(
+      { client: this.#ddb },
+      {
+        TableName: this.#table,
+        IndexName: byName ? TASK_INDEX.BY_NAME : TASK_INDEX.BY_STATE,
+        KeyConditionExpression: '#pk = :pk AND #ts BETWEEN :since AND :until',
+        ...(filter ? { FilterExpression: 'begins_with(#state, :state)' } : {}),
+        ExpressionAttributeNames: {
+          '#pk': byName ? TASK_INDEX.NAME_KEY : TASK_INDEX.STATE_KEY,
+          '#ts': TASK_INDEX.SORT_KEY,
+          ...(filter ? { '#state': TASK_INDEX.STATE_KEY } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':pk': { S: key },
+          ':since': { N: String(sinceMs / 1000) },
+          ':until': { N: String(untilMs / 1000) },
+          ...(filter ? { ':state': { S: `${state}#` } } : {}),
+        },
+        ScanIndexForward: false,
+        Limit: limit,
+      },
+    );
+    try {
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          const entry = toEntry(item);
+          if (entry) out.push(entry);
+        }
+        if (out.length >= limit) break;
       }
-      for (const item of page.Items ?? []) {
-        const entry = toEntry(item);
-        if (entry) out.push(entry);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start && out.length < limit);
+    } catch (error) {
+      throw backendError(`DynamoDB Query(${this.#table}, task index)`, error);
+    }
     return out;
   }
 }
