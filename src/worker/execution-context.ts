@@ -53,6 +53,23 @@ export interface ExecutionContext extends WorkerDeps {
 /** Pause before a message whose processing hit a transient error is delivered again. */
 export const TRANSIENT_RETRY_SECONDS = 5;
 
+/** One client per registry and runtime: a host runs many messages with the same two. */
+const clients = new WeakMap<Runtime, WeakMap<TaskRegistry, Client>>();
+
+function clientFor(registry: TaskRegistry, runtime: Runtime): Client {
+  let byRegistry = clients.get(runtime);
+  if (!byRegistry) {
+    byRegistry = new WeakMap();
+    clients.set(runtime, byRegistry);
+  }
+  let client = byRegistry.get(registry);
+  if (!client) {
+    client = new Client(registry, runtime);
+    byRegistry.set(registry, client);
+  }
+  return client;
+}
+
 /** The state one message's processing shares between its steps. */
 export class MessageScope {
   readonly ctx: ExecutionContext;
@@ -65,7 +82,7 @@ export class MessageScope {
   constructor(ctx: ExecutionContext, inbound: InboundMessage) {
     this.ctx = ctx;
     this.runtime = ctx.runtime;
-    this.client = new Client(ctx.registry, ctx.runtime);
+    this.client = clientFor(ctx.registry, ctx.runtime);
     this.inbound = inbound;
     this.owner = `${ctx.identity.workerId}:${globalThis.crypto.randomUUID()}`;
   }
