@@ -162,11 +162,13 @@ describe('the Python events hook with real Celery', () => {
         ].join('\n'),
         { queuePrefix, resultTable, env: hookEnv, timeoutMs: 60_000 },
       );
-      // The worker's sink sends every second: wait until both tasks' last events arrived.
-      await until('the Python worker events', async () => {
+      // The sinks send every second, the producer's and the worker's apart: wait until every task's first
+      // (task-sent, from the producer) and last events (from the worker) arrived.
+      await until('the Python producer and worker events', async () => {
         const events = await read();
         const done = (uuid: string, type: string) => eventsOf(events, uuid).some((e) => e.type === type);
-        return done(py.success, 'task-succeeded') &&
+        return [py.success, py.failure, py.expired, py.unknown].every((id) => done(id, 'task-sent')) &&
+          done(py.success, 'task-succeeded') &&
           done(py.failure, 'task-failed') &&
           done(py.expired, 'task-revoked') &&
           done(py.unknown, 'task-failed')
