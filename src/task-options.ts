@@ -3,6 +3,8 @@
  * path (which merges a task's defaults into each call) needs the options, not the task.
  */
 import { InvalidOptionError } from './errors.js';
+import { type RateLimitKey, validateRateLimitKey } from './flow/limit-key.js';
+import { parseRate, type RateLimit } from './flow/rate.js';
 import {
   COMPRESSION_METHODS_TEXT,
   type CompressionMethod,
@@ -42,6 +44,22 @@ export interface TaskOptions {
   readonly serializer?: SerializerName;
   /** Compression of this task's messages (Celery `compression`). Default: the app's `compression`. */
   readonly compression?: CompressionMethod;
+  /**
+   * Most runs of this task across every worker and Lambda invocation (Celery `rate_limit`, but fleet-wide):
+   * `'10/s'`, `'100/m'`, `'1000/h'`, or tasks per second; 0 for none. Default: the app's `defaultRateLimit`.
+   * A run over the limit waits in SQS (docs/flow-control.md).
+   */
+  readonly rateLimit?: RateLimit;
+  /**
+   * The key of per-key limits (a tenant, a customer): `{ header: 'tenant' }`, `{ kwarg: 'tenant' }`, or a
+   * function of the task's positional arguments, e.g. `(order) => order.tenantId`. A call without a key is
+   * refused at send time. On a standard queue the key is also the message group (SQS fair queues).
+   */
+  readonly rateLimitKey?: RateLimitKey;
+  /** Most runs per key, in `rateLimit`'s syntax. Needs `rateLimitKey`. */
+  readonly keyRateLimit?: RateLimit;
+  /** Most runs of one key at once, across the fleet. Needs `rateLimitKey`. */
+  readonly keyConcurrency?: number;
 }
 
 /** Celery's retry defaults, in one place: `max_retries`, `default_retry_delay`, `retry_backoff_max`. */
@@ -76,6 +94,7 @@ export function validateTaskOptions(name: string, options: TaskOptions): void {
     throw InvalidOptionError.expected(`${name}: compression`, COMPRESSION_METHODS_TEXT, options.compression);
   }
   positive('retryBackoffMaxSeconds');
+  validateFlowOptions(name, options);
   if (
     options.timeLimitSeconds !== undefined &&
     options.softTimeLimitSeconds !== undefined &&
@@ -102,6 +121,27 @@ export function validateTaskOptions(name: string, options: TaskOptions): void {
       `${name}: defaultRetryDelaySeconds`,
       'a number of seconds >= 0',
       options.defaultRetryDelaySeconds,
+    );
+  }
+}
+
+/** Checks the flow-control options: rates in Celery's syntax, per-key limits only with a key. */
+function validateFlowOptions(name: string, options: TaskOptions): void {
+  if (options.rateLimit !== undefined) parseRate(options.rateLimit, `${name}: rateLimit`);
+  if (options.keyRateLimit !== undefined) parseRate(options.keyRateLimit, `${name}: keyRateLimit`);
+  if (
+    options.keyConcurrency !== undefined &&
+    (!Number.isInteger(options.keyConcurrency) || options.keyConcurrency < 1)
+  ) {
+    throw InvalidOptionError.expected(`${name}: keyConcurrency`, 'an integer >= 1', options.keyConcurrency);
+  }
+  if (options.rateLimitKey !== undefined) {
+    validateRateLimitKey(`${name}: rateLimitKey`, options.rateLimitKey);
+  } else if (options.keyRateLimit !== undefined || options.keyConcurrency !== undefined) {
+    throw InvalidOptionError.expected(
+      `${name}: rateLimitKey`,
+      'set when keyRateLimit or keyConcurrency is (where the key comes from)',
+      undefined,
     );
   }
 }

@@ -9,6 +9,7 @@ export {
   DEFAULT_CONNECTION_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from './clients.js';
+export { DynamoDbFlowStore } from './dynamodb-flow-store.js';
 export { DynamoDbMonitoringStore } from './dynamodb-monitoring-store.js';
 export { DynamoDbResultStore, type DynamoDbResultStoreOptions } from './dynamodb-result-store.js';
 export { DynamoDbTaskIndex } from './dynamodb-task-index.js';
