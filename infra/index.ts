@@ -26,7 +26,13 @@ export { PeriodicTasks, type PeriodicTasksProps } from './constructs/periodic-ta
 export type { CeleryQueue } from './constructs/periodic-tasks-rules.js';
 export { ResultStore, type ResultStoreProps } from './constructs/result-store.js';
 export type { SigningSecrets } from './constructs/signing-secrets.js';
-export { type DeadLetterAlarmOptions, TaskQueue, type TaskQueueProps } from './constructs/task-queue.js';
+export {
+  type DeadLetterAlarmOptions,
+  type PriorityQueue,
+  type PriorityQueueProps,
+  TaskQueue,
+  type TaskQueueProps,
+} from './constructs/task-queue.js';
 export {
   type FailureAlarmProps,
   type OldestMessageAgeAlarmProps,

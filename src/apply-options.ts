@@ -29,7 +29,10 @@ export interface ApplyOptions {
   readonly softTimeLimitSeconds?: number;
   /** Name to show in logs instead of the task name. */
   readonly shadow?: string;
-  /** Message priority (kept for Python; SQS has none). */
+  /**
+   * Message priority, 0 to 255 (Celery's usual range 0-9), higher more urgent. SQS has none: it stays in the
+   * message's properties, and picks a queue through the app's `priorityQueues` when nothing else names one.
+   */
   readonly priority?: number;
   /** Serializer of the body (Celery `serializer`): `json`, `msgpack` or `yaml`. Default: the task's, else the app's. */
   readonly serializer?: SerializerName;

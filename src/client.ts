@@ -59,7 +59,9 @@ export class Client {
     return toSendRequest(call, {
       taskOptions: taskOptions ?? this.#tasks.get(call.name)?.options,
       queue: this.#runtime.settings.defaultQueue,
+      routing: this.#runtime.settings.routing,
       origin: this.#runtime.origin,
+      fairQueues: this.#runtime.settings.fairQueues,
       nowMs: this.#runtime.clock.now(),
       newId: () => globalThis.crypto.randomUUID(),
     });

@@ -13,19 +13,27 @@
  */
 import { App } from './app.js';
 import { type AwsClients, createAwsClients } from './aws/clients.js';
+import { DynamoDbFlowStore } from './aws/dynamodb-flow-store.js';
 import { DynamoDbMonitoringStore } from './aws/dynamodb-monitoring-store.js';
 import { DynamoDbResultStore } from './aws/dynamodb-result-store.js';
+import { EventBridgeEtaScheduler } from './aws/eventbridge-eta-scheduler.js';
 import { EventBridgeEventBus } from './aws/eventbridge-event-bus.js';
 import { S3PayloadStore } from './aws/s3-payload-store.js';
 import { SqsBroker } from './aws/sqs-broker.js';
+import { hasSchedulerRole } from './config/long-eta-config.js';
 import { type AppConfig, type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
 import { systemClock } from './ports/clock.js';
 import type { Transport } from './transport.js';
 
 export { App, type TaskCall } from './app.js';
 export type { ApplyOptions } from './apply-options.js';
+export { DynamoDbFlowStore } from './aws/dynamodb-flow-store.js';
 export { DynamoDbMonitoringStore } from './aws/dynamodb-monitoring-store.js';
 export { DynamoDbTaskIndex } from './aws/dynamodb-task-index.js';
+export {
+  EventBridgeEtaScheduler,
+  type EventBridgeEtaSchedulerOptions,
+} from './aws/eventbridge-eta-scheduler.js';
 export {
   loadSecuritySecrets,
   type SecuritySecretIds,
@@ -41,18 +49,26 @@ export {
 } from './beat/index.js';
 export type { Client, RevokeOptions, TaskLookup } from './client.js';
 export { ENV } from './config/env.js';
+export type { LongEtaConfig, ResolvedLongEtaConfig } from './config/long-eta-config.js';
 export type { AppConfig, ResolvedConfig } from './config/resolve-config.js';
 export {
   SCHEDULED_TIME_PLACEHOLDER,
   type ScheduleDefinition,
   type ScheduleExpressionDefinition,
 } from './config/schedule-definition.js';
+export type { PriorityQueue, TaskRoute, TaskRoutes } from './config/task-routes.js';
 export * from './errors.js';
 export * from './events/index.js';
 export { type ErrorFactory, ErrorTable, toExceptionInfo } from './exception-table.js';
+export { FlowControl, type TaskLimits } from './flow/flow-control.js';
+export type { RateLimitKey } from './flow/limit-key.js';
+export { type LimitOverride, type LimitsRecord, parseLimitsRecord } from './flow/limits-record.js';
+export { parseRate, type Rate, type RateLimit } from './flow/rate.js';
 export { GroupResult } from './group-result.js';
 export { ControlClient, type WorkerView } from './monitoring/control-client.js';
 export type { PeriodicSendOptions, PeriodicTask, PeriodicTaskSpec } from './periodic.js';
+export type { EtaScheduleRequest, EtaScheduleResult, EtaScheduler } from './ports/eta-scheduler.js';
+export type { FlowStore } from './ports/flow-store.js';
 export type { ControlReply, MonitoringStore, WorkerRecord } from './ports/monitoring-store.js';
 export type { TaskIndex, TaskIndexEntry, TaskIndexQuery } from './ports/task-index.js';
 export type { CompressionMethod } from './protocol/compression.js';
@@ -99,6 +115,18 @@ export function createAwsTransport(
         }
       : {}),
     clock: systemClock,
+    ...(hasSchedulerRole(config.longEta)
+      ? {
+          etaScheduler: new EventBridgeEtaScheduler({
+            region: config.region,
+            endpoint: config.endpoint,
+            roleArn: config.longEta.roleArn,
+            roleArns: config.longEta.roleArns,
+            groupName: config.longEta.groupName,
+          }),
+        }
+      : {}),
+    flow: new DynamoDbFlowStore(clients.dynamodb, { tableName: config.resultTable }),
     ...(config.events.workerRegistry
       ? { monitoring: new DynamoDbMonitoringStore(clients.dynamodb, { tableName: config.resultTable }) }
       : {}),

@@ -7,6 +7,9 @@
  * - On a standard queue a future ETA also delays delivery: up to 900 s with SQS `DelaySeconds`; a longer wait
  *   gets the maximum 900 s, after which the worker re-sends the message with the next delay until its ETA (one
  *   SQS send per 15 minutes of waiting; nothing waits in memory).
+ * - A wait past the `longEta` threshold, with a scheduler configured, becomes a one-time schedule that puts the
+ *   same message body on the queue at the ETA instead (long-eta.ts says which messages cannot, and why); if
+ *   scheduling fails, the message goes to SQS as above.
  * - FIFO queues take no per-message delay: a delayed task on a FIFO queue is delivered at once and its worker
  *   keeps the message invisible until the ETA, which also holds back its message group, keeping the group's
  *   order. FIFO sends get kombu's defaults: group `default` and a random deduplication id.
@@ -16,9 +19,11 @@ import { hostname } from 'node:os';
 import type { ResolvedConfig } from './config/resolve-config.js';
 import type { EventDispatcher } from './events/event-dispatcher.js';
 import { taskSentFields } from './events/task-sent-event.js';
+import type { LongEtas } from './long-eta.js';
 import type { Payloads } from './payloads.js';
 import type { Broker, OutgoingMessage } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
+import type { EtaScheduleRequest } from './ports/eta-scheduler.js';
 import { SQS_MAX_DELAY_SECONDS } from './ports/service-limits.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
 import { type BodyEncoding, encodeTaskMessage, type TaskMessage } from './protocol/task-message.js';
@@ -39,6 +44,8 @@ export interface PreparedSend {
   readonly outgoing: OutgoingMessage;
   /** The send's span, when `@opentelemetry/api` is installed; ended by {@link Producer.deliver}. */
   readonly span?: SendSpan;
+  /** Delivered by the ETA scheduler instead of SQS; `outgoing` is then the fallback if scheduling fails. */
+  readonly schedule?: EtaScheduleRequest;
 }
 
 /** What the producer needs. */
@@ -51,6 +58,8 @@ export interface ProducerDeps {
   readonly settings?: Pick<ResolvedConfig, 'serializer' | 'compression' | 'signer'>;
   /** Sends `task-sent` for each delivered message when it is on (`events.taskSentEvent`). */
   readonly events?: EventDispatcher;
+  /** Long countdowns and ETAs as one-time schedules; every ETA re-delays every 15 minutes when absent. */
+  readonly longEtas?: LongEtas;
 }
 
 /** Delivers task messages. */
@@ -86,8 +95,27 @@ export class Producer {
       { body: encodeTaskMessage(message, this.#encoding(request)) },
       `task message for ${request.name} (${request.taskId})`,
     );
-    const extra = attributes ? { attributes } : {};
-    if (isFifoQueueName(request.queue)) {
+    const extra = {
+      ...(attributes ? { attributes } : {}),
+      // A standard queue's message group (SQS fair queues): the task's limit key.
+      ...(request.messageGroupId !== undefined && !isFifoQueueName(request.queue)
+        ? { messageGroupId: request.messageGroupId }
+        : {}),
+    };
+    const waitMs = request.eta ? request.eta.getTime() - this.#deps.clock.now() : 0;
+    const delaySeconds = Math.ceil(waitMs / 1000);
+    const fifo = isFifoQueueName(request.queue);
+    const plan =
+      delaySeconds > 0
+        ? this.#deps.longEtas?.plan({
+            queue: request.queue,
+            fifo,
+            waitSeconds: delaySeconds,
+            body,
+            attributes,
+          })
+        : undefined;
+    if (fifo) {
       const outgoing: OutgoingMessage = {
         body,
         ...extra,
@@ -96,12 +124,15 @@ export class Producer {
       };
       return { request, message, queueUrl, outgoing };
     }
-    const waitMs = request.eta ? request.eta.getTime() - this.#deps.clock.now() : 0;
-    const delaySeconds = Math.ceil(waitMs / 1000);
     const outgoing: OutgoingMessage =
       delaySeconds > 0
         ? { body, ...extra, delaySeconds: Math.min(delaySeconds, SQS_MAX_DELAY_SECONDS) }
         : { body, ...extra };
+    if (plan?.schedule && request.eta) {
+      const { taskId, retries, queue } = request;
+      const schedule = { taskId, retries, queue, queueUrl, body, deliverAt: request.eta };
+      return { request, message, queueUrl, outgoing, schedule };
+    }
     return { request, message, queueUrl, outgoing };
   }
 
@@ -119,7 +150,9 @@ export class Producer {
   /** Delivers prepared sends, batched per queue. */
   async deliver(sends: readonly PreparedSend[]): Promise<void> {
     const byQueue = new Map<string, OutgoingMessage[]>();
-    for (const send of sends) {
+    const scheduled = await Promise.all(sends.map((send) => this.#schedule(send)));
+    for (const [index, send] of sends.entries()) {
+      if (scheduled[index]) continue;
       const list = byQueue.get(send.queueUrl) ?? [];
       list.push(send.outgoing);
       byQueue.set(send.queueUrl, list);
@@ -137,6 +170,13 @@ export class Producer {
     if (events?.taskSentEvent) {
       for (const send of sends) events.send('task-sent', taskSentFields(send.message, send.request.queue));
     }
+  }
+
+  /** Whether the send's schedule was made (or already existed); `false` sends it to SQS instead. */
+  async #schedule(send: PreparedSend): Promise<boolean> {
+    const longEtas = this.#deps.longEtas;
+    if (send.schedule === undefined || longEtas === undefined) return false;
+    return !('failed' in (await longEtas.schedule(send.schedule)));
   }
 
   /** Prepares and delivers. */

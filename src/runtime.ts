@@ -8,9 +8,13 @@ import { CoalescingBroker } from './coalescing-broker.js';
 import type { ResolvedConfig } from './config/resolve-config.js';
 import { createEventDispatcher } from './events/create-event-dispatcher.js';
 import type { EventDispatcher } from './events/event-dispatcher.js';
+import { FlowControl } from './flow/flow-control.js';
+import { LocalFlowStore } from './flow/local-flow-store.js';
+import { LongEtas } from './long-eta.js';
 import { Payloads } from './payloads.js';
 import type { Broker } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
+import type { FlowStore } from './ports/flow-store.js';
 import type { MonitoringStore } from './ports/monitoring-store.js';
 import type { ResultStore } from './ports/result-store.js';
 import { defaultOrigin } from './producer.js';
@@ -25,6 +29,8 @@ export interface Runtime {
   /** Offloads and resolves large messages and results (the payload bucket). */
   readonly payloads: Payloads;
   readonly clock: Clock;
+  /** Which long countdowns and ETAs become one-time schedules (the transport's `etaScheduler`), and which hop. */
+  readonly longEtas: LongEtas;
   /** Celery queue name → SQS queue URL. */
   readonly queues: QueueRouter;
   /** Sender node name written into the `origin` header of the messages this process sends. */
@@ -33,6 +39,32 @@ export interface Runtime {
   readonly events?: EventDispatcher;
   /** The worker registry and remote control, when `events.workerRegistry` is on and the transport has a store. */
   readonly monitoring?: MonitoringStore;
+  /**
+   * Rate limits, key limits and the limits record (docs/flow-control.md): fleet-wide through the transport's
+   * flow store, or per process with `rateLimitScope: 'worker'` or a transport without one.
+   */
+  readonly flow: FlowControl;
+  /** The transport's shared flow store, for hosts that choose their own scope. */
+  readonly flowStore?: FlowStore;
+}
+
+/**
+ * Flow control in a scope: `fleet` through the shared store (a process-local one when there is none), `worker`
+ * with a store of this process's own (Celery's per-worker limits).
+ */
+export function flowControlFor(
+  scope: 'fleet' | 'worker',
+  settings: ResolvedConfig,
+  store: FlowStore | undefined,
+  now: () => number,
+): FlowControl {
+  const shared = scope === 'fleet' ? store : undefined;
+  return new FlowControl(shared ?? new LocalFlowStore(), {
+    now,
+    log: (line) => console.warn(`celeriac: ${line}`),
+    batched: shared !== undefined,
+    ...(settings.defaultRateLimit ? { defaultRate: settings.defaultRateLimit } : {}),
+  });
 }
 
 /**
@@ -70,10 +102,16 @@ export function createRuntime(
       { exact: settings.exactValues },
     ),
     clock: transport.clock,
+    longEtas: new LongEtas({
+      scheduler: transport.etaScheduler,
+      thresholdSeconds: settings.longEta.thresholdSeconds,
+    }),
     queues: new QueueRouter(broker, settings.queueNamePrefix, settings.queueUrls),
     origin,
     ...(events ? { events } : {}),
     ...(settings.events.workerRegistry && transport.monitoring ? { monitoring: transport.monitoring } : {}),
+    flow: flowControlFor(settings.rateLimitScope, settings, transport.flow, () => transport.clock.now()),
+    ...(transport.flow ? { flowStore: transport.flow } : {}),
   };
 }
 

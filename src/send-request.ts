@@ -11,12 +11,15 @@
  * bodies, retries and periodic firings.
  *
  * How options combine: the call's options win over the task's registered defaults (`queue`, `ignoreResult`,
- * time limits), which win over the app's (`defaultQueue`). `countdown` and `eta` are exclusive; `expires` in
- * seconds counts from now.
+ * time limits), which win over the app's routing (`taskRoutes`, then `priorityQueues` by the message's priority;
+ * config/task-routes.ts) and then its `defaultQueue`. `countdown` and `eta` are exclusive; `expires` in seconds
+ * counts from now.
  */
 import type { ApplyOptions } from './apply-options.js';
+import { MAX_PRIORITY, priorityQueueFor, routeFor, type TaskRouting } from './config/task-routes.js';
 import { inheritedIds } from './current-task.js';
 import { InvalidOptionError } from './errors.js';
+import { describeKey, type KeySource, limitKeyOf, type RateLimitKey } from './flow/limit-key.js';
 import {
   COMPRESSION_METHODS_TEXT,
   type CompressionMethod,
@@ -90,8 +93,12 @@ export interface SendDefaults {
   readonly taskOptions?: TaskOptions | undefined;
   /** The app's default queue. */
   readonly queue: string;
+  /** The app's `taskRoutes` and `priorityQueues`; none when absent. */
+  readonly routing?: TaskRouting;
   /** The sender's node name, for `origin`. */
   readonly origin: string;
+  /** Send a task's limit key as the message group of a standard queue (`fairQueues`). Default false. */
+  readonly fairQueues?: boolean;
   readonly nowMs: number;
   readonly newId: () => string;
 }
@@ -165,6 +172,10 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
   if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
     throw InvalidOptionError.expected('kwargs', 'an object of keyword arguments', kwargs);
   }
+  const limitKey =
+    task.rateLimitKey === undefined
+      ? undefined
+      : requireLimitKey(name, task.rateLimitKey, { args, kwargs, headers: options.headers ?? {} });
   if (options.countdown !== undefined && options.eta !== undefined) {
     throw InvalidOptionError.expected(
       'countdown',
@@ -191,7 +202,25 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
   if (!Number.isInteger(retries) || retries < 0) {
     throw InvalidOptionError.expected('retries', 'an integer >= 0', retries);
   }
-  const queue = options.queue ?? task.queue ?? defaults.queue;
+  // Celery's router: the call's and the task's queue win over a route, whose priority is only a default.
+  const route = defaults.routing ? routeFor(defaults.routing, name) : undefined;
+  const priority = options.priority ?? route?.priority;
+  if (
+    priority !== undefined &&
+    (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > MAX_PRIORITY)
+  ) {
+    throw InvalidOptionError.expected(
+      'priority',
+      `a whole number from 0 to ${MAX_PRIORITY} (higher is more urgent)`,
+      priority,
+    );
+  }
+  const queue =
+    options.queue ??
+    task.queue ??
+    route?.queue ??
+    (defaults.routing && priority !== undefined ? priorityQueueFor(defaults.routing, priority) : undefined) ??
+    defaults.queue;
   if (typeof queue !== 'string' || queue.length === 0) {
     throw InvalidOptionError.expected('queue', 'a queue name', queue);
   }
@@ -245,15 +274,33 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
     ...(extraProperties ? { extraProperties } : {}),
     ...(workflow.replyTo ? { replyTo: workflow.replyTo } : {}),
     ...(workflow.deliveryTag ? { deliveryTag: workflow.deliveryTag } : {}),
-    ...(options.priority === undefined ? {} : { priority: options.priority }),
+    ...(priority === undefined ? {} : { priority }),
     ...(workflow.queueUrl ? { queueUrl: workflow.queueUrl } : {}),
     ...(serializer === undefined ? {} : { serializer }),
     ...(compression === undefined ? {} : { compression }),
     ...(fifo && options.messageGroupId !== undefined ? { messageGroupId: options.messageGroupId } : {}),
+    // SQS fair queues: on a standard queue, the message group names the key whose share it is.
+    ...(!fifo && limitKey !== undefined && defaults.fairQueues ? { messageGroupId: limitKey } : {}),
     ...(fifo && options.messageDeduplicationId !== undefined
       ? { messageDeduplicationId: options.messageDeduplicationId }
       : {}),
   };
+}
+
+/** The key of a call to a task limited per key; a call without one is refused, naming the task and the key. */
+function requireLimitKey(name: string, key: RateLimitKey, source: KeySource): string {
+  const value = limitKeyOf(key, source);
+  if (value !== undefined) return value;
+  const how =
+    typeof key === 'function'
+      ? 'make it return a non-empty string for these arguments'
+      : 'header' in key
+        ? `pass headers: { ${JSON.stringify(key.header)}: ... } (from Python: apply_async(headers={...}))`
+        : `pass the keyword argument ${JSON.stringify(key.kwarg)}`;
+  throw new InvalidOptionError(
+    `${name} is limited per key (${describeKey(key)}), but this call has no key: ${how}`,
+    { option: 'rateLimitKey', value: undefined },
+  );
 }
 
 /** The Celery v2 message of a send request. */

@@ -24,6 +24,30 @@ export interface DeadLetterAlarmOptions {
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
 }
 
+/** One of a `TaskQueue`'s `priorityQueues`. */
+export interface PriorityQueueProps {
+  /**
+   * The Celery queue name, e.g. `high`: distinct from the TaskQueue's and the other priority queues' (under
+   * kombu's naming rules), and ending in `.fifo` exactly when the TaskQueue's does.
+   */
+  readonly celeryQueueName: string;
+
+  /**
+   * Physical SQS queue name; the dead-letter queue is `<name>-dlq` (before any `.fifo`).
+   *
+   * @default - generated, as for the TaskQueue's own queue
+   */
+  readonly queueName?: string;
+
+  /**
+   * The most concurrent worker invocations this queue's event source mapping starts (2 to 1000).
+   *
+   * @default - its share of `worker.reservedConcurrentExecutions` by position (see `priorityQueues`), or no
+   * limit without a reservation
+   */
+  readonly maxConcurrency?: number;
+}
+
 /** Properties of a `TaskQueue`. */
 export interface TaskQueueProps {
   /**
@@ -104,9 +128,36 @@ export interface TaskQueueProps {
    * The most concurrent worker invocations the event source mapping starts (2 to 1000), at most
    * `worker.reservedConcurrentExecutions`.
    *
-   * @default - `worker.reservedConcurrentExecutions` when that is set (and at least 2), otherwise no limit
+   * @default - `worker.reservedConcurrentExecutions` when that is set (and at least 2), otherwise no limit; with
+   * `priorityQueues`, this queue's share of the reservation (see there)
    */
   readonly maxConcurrency?: number;
+
+  /**
+   * More Celery queues the same worker consumes, the most urgent first (a `high` queue for an app's
+   * `priorityQueues` or `taskRoutes`). Each gets its own SQS queue and dead-letter queue, with this queue's
+   * encryption, TLS-only policy, visibility, retention, `maxReceiveCount`, batching and alarm, and its own event
+   * source mapping on the worker; the grants of this TaskQueue cover them too. With
+   * `worker.reservedConcurrentExecutions`, the mappings without a `maxConcurrency` split what the others leave
+   * by position: the first of `n` queues (this queue last) weighs `n`, the last 1, each gets at least 2, and
+   * all of them together never exceed the reservation.
+   *
+   * @default - none: this queue only
+   */
+  readonly priorityQueues?: readonly PriorityQueueProps[];
+
+  /**
+   * Long countdowns and ETAs as EventBridge Scheduler one-time schedules (docs/flow-control.md, "Long ETAs"):
+   * creates a delivery role allowed to send to this queue (and its priority queues) only, and the stack's
+   * long-ETA schedule group; the grants then add `scheduler:CreateSchedule` on that group's `celeriac-*`
+   * schedules, `iam:PassRole` on the role (to `scheduler.amazonaws.com` only), and set
+   * `CELERIAC_SCHEDULE_GROUP` and `CELERIAC_SCHEDULER_ROLE_ARNS` on function grantees. Opt-in: a scheduled
+   * message waits in the schedule (encrypted with an AWS owned key, not `encryptionKey`) instead of the queue.
+   * Standard queues only.
+   *
+   * @default false - every ETA re-delays every 15 minutes on the queue
+   */
+  readonly longEtas?: boolean;
 
   /**
    * Customer managed KMS key that encrypts both queues. Grants then include the KMS actions needed to send

@@ -14,6 +14,7 @@ import { ENV } from '../../src/config/env.js';
 import { FIFO_SUFFIX } from '../../src/protocol/queue-name.js';
 import { environmentTargetOf, registerQueue, reserveDefaultQueue } from './client-environment.js';
 import { deadLetterAlarm } from './dead-letter-alarm.js';
+import { LongEtaDelivery } from './task-queue-long-eta.js';
 import {
   type FailureAlarmProps,
   failureAlarm,
@@ -23,6 +24,13 @@ import {
   type TaskMetricOptions,
   taskMetric,
 } from './task-queue-metrics.js';
+import {
+  createPriorityQueue,
+  type PriorityQueue,
+  priorityQueueId,
+  splitConcurrency,
+  validatePriorityQueues,
+} from './task-queue-priorities.js';
 import type { TaskQueueProps } from './task-queue-props.js';
 import {
   deadLetterQueueName,
@@ -37,7 +45,8 @@ import {
 import { PropValidator } from './validation.js';
 import { createWorkerFunction, validateWorkerProps, WORKER_DEFAULTS } from './worker-function.js';
 
-export type { DeadLetterAlarmOptions, TaskQueueProps } from './task-queue-props.js';
+export type { PriorityQueue } from './task-queue-priorities.js';
+export type { DeadLetterAlarmOptions, PriorityQueueProps, TaskQueueProps } from './task-queue-props.js';
 
 const DEFAULT_CELERY_QUEUE = 'celery';
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
@@ -82,6 +91,10 @@ export class TaskQueue extends Construct {
   readonly workerFunction: lambda.IFunction;
   /** The alarm on the dead-letter queue. */
   readonly deadLetterAlarm: cloudwatch.IAlarm;
+  /** The `priorityQueues`, in the order given, each consumed by the worker through a mapping of its own. */
+  readonly priorityQueues: readonly PriorityQueue[];
+  /** With `longEtas`, the role EventBridge Scheduler delivers long-ETA messages with, and their schedule group. */
+  readonly longEtas: LongEtaDelivery | undefined;
 
   private readonly encryptionKey: kms.IKey | undefined;
   private readonly validate: PropValidator;
@@ -95,6 +108,16 @@ export class TaskQueue extends Construct {
     const fifo = celeryQueueName.endsWith(FIFO_SUFFIX);
     validateNames(validate, celeryQueueName, props.queueName, fifo);
     validateWorkerProps(validate, props.worker);
+    const priorityProps = props.priorityQueues ?? [];
+    validatePriorityQueues(validate, celeryQueueName, fifo, priorityProps);
+    if (props.longEtas === true && fifo) {
+      validate.fail(
+        'longEtas',
+        'true',
+        "is for standard queues: a FIFO queue's delayed message waits in its group, keeping the group's order, " +
+          'which a schedule would not. Leave it unset for FIFO queues.',
+      );
+    }
 
     const timeout = props.worker.timeout ?? WORKER_DEFAULTS.timeout;
     const batchSize = props.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -120,6 +143,15 @@ export class TaskQueue extends Construct {
       props.maxConcurrency,
       props.worker.reservedConcurrentExecutions,
     );
+    // Priority queues first, this queue last: the order of their weights in the split.
+    const concurrency =
+      priorityProps.length === 0
+        ? [maxConcurrency]
+        : splitConcurrency(
+            validate,
+            [...priorityProps.map((p) => p.maxConcurrency), props.maxConcurrency],
+            props.worker.reservedConcurrentExecutions,
+          );
     const threshold = props.deadLetterAlarm?.threshold ?? 1;
     validate.integerAtLeast(
       'deadLetterAlarm.threshold',
@@ -172,10 +204,31 @@ export class TaskQueue extends Construct {
       new sources.SqsEventSource(queue, {
         batchSize,
         maxBatchingWindow: props.maxBatchingWindow,
-        maxConcurrency,
+        maxConcurrency: concurrency.at(-1),
         reportBatchItemFailures: true,
       }),
     );
+    const shared = {
+      fifo,
+      visibilityTimeout,
+      retentionPeriod,
+      deadLetterRetentionPeriod,
+      maxReceiveCount: props.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+      encryptionKey: props.encryptionKey,
+      batchSize,
+      maxBatchingWindow: props.maxBatchingWindow,
+      alarmThreshold: threshold,
+      alarmActions: props.deadLetterAlarm?.alarmActions,
+    };
+    this.priorityQueues = priorityProps.map((p, i) =>
+      createPriorityQueue(this, priorityQueueId(p.celeryQueueName), p, shared, worker, concurrency[i]),
+    );
+    this.longEtas = props.longEtas
+      ? new LongEtaDelivery(this, 'LongEtas', {
+          queues: [{ celeryQueueName, queue }, ...this.priorityQueues],
+          encryptionKey: props.encryptionKey,
+        })
+      : undefined;
     this.grantSendTasks(worker);
     props.resultStore.grantWriteResults(worker);
     this.workerFunction = worker;
@@ -192,10 +245,13 @@ export class TaskQueue extends Construct {
   /**
    * Lets `grantee` send tasks to this queue (`sendTask`, `delay`, `applyAsync`).
    *
-   * Adds exactly: `sqs:SendMessage` on the queue; with `encryptionKey`, `kms:GenerateDataKey` and
-   * `kms:Decrypt` on the key. A `lambda.Function` grantee also gets this queue in `CELERIAC_QUEUE_URLS` (one
+   * Adds exactly: `sqs:SendMessage` on the queue and each priority queue; with `encryptionKey`,
+   * `kms:GenerateDataKey` and `kms:Decrypt` on the key. A `lambda.Function` grantee also gets these queues in
+   * `CELERIAC_QUEUE_URLS` (one
    * JSON object shared by every TaskQueue granted to the function) and, if it has none yet,
-   * `CELERIAC_DEFAULT_QUEUE` set to this queue's Celery name.
+   * `CELERIAC_DEFAULT_QUEUE` set to this queue's Celery name. With `longEtas`, also `scheduler:CreateSchedule`
+   * on the long-ETA group's `celeriac-*` schedules and `iam:PassRole` on the delivery role (to
+   * `scheduler.amazonaws.com` only), and `CELERIAC_SCHEDULE_GROUP` and `CELERIAC_SCHEDULER_ROLE_ARNS`.
    */
   grantSendTasks(grantee: iam.IGrantable): iam.Grant {
     return this.grantQueue(grantee, ['sqs:SendMessage'], ['kms:GenerateDataKey', 'kms:Decrypt']);
@@ -206,9 +262,10 @@ export class TaskQueue extends Construct {
    * Celery with `predefined_queues`).
    *
    * Adds exactly: `sqs:ReceiveMessage`, `sqs:DeleteMessage`, `sqs:ChangeMessageVisibility`,
-   * `sqs:GetQueueAttributes` and `sqs:SendMessage` (for ETA re-delays and retries) on the queue; with
+   * `sqs:GetQueueAttributes` and `sqs:SendMessage` (for ETA re-delays and retries) on the queue and each
+   * priority queue; with
    * `encryptionKey`, `kms:Decrypt` and `kms:GenerateDataKey` on the key. A `lambda.Function` grantee also
-   * gets the variables {@link TaskQueue.grantSendTasks} sets.
+   * gets the variables {@link TaskQueue.grantSendTasks} sets; with `longEtas`, the long-ETA rights it adds.
    */
   grantConsumeTasks(grantee: iam.IGrantable): iam.Grant {
     return this.grantQueue(
@@ -302,10 +359,18 @@ export class TaskQueue extends Construct {
 
   private grantQueue(grantee: iam.IGrantable, queueActions: string[], keyActions: string[]): iam.Grant {
     let grant = this.queue.grant(grantee, ...queueActions);
+    for (const priority of this.priorityQueues)
+      grant = grant.combine(priority.queue.grant(grantee, ...queueActions));
     if (this.encryptionKey !== undefined)
       grant = grant.combine(this.encryptionKey.grant(grantee, ...keyActions));
+    if (this.longEtas !== undefined) grant = grant.combine(this.longEtas.grant(grantee));
     const fn = environmentTargetOf(grantee);
-    if (fn !== undefined) registerQueue(fn, this.celeryQueueName, this.queue.queueUrl, this);
+    if (fn !== undefined) {
+      registerQueue(fn, this.celeryQueueName, this.queue.queueUrl, this);
+      for (const priority of this.priorityQueues) {
+        registerQueue(fn, priority.celeryQueueName, priority.queue.queueUrl, this);
+      }
+    }
     return grant;
   }
 }

@@ -51,6 +51,8 @@ export class DemoStack extends Stack {
         timeout: Duration.seconds(30),
       },
       maxReceiveCount: 3,
+      // Far countdowns become one-time schedules (docs/flow-control.md, "Long ETAs"); MiniStack fires them too.
+      longEtas: true,
     });
     this.periodic =
       props.schedules && props.schedules.length > 0

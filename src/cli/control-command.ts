@@ -4,6 +4,15 @@
  * worker running the task stops it at its next lease renewal.
  */
 import { parseArgs } from 'node:util';
+import { InvalidOptionError } from '../errors.js';
+import {
+  EMPTY_LIMITS,
+  type LimitOverride,
+  type LimitsRecord,
+  parseLimitsRecord,
+  validateOverride,
+  withOverride,
+} from '../flow/limits-record.js';
 import { ControlName } from '../monitoring/control-command.js';
 import {
   fromReplies,
@@ -21,7 +30,10 @@ their replies (gathered until every live worker answered, or --timeout).
 
 Commands:
   revoke <task id>... [--terminate]   Store REVOKED; with --terminate, also stop the task where it runs
-  rate-limit <task name> <rate>       Celery's rate_limit (celeriac workers answer that they have none)
+  rate-limit <task name> <rate|default> [--key-rate <rate>] [--key-concurrency <n>]
+                                      Celery's rate_limit, fleet-wide: writes the limits record, which every
+                                      worker reads within 10 s (no worker needs to answer). <rate> is 10/s,
+                                      100/m, 1000/h or 0 (no limit); default goes back to the limits in code
   shutdown                            Stop the workers (celeriac worker only; Lambda answers with an error)
   add-consumer <queue>                Start consuming a Celery queue (celeriac worker only)
   cancel-consumer <queue>             Stop consuming a Celery queue (celeriac worker only)
@@ -29,6 +41,14 @@ Commands:
 Options:
 ${MONITORING_OPTIONS_USAGE}
   --terminate              With revoke: stop the task if it is running
+  --key-rate <rate>        With rate-limit: the rate of each key (tasks with rateLimitKey)
+  --key-concurrency <n>    With rate-limit: most runs of one key at once
+
+Examples:
+  celeriac control rate-limit tasks.charge 50/s
+  celeriac control rate-limit tasks.charge 50/s --key-rate 5/s --key-concurrency 2
+  celeriac control rate-limit tasks.charge default
+  celeriac control revoke 3f6c2d1e-... --terminate
 `;
 
 /** Each command: its Celery name and how its positional arguments become the record's arguments. */
@@ -36,14 +56,6 @@ const COMMANDS: Record<
   string,
   { readonly name: string; readonly args: (rest: string[]) => Record<string, unknown> }
 > = {
-  'rate-limit': {
-    name: ControlName.RATE_LIMIT,
-    args: ([task, rate]) => {
-      if (!task || !rate)
-        throw new UsageError(`rate-limit needs a task name and a rate, e.g. 10/m\n\n${CONTROL_USAGE}`);
-      return { task_name: task, rate_limit: rate };
-    },
-  },
   shutdown: { name: ControlName.SHUTDOWN, args: () => ({}) },
   'add-consumer': {
     name: ControlName.ADD_CONSUMER,
@@ -61,11 +73,41 @@ const COMMANDS: Record<
   },
 };
 
+/** The override `rate-limit` writes: undefined for `default` (the limits in code). */
+function toOverride(
+  task: string,
+  rate: string,
+  keyRate: string | undefined,
+  keyConcurrency: string | undefined,
+): LimitOverride | undefined {
+  if (rate === 'default') {
+    if (keyRate !== undefined || keyConcurrency !== undefined) {
+      throw new UsageError('rate-limit <task> default takes no --key-rate or --key-concurrency');
+    }
+    return undefined;
+  }
+  try {
+    return validateOverride(task, {
+      rateLimit: rate,
+      ...(keyRate === undefined ? {} : { keyRateLimit: keyRate }),
+      ...(keyConcurrency === undefined ? {} : { keyConcurrency: Number(keyConcurrency) }),
+    });
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 /** Runs the command; throws when no worker answered. Error replies are printed as `ERROR`. */
 export async function controlCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...MONITORING_OPTIONS, terminate: { type: 'boolean' } },
+    options: {
+      ...MONITORING_OPTIONS,
+      terminate: { type: 'boolean' },
+      'key-rate': { type: 'string' },
+      'key-concurrency': { type: 'string' },
+    },
     allowPositionals: true,
   });
   const [command, ...rest] = positionals;
@@ -86,10 +128,39 @@ export async function controlCommand(argv: string[]): Promise<void> {
     );
     return;
   }
+  if (command === 'rate-limit') {
+    const [task, rate] = rest;
+    if (!task || !rate) {
+      throw new UsageError(
+        `rate-limit needs a task name and a rate, e.g. 10/m or default\n\n${CONTROL_USAGE}`,
+      );
+    }
+    const override = toOverride(task, rate, values['key-rate'], values['key-concurrency']);
+    const ctx = await monitoringContext(values);
+    const store = ctx.app.runtime.flowStore;
+    if (!store) throw new UsageError('this app has no shared flow store: its limits hold per process');
+    const text = await store.readLimits();
+    let record: LimitsRecord = EMPTY_LIMITS;
+    if (text !== undefined) {
+      try {
+        record = parseLimitsRecord(text);
+      } catch (error) {
+        process.stderr.write(`replacing a damaged limits record (${(error as Error).message})\n`);
+      }
+    }
+    await store.writeLimits(JSON.stringify(withOverride(record, task, override)));
+    const said = override ? JSON.stringify(override) : 'the limits in code';
+    printAnswers(
+      [{ node: 'limits', ok: `${task}: ${said}; workers apply it within 10 s` }],
+      ctx.json,
+      'rate-limit',
+    );
+    return;
+  }
   const spec = command === undefined ? undefined : COMMANDS[command];
   if (!spec) {
     throw new UsageError(
-      `Expected a command, revoke, ${Object.keys(COMMANDS).join(', ')}; got ${JSON.stringify(command ?? '')}\n\n${CONTROL_USAGE}`,
+      `Expected a command, revoke, rate-limit, ${Object.keys(COMMANDS).join(', ')}; got ${JSON.stringify(command ?? '')}\n\n${CONTROL_USAGE}`,
     );
   }
   const args = spec.args(rest);

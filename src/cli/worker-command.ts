@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { PoolKind } from '../worker/pool/pool.js';
 import { runWorker } from '../worker/run-worker.js';
 import { loadApp } from './load-app.js';
+import { parseQueuesOption } from './queues-option.js';
 import { UsageError } from './usage-error.js';
 
 export const WORKER_USAGE = `Usage: celeriac worker --app <module> [options]
@@ -12,7 +13,9 @@ Runs the app's tasks from SQS until SIGTERM or SIGINT, then lets running tasks f
 
 Options:
   --app, -A <module>           Module exporting the app (\`export const app = createApp(...)\`)
-  --queues, -Q <a,b,...>       Celery queues to consume (default: the app's default queue)
+  --queues, -Q <a,b,...>       Celery queues to consume, most urgent first (default: the app's default queue);
+                               while all have messages each gets slots by weight, name:weight or by position
+                               (-Q high,default = high:2,default:1; -Q high:4,default:1); see docs/workers.md
   --concurrency, -c <n>        Tasks run at once, >= 1 (default 8); with threads or processes, the pool's size
   --pool <inline|threads|processes>
                                Where task functions run (default inline; see docs/workers.md):
@@ -26,6 +29,9 @@ Options:
   --visibility-timeout <s>     Seconds a received message stays invisible; extended while it runs (default 60)
   --wait-time <s>              Long-poll wait, 0-20 (default 20)
   --shutdown-timeout <s>       Seconds to let running tasks finish on shutdown (default 30)
+  --rate-limit-scope <fleet|worker>
+                               Where rate and key limits hold (default: the app's rateLimitScope, fleet):
+                               across every worker and Lambda invocation, or in this process only (Celery's)
 `;
 
 function positiveNumber(name: string, text: string | undefined, fallback: number): number {
@@ -87,6 +93,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
       'max-memory-per-child': { type: 'string' },
       'reject-on-worker-lost': { type: 'boolean' },
       autoscale: { type: 'string' },
+      'rate-limit-scope': { type: 'string' },
     },
     strict: true,
   });
@@ -96,18 +103,15 @@ export async function workerCommand(argv: string[]): Promise<void> {
   const concurrency = autoscale?.max ?? atLeastOne('concurrency', values.concurrency) ?? 8;
   const maxTasksPerChild = atLeastOne('max-tasks-per-child', values['max-tasks-per-child']);
   const maxMemoryPerChildKiB = atLeastOne('max-memory-per-child', values['max-memory-per-child']);
+  const scope = values['rate-limit-scope'];
+  if (scope !== undefined && scope !== 'fleet' && scope !== 'worker') {
+    throw new UsageError(`Expected --rate-limit-scope to be fleet or worker, got ${JSON.stringify(scope)}`);
+  }
   const app = await loadApp(values.app);
   const worker = runWorker(
     { registry: app.registry, runtime: app.runtime },
     {
-      ...(values.queues
-        ? {
-            queues: values.queues
-              .split(',')
-              .map((q) => q.trim())
-              .filter(Boolean),
-          }
-        : {}),
+      ...(values.queues ? { queues: parseQueuesOption(values.queues) } : {}),
       concurrency,
       pool,
       appModule: values.app,
@@ -118,6 +122,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
       visibilityTimeoutSeconds: positiveNumber('visibility-timeout', values['visibility-timeout'], 60),
       waitTimeSeconds: Math.min(20, positiveNumber('wait-time', values['wait-time'], 20)),
       shutdownTimeoutMs: positiveNumber('shutdown-timeout', values['shutdown-timeout'], 30) * 1000,
+      ...(scope ? { rateLimitScope: scope } : {}),
     },
   );
   let signals = 0;

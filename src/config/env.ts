@@ -51,6 +51,14 @@ export const ENV = {
   EMF_METRICS: 'CELERIAC_EMF_METRICS',
   /** `json` writes hosts' log lines as JSON with Powertools Logger's fields; `text` (the default) as one line. */
   LOG_FORMAT: 'CELERIAC_LOG_FORMAT',
+  /** Role EventBridge Scheduler assumes to deliver long-ETA messages, for every queue (`longEta.roleArn`). */
+  SCHEDULER_ROLE_ARN: 'CELERIAC_SCHEDULER_ROLE_ARN',
+  /** JSON object of Celery queue name to that queue's delivery role (`longEta.roleArns`), set by the constructs. */
+  SCHEDULER_ROLE_ARNS: 'CELERIAC_SCHEDULER_ROLE_ARNS',
+  /** Schedule group of long-ETA schedules (`longEta.groupName`); `default` when unset. */
+  SCHEDULE_GROUP: 'CELERIAC_SCHEDULE_GROUP',
+  /** Seconds of wait past which a countdown or ETA is scheduled instead of re-delayed (`longEta.thresholdSeconds`). */
+  LONG_ETA_THRESHOLD_SECONDS: 'CELERIAC_LONG_ETA_THRESHOLD_SECONDS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -9,6 +9,7 @@ import {
   type ResolvedEventsConfig,
   resolveEventsConfig,
 } from '../events/events-config.js';
+import { parseRate, type Rate, type RateLimit } from '../flow/rate.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_OFFLOAD_THRESHOLD_BYTES } from '../ports/service-limits.js';
 import type { MessageSigner, MessageVerifier } from '../protocol/auth-serializer.js';
 import {
@@ -26,6 +27,8 @@ import {
 } from '../protocol/serializers.js';
 import { CertificateStore, readPrivateKey, SigningCertificate } from '../protocol/signing-certificate.js';
 import { ENV } from './env.js';
+import { type LongEtaConfig, type ResolvedLongEtaConfig, resolveLongEtaConfig } from './long-eta-config.js';
+import { type PriorityQueue, resolveTaskRouting, type TaskRoutes, type TaskRouting } from './task-routes.js';
 
 /** Settings for {@link resolveConfig}; every field is optional. */
 export interface AppConfig {
@@ -107,7 +110,40 @@ export interface AppConfig {
   readonly coalesceSendsMs?: number;
   /** Monitoring events (Celery's `worker_send_task_events`) and their sinks; none by default (docs/monitoring.md). */
   readonly events?: EventsConfig;
+  /**
+   * Long countdowns and ETAs as one-time EventBridge Scheduler schedules instead of 15-minute re-delays: the
+   * delivery role, schedule group and threshold (long-eta-config.ts; docs/flow-control.md, "Long ETAs").
+   * Default: from the environment the TaskQueue construct's grants set; without a role, every ETA hops.
+   */
+  readonly longEta?: LongEtaConfig;
+  /**
+   * Celery's `task_routes`: task name or glob (`'tasks.*'`) to a queue name or `{ queue, priority }`, for sends
+   * that name no queue (task-routes.ts; docs/flow-control.md, "Priorities"). Default none.
+   */
+  readonly taskRoutes?: TaskRoutes;
+  /**
+   * Priority bands, as SQS has no message priority: `[{ queue: 'high', minPriority: 6 }]` sends messages of
+   * priority 6 and more (higher is more urgent) to `high` when no call option, task option or route names a
+   * queue. Default none: every priority goes to the default queue.
+   */
+  readonly priorityQueues?: readonly PriorityQueue[];
+  /** Rate limit of tasks that set none (Celery `task_default_rate_limit`), in `rateLimit`'s syntax. Default none. */
+  readonly defaultRateLimit?: RateLimit;
+  /**
+   * Where rate and key limits hold: `fleet` (every worker and Lambda invocation together, through the results
+   * table) or `worker` (each process on its own, as in Celery). Default `fleet`; `celeriac worker
+   * --rate-limit-scope` overrides it.
+   */
+  readonly rateLimitScope?: RateLimitScope;
+  /**
+   * Send a task's limit key as the message group of a standard queue (SQS fair queues), so one noisy key does
+   * not hold back the others' messages. Default true.
+   */
+  readonly fairQueues?: boolean;
 }
+
+/** Where limits hold (`rateLimitScope`). */
+export type RateLimitScope = 'fleet' | 'worker';
 
 /** Keys and certificates for message signing, as PEM text (Celery's `security_*` settings). */
 export interface SecuritySettings {
@@ -154,6 +190,12 @@ export interface ResolvedConfig {
   /** 0 when sends are not coalesced. */
   readonly coalesceSendsMs: number;
   readonly events: ResolvedEventsConfig;
+  readonly longEta: ResolvedLongEtaConfig;
+  /** `taskRoutes` and `priorityQueues`, validated. */
+  readonly routing: TaskRouting;
+  readonly defaultRateLimit: Rate | undefined;
+  readonly rateLimitScope: RateLimitScope;
+  readonly fairQueues: boolean;
 }
 
 function parseQueueUrls(text: string | undefined): Record<string, string> {
@@ -332,5 +374,21 @@ export function resolveConfig(config: AppConfig = {}): ResolvedConfig {
     exactValues: config.exactValues ?? false,
     coalesceSendsMs: coalesceSetting(config.coalesceSendsMs ?? env[ENV.COALESCE_SENDS_MS]),
     events: resolveEventsConfig(config.events, env),
+    longEta: resolveLongEtaConfig(config.longEta, env),
+    routing: resolveTaskRouting(config.taskRoutes, config.priorityQueues),
+    defaultRateLimit:
+      config.defaultRateLimit === undefined
+        ? undefined
+        : parseRate(config.defaultRateLimit, 'defaultRateLimit'),
+    rateLimitScope: scopeSetting(config.rateLimitScope),
+    fairQueues: config.fairQueues ?? true,
   };
+}
+
+function scopeSetting(value: unknown): RateLimitScope {
+  if (value === undefined || value === 'fleet' || value === 'worker') return value ?? 'fleet';
+  throw new ImproperlyConfigured(
+    `Expected \`rateLimitScope\` to be 'fleet' or 'worker', got ${JSON.stringify(value)}`,
+    { setting: 'rateLimitScope' },
+  );
 }

@@ -243,8 +243,11 @@ export function createSqsHandler(
       return false;
     };
 
-    // FIFO records of one group run one after another; everything else shares the concurrency pool.
-    const lanes = toLanes(event.Records, (record) => record.attributes.MessageGroupId);
+    // FIFO records of one group run one after another; everything else shares the concurrency pool (a standard
+    // queue's message group, SQS fair queues, promises no order).
+    const lanes = toLanes(event.Records, (record) =>
+      record.eventSourceARN.endsWith('.fifo') ? record.attributes.MessageGroupId : undefined,
+    );
     let next = 0;
     const runners = Array.from({ length: Math.min(concurrency, lanes.length) }, async () => {
       for (let lane = lanes[next++]; lane; lane = lanes[next++]) {

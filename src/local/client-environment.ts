@@ -19,6 +19,8 @@ const SINGLE_VALUED = [
   ENV.PAYLOAD_BUCKET,
   ENV.PAYLOAD_PREFIX,
   ENV.RESULT_TTL_SECONDS,
+  ENV.SCHEDULE_GROUP,
+  ENV.SCHEDULER_ROLE_ARNS,
 ] as const;
 
 /** The merged environment, and what did not merge cleanly. */

@@ -8,10 +8,13 @@
  */
 import { type Clock, systemClock } from '../ports/clock.js';
 import { MemoryBroker } from './memory-broker.js';
+import { MemoryFlowStore } from './memory-flow-store.js';
 import { MemoryPayloadStore } from './memory-payload-store.js';
 import { MemoryResultStore } from './memory-result-store.js';
 
 export { MemoryBroker, type MemoryQueueOptions } from './memory-broker.js';
+export { MemoryEtaScheduler } from './memory-eta-scheduler.js';
+export { MemoryFlowStore } from './memory-flow-store.js';
 export { MemoryMonitoringStore } from './memory-monitoring-store.js';
 export { MemoryPayloadStore } from './memory-payload-store.js';
 export { MemoryResultStore, type MemoryResultStoreOptions } from './memory-result-store.js';
@@ -22,6 +25,7 @@ export interface MemoryTransport {
   readonly results: MemoryResultStore;
   readonly payloads: MemoryPayloadStore;
   readonly clock: Clock;
+  readonly flow: MemoryFlowStore;
 }
 
 /**
@@ -40,5 +44,6 @@ export function createMemoryTransport(
     results: new MemoryResultStore(now, { exact: options.exactValues ?? false }),
     payloads: new MemoryPayloadStore(),
     clock,
+    flow: new MemoryFlowStore(),
   };
 }

@@ -96,7 +96,9 @@ export async function runControl(command: ControlCommand, target: ControlTarget)
         return { ok: 'shutting down' };
       case ControlName.RATE_LIMIT:
         return {
-          error: "celeriac workers have no rate limits yet; use the queue's Lambda maximum concurrency",
+          error:
+            'celeriac workers read rate limits from the limits record, which `celeriac control rate-limit` ' +
+            'writes; they pick a change up within 10 s',
         };
       case ControlName.ADD_CONSUMER:
       case ControlName.CANCEL_CONSUMER: {

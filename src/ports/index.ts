@@ -2,6 +2,7 @@
 export type * from './broker.js';
 export * from './claim-rules.js';
 export * from './clock.js';
+export * from './eta-scheduler.js';
 export * from './event-bus.js';
 export * from './message-attribute.js';
 export * from './message-size.js';

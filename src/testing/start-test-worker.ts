@@ -76,11 +76,12 @@ export async function startTestWorker(
 ): Promise<TestWorker> {
   const { runtime } = deps;
   const queues = options.queues?.length ? options.queues : [runtime.settings.defaultQueue];
+  const names = queues.map((queue) => (typeof queue === 'string' ? queue : queue.name));
   if (runtime.broker instanceof MemoryBroker) {
-    for (const queue of queues) runtime.broker.createQueue(runtime.queues.sqsName(queue));
+    for (const name of names) runtime.broker.createQueue(runtime.queues.sqsName(name));
   }
   // Resolved here, before the worker starts, so that a missing queue rejects this call rather than a later wait.
-  await Promise.all(queues.map((queue) => runtime.queues.urlFor(queue)));
+  await Promise.all(names.map((name) => runtime.queues.urlFor(name)));
 
   const outcomes: MessageOutcome[] = [];
   const lines: string[] = [];

@@ -22,7 +22,7 @@ import type { AnyTask } from '../registry.js';
 import { resultTtl } from '../runtime.js';
 import type { TaskFunction } from '../task.js';
 import { startRunSpan, traceMessage } from '../tracing/run-span.js';
-import { admitMessage } from './admit-message.js';
+import { type Admitted, admitMessage } from './admit-message.js';
 import { claimTask } from './claim-task.js';
 import {
   describeError,
@@ -33,6 +33,7 @@ import {
   TRANSIENT_RETRY_SECONDS,
 } from './execution-context.js';
 import { type FinishContext, finishRun, storeOutcome, traceOf } from './finish-run.js';
+import { passFlowGate } from './flow-gate.js';
 import { type InboundMessage, MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
 import { persist } from './persist.js';
 import { type RunResult, runTask } from './run-task.js';
@@ -145,12 +146,22 @@ async function unrecorded(
 }
 
 async function run(scope: MessageScope): Promise<MessageOutcome> {
-  const events = TaskEvents.of(scope.ctx);
   const admission = await admitMessage(scope);
   if (admission.kind === 'settled') {
-    events?.refused(admission.outcome);
+    TaskEvents.of(scope.ctx)?.refused(admission.outcome);
     return admission.outcome;
   }
+  const gate = await passFlowGate(scope, admission.message, admission.task);
+  if (gate.kind === 'closed') return gate.outcome;
+  try {
+    return await runAdmitted(scope, admission);
+  } finally {
+    await gate.release();
+  }
+}
+
+async function runAdmitted(scope: MessageScope, admission: Admitted): Promise<MessageOutcome> {
+  const events = TaskEvents.of(scope.ctx);
   const { message, task, record } = admission;
   const { headers } = message;
   const base = { taskId: headers.id, taskName: headers.task };

@@ -4,6 +4,7 @@
  */
 import { Client } from '../client.js';
 import { BackendError } from '../errors.js';
+import type { FlowControl } from '../flow/flow-control.js';
 import type { TaskRegistry } from '../registry.js';
 import type { Runtime } from '../runtime.js';
 import type { InboundMessage, MessageOutcome } from './message-outcome.js';
@@ -48,6 +49,8 @@ export interface ExecutionContext extends WorkerDeps {
   readonly pool?: Pool;
   /** Aborted to stop the message's run at once (a terminating revoke): the pool ends its thread or process. */
   readonly kill?: AbortSignal;
+  /** Flow control of this host (`--rate-limit-scope worker`); default: the runtime's. */
+  readonly flow?: FlowControl;
 }
 
 /** Pause before a message whose processing hit a transient error is delivered again. */

@@ -10,6 +10,7 @@
  */
 
 import { type PlannedGroup, planWorkflow } from '../canvas/plan-workflow.js';
+import { MAX_PRIORITY } from '../config/task-routes.js';
 import { CELERY_HEADER_NAMES } from '../protocol/celery-headers.js';
 import { setOwn } from '../protocol/set-own.js';
 import type { SignatureDict, SignatureOptions } from '../protocol/signature.js';
@@ -122,6 +123,9 @@ export function pendingChainIds(message: TaskMessage): string[] {
     .filter((id): id is string => typeof id === 'string');
 }
 
+const isPriority = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_PRIORITY;
+
 /** The retry of `message`: same id, `retries + 1`, everything else carried over, due at `eta`. */
 export function retryCall(
   message: TaskMessage,
@@ -146,6 +150,8 @@ export function retryCall(
       ...(headers.ignore_result ? { ignoreResult: true } : {}),
       headers: customHeaders(message),
       queue: queue.name,
+      // Celery's retry keeps the delivery's priority (`signature_from_request`).
+      ...(isPriority(message.properties.priority) ? { priority: message.properties.priority } : {}),
     },
     workflow: {
       retries: headers.retries + 1,

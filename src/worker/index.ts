@@ -4,6 +4,7 @@ export type { ClaimHandle, ExecutionContext, WorkerDeps } from './execution-cont
 export { formatOutcome, type OutcomeLineOptions } from './format-outcome.js';
 export { type InboundMessage, MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
 export { type CreatePoolOptions, createPool, type Pool, PoolKind } from './pool/index.js';
+export type { QueueSpec, WeightedQueue } from './queue-weights.js';
 export { type BeatOptions, type RunningBeat, runBeat } from './run-beat.js';
 export { type RunningWorker, runWorker, type WorkerOptions } from './run-worker.js';
 export { type WorkerIdentity, workerIdentity } from './worker-identity.js';

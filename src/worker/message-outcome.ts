@@ -47,6 +47,8 @@ export const MessageState = {
   DUPLICATE: 'DUPLICATE',
   /** Another delivery holds a live claim on the task: try again after its lease. */
   BUSY: 'BUSY',
+  /** Over a rate limit or a key's concurrency: kept invisible, or sent again, until it may run. */
+  THROTTLED: 'THROTTLED',
   /** The ETA is ahead: re-sent with a delay, or kept invisible (FIFO). */
   DELAYED: 'DELAYED',
   /** The message cannot be decoded or is not a valid task message: left for the dead-letter queue. */

@@ -2,6 +2,12 @@
  * Waiting for an ETA without holding the message: on a standard queue the message is re-sent with the next
  * delay (up to SQS's 900 s) and the received copy deleted; on a FIFO queue, which takes no per-message delay,
  * it is kept invisible instead, which also holds back its message group and so keeps the group's order.
+ *
+ * A wait past the `longEta` threshold (a message sent by Python Celery with a far ETA, or one whose schedule
+ * fired early) goes to the ETA scheduler instead, when one is configured and the message can go (long-eta.ts):
+ * one schedule delivers the received body unchanged at the ETA, and the received copy is deleted. A repeated
+ * delivery of the same message finds its schedule already made and is deleted too. If scheduling fails, the
+ * message hops as before.
  */
 import { SQS_MAX_DELAY_SECONDS, SQS_MAX_VISIBILITY_SECONDS } from '../ports/service-limits.js';
 import { isFifoQueueName } from '../protocol/queue-name.js';
@@ -24,14 +30,46 @@ export async function redelay(
   const base = { taskId: message.headers.id, taskName: message.headers.task };
   const waitSeconds = Math.ceil(waitMs / 1000);
   const { inbound } = scope;
+  const { longEtas } = scope.runtime;
+  const eta = waitMs > 0 ? new Date(scope.now() + waitMs) : undefined;
+  const candidate = {
+    queue: scope.ctx.queueName,
+    waitSeconds,
+    body: inbound.body,
+    attributes: inbound.attributes,
+  };
   if (isFifoQueueName(scope.ctx.queueName) || inbound.queueUrl.endsWith('.fifo')) {
+    const plan = longEtas.plan({ ...candidate, fifo: true });
     return {
       ...base,
       action: MessageAction.RETRY_LATER,
       delaySeconds: Math.min(waitSeconds, MAX_HIDE_SECONDS),
       state: MessageState.DELAYED,
-      reason: `eta ${message.headers.eta}`,
+      reason: `eta ${message.headers.eta}${plan.schedule ? '' : hopNote(plan.reason)}`,
     };
+  }
+  const plan = longEtas.plan({ ...candidate, fifo: false });
+  let fallback = plan.schedule ? undefined : plan.reason;
+  if (plan.schedule && eta !== undefined) {
+    const scheduled = await longEtas.schedule({
+      taskId: message.headers.id,
+      retries: message.headers.retries,
+      queue: scope.ctx.queueName,
+      queueUrl: inbound.queueUrl,
+      body: inbound.body,
+      deliverAt: eta,
+    });
+    if (!('failed' in scheduled)) {
+      return {
+        ...base,
+        action: MessageAction.DELETE,
+        state: MessageState.DELAYED,
+        reason:
+          `eta ${message.headers.eta}, ${waitSeconds} s away, ` +
+          `${scheduled.created ? 'scheduled' : 'already scheduled'} as ${scheduled.scheduleName}`,
+      };
+    }
+    fallback = scheduled.failed;
   }
   try {
     await scope.runtime.broker.send(inbound.queueUrl, [
@@ -39,6 +77,8 @@ export async function redelay(
         body: inbound.body,
         delaySeconds: Math.min(waitSeconds, SQS_MAX_DELAY_SECONDS),
         attributes: inbound.attributes,
+        // A standard queue's message group (SQS fair queues, the task's limit key) goes with it.
+        ...(inbound.messageGroupId === undefined ? {} : { messageGroupId: inbound.messageGroupId }),
       },
     ]);
   } catch (error) {
@@ -48,6 +88,11 @@ export async function redelay(
     ...base,
     action: MessageAction.DELETE,
     state: MessageState.DELAYED,
-    reason: `eta ${message.headers.eta}, ${waitSeconds} s away`,
+    reason: `eta ${message.headers.eta}, ${waitSeconds} s away${hopNote(fallback)}`,
   };
+}
+
+/** Why a long wait hops, for the message's log line. */
+function hopNote(reason: string | undefined): string {
+  return reason === undefined ? '' : ` (not scheduled: ${reason})`;
 }

@@ -6,8 +6,12 @@
  * - Every queue is resolved before anything is received; a queue that cannot be found stops the worker at once,
  *   with the reason.
  * - Each queue has one poller. Pollers reserve free slots before they ask SQS for messages (`slot-pool.ts`), so
- *   `concurrency` bounds the tasks of all queues together. While every slot is reserved, a poller long-polls for at
- *   most a second, so the other queues get their turn.
+ *   `concurrency` bounds the tasks of all queues together. Queues share the slots by weight (`queues`, listed
+ *   most urgent first; `queue-weights.ts`): while every queue has messages, each holds at most its weight's share,
+ *   and free slots go to the queue granted the fewest for its weight, so a higher-priority queue drains first and
+ *   none is starved. A queue whose receive came back empty lends its share to the busy ones and asks for one
+ *   message at a time until it has messages again. While every slot is reserved, a poller long-polls for at most
+ *   a second, so the other queues get their turn.
  * - Received messages are invisible for `visibilityTimeoutSeconds`. While a task runs, its visibility and its claim
  *   are kept alive independently (`keep-alive.ts`); a claim that cannot be kept stops the run and hands it back.
  *   (A task that blocks the event loop stops the heartbeat too: tasks should yield, as any Node.js code should,
@@ -29,6 +33,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkerShutdown } from '../errors.js';
 import { jsonLog, LogFormat, LogLevel } from '../monitoring/json-log.js';
 import type { ReceivedMessage } from '../ports/broker.js';
+import { flowControlFor } from '../runtime.js';
 import { DeleteBatcher } from './delete-batcher.js';
 import { executeMessage } from './execute-message.js';
 import { describeError, type WorkerDeps } from './execution-context.js';
@@ -39,6 +44,7 @@ import { KeepAlive } from './keep-alive.js';
 import { MessageAction, type MessageOutcome } from './message-outcome.js';
 import { createPool } from './pool/create-pool.js';
 import type { Pool } from './pool/pool.js';
+import { weightedQueues } from './queue-weights.js';
 import { RegistryAgent } from './registry-agent.js';
 import { setVisibility } from './set-visibility.js';
 import { SlotPool } from './slot-pool.js';
@@ -60,7 +66,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const { registry, runtime } = deps;
   const { broker, results, clock, settings } = runtime;
   const identity = workerIdentity(settings.name);
-  const queueNames = options.queues?.length ? options.queues : [settings.defaultQueue];
+  const queueSpecs = weightedQueues(options.queues, settings.defaultQueue);
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const visibility = Math.max(2, options.visibilityTimeoutSeconds ?? 60);
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
@@ -96,6 +102,12 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
           ...(options.poolIdleMs !== undefined ? { idleMs: options.poolIdleMs } : {}),
           log,
         });
+
+  // `--rate-limit-scope` other than the app's: this host's own flow control.
+  const flow =
+    options.rateLimitScope === undefined || options.rateLimitScope === settings.rateLimitScope
+      ? undefined
+      : flowControlFor(options.rateLimitScope, settings, runtime.flowStore, () => clock.now());
 
   const counts: Record<string, number> = {};
   const inFlight = new Set<InFlight>();
@@ -177,7 +189,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
 
   const settle = (entry: InFlight): void => {
     entry.keepAlive.stop();
-    if (inFlight.delete(entry)) slots.release();
+    if (inFlight.delete(entry)) slots.release(entry.queue.name);
   };
 
   /** Runs a tracked message and carries its outcome out; undefined when it was handed back during shutdown. */
@@ -195,6 +207,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
         kill: entry.kill.signal,
         pool,
         log,
+        ...(flow ? { flow } : {}),
         onClaimed: (claim) => {
           entry.claim = claim;
           entry.claimedAtMs = clock.now();
@@ -251,13 +264,18 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   /** The queues consumed now, each with what stops its poller (`cancel_consumer`). */
   const consumers = new Map<string, AbortController>();
 
-  const poll = async (queue: Queue): Promise<void> => {
+  const poll = async (queue: Queue, weight: number): Promise<void> => {
     const cancel = new AbortController();
     consumers.set(queue.name, cancel);
+    slots.addQueue(queue.name, weight);
+    cancel.signal.addEventListener('abort', () => slots.removeQueue(queue.name), { once: true });
     try {
       await pollUntilStopped(queue, cancel.signal);
     } finally {
-      if (consumers.get(queue.name) === cancel) consumers.delete(queue.name);
+      if (consumers.get(queue.name) === cancel) {
+        consumers.delete(queue.name);
+        slots.removeQueue(queue.name);
+      }
     }
   };
 
@@ -265,11 +283,10 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     log(`worker ${identity.hostname} consuming ${queue.name} (${queue.url})`);
     while (!receiving.signal.aborted && !cancelled.aborted) {
       const queueCount = Math.max(1, consumers.size);
-      // Each queue reserves at most its share of the slots, so one queue's long poll cannot hold every slot.
-      const share = Math.max(1, Math.ceil(concurrency / queueCount));
-      const want = await slots.reserve(share);
-      if (receiving.signal.aborted || want <= 0) {
-        slots.settle(want, 0);
+      // Each queue reserves at most its weight's share of the slots (slot-pool.ts).
+      const want = await slots.reserve(queue.name);
+      if (receiving.signal.aborted || cancelled.aborted || want <= 0) {
+        slots.settle(queue.name, want, 0);
         break;
       }
       // With every slot now reserved, other queues wait for this poll: keep it short then.
@@ -283,13 +300,13 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
           visibilityTimeoutSeconds: visibility,
         });
       } catch (error) {
-        slots.settle(want, 0);
+        slots.settle(queue.name, want, 0);
         log(`receive from ${queue.name} failed: ${describeError(error)}; retrying in 1 s`, LogLevel.WARN);
         await pause(1000);
         continue;
       }
       if (receiving.signal.aborted) {
-        slots.settle(want, 0);
+        slots.settle(queue.name, want, 0);
         if (messages.length > 0) {
           // Received while stopping: hand them straight back.
           await broker
@@ -303,7 +320,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
         }
         break;
       }
-      slots.settle(want, messages.length);
+      slots.settle(queue.name, want, messages.length);
       dispatch(queue, messages);
       // Without long polling an empty queue would be asked again at once, in a tight loop (kombu waits its
       // `polling_interval`, 1 s, in the same case).
@@ -323,7 +340,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     if (receiving.signal.aborted) throw new Error('the worker is stopping');
     if (consumers.has(name)) return;
     const url = await runtime.queues.urlFor(name);
-    void poll({ name, url, fifo: url.endsWith('.fifo') });
+    void poll({ name, url, fifo: url.endsWith('.fifo') }, 1);
   };
 
   const started = (async (): Promise<PromiseSettledResult<void>[]> => {
@@ -335,10 +352,10 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     }
     if (pool.kind !== 'inline') log(`worker ${identity.hostname} running tasks in ${pool.size} ${pool.kind}`);
     const queues = await Promise.all(
-      queueNames.map(async (name): Promise<Queue> => {
+      queueSpecs.map(async ({ name, weight }): Promise<{ queue: Queue; weight: number }> => {
         try {
           const url = await runtime.queues.urlFor(name);
-          return { name, url, fifo: url.endsWith('.fifo') };
+          return { queue: { name, url, fifo: url.endsWith('.fifo') }, weight };
         } catch (error) {
           log(`cannot consume ${name}: ${describeError(error)}`, LogLevel.ERROR);
           throw error;
@@ -346,7 +363,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
       }),
     );
     workerEvents?.start(() => clock.now());
-    const polls = Promise.allSettled(queues.map((queue) => poll(queue)));
+    const polls = Promise.allSettled(queues.map(({ queue, weight }) => poll(queue, weight)));
     registryAgent?.start();
     return polls;
   })();

@@ -1,12 +1,18 @@
 /** The options of `runWorker` and the handle it returns (`run-worker.ts` says how the options interact). */
 import type { MessageOutcome } from './message-outcome.js';
 import type { Pool, PoolKind } from './pool/pool.js';
+import type { QueueSpec } from './queue-weights.js';
 import type { WorkerIdentity } from './worker-identity.js';
 
 /** Options for `runWorker`. */
 export interface WorkerOptions {
-  /** Celery queue names to consume. Default: the app's default queue. */
-  readonly queues?: readonly string[];
+  /**
+   * Celery queues to consume, the most urgent first, each a name or `{ name, weight }`
+   * (`queue-weights.ts`): while every queue has messages, each gets a share of the slots in proportion to its
+   * weight, and a queue with none lends its share to the others. A queue without a weight gets its position's
+   * (`n` for the first of `n`, down to 1). Default: the app's default queue.
+   */
+  readonly queues?: readonly QueueSpec[];
   /** Tasks run at once, across all queues. Default 8. */
   readonly concurrency?: number;
   /** How long received messages stay invisible; extended while their task runs. Default 60 s. */
@@ -44,6 +50,11 @@ export interface WorkerOptions {
    */
   readonly minPoolSize?: number;
   readonly poolIdleMs?: number;
+  /**
+   * Where rate and key limits hold: `fleet` (the runtime's, through the results table) or `worker` (this
+   * process only, as in Celery). Default: the app's `rateLimitScope`.
+   */
+  readonly rateLimitScope?: 'fleet' | 'worker';
 }
 
 /** A worker that is running. */

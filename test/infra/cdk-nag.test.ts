@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,8 @@ import { createMemoryTransport } from '../../src/memory/index.js';
 import { logicalIdOf, WORKER_ENTRY } from './helpers.js';
 
 /**
- * What a deployment of celeriac looks like: a result store, a standard and a KMS-encrypted FIFO task queue,
+ * What a deployment of celeriac looks like: a result store, a standard and a KMS-encrypted FIFO task queue (each
+ * with a priority queue),
  * periodic tasks sent to the standard queue, signing keys from Secrets Manager for the standard queue's worker,
  * and a caller function that sends to both queues, reads results and uploads large arguments. The caller is the user's own code; it uses the newest runtime and a role of its own so
  * that every finding is the constructs'.
@@ -30,8 +32,11 @@ function representativeApp(): { app: App; results: ResultStore } {
     });
   const tasks = new TaskQueue(stack, 'Tasks', {
     resultStore: results,
+    longEtas: true,
+    priorityQueues: [{ celeryQueueName: 'high' }],
     worker: {
       entry: WORKER_ENTRY,
+      reservedConcurrentExecutions: 10,
       signing: {
         key: secret('signer-key'),
         certificate: secret('signer-cert'),
@@ -42,6 +47,7 @@ function representativeApp(): { app: App; results: ResultStore } {
   const orders = new TaskQueue(stack, 'Orders', {
     celeryQueueName: 'orders.fifo',
     encryptionKey: key,
+    priorityQueues: [{ celeryQueueName: 'orders-high.fifo' }],
     resultStore: results,
     worker: { entry: WORKER_ENTRY },
   });
@@ -98,6 +104,9 @@ describe('cdk-nag AwsSolutions checks', () => {
         }
       }
     }
+    const group = app.node.findAll().find((c) => c.node.id === 'CeleriacLongEtaSchedules');
+    const groupName = group && Stack.of(group).resolve((group as scheduler.ScheduleGroup).scheduleGroupName);
+    const longEtaSchedules = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${groupName}/celeriac-*]`;
     const payloadObjects = `AwsSolutions-IAM5[Resource::<${logicalIdOf(results.payloadBucket)}.Arn>/celeriac/*]`;
     expect(acknowledgements.map(({ path, id }) => `${path} ${id}`).sort()).toEqual(
       [
@@ -108,6 +117,8 @@ describe('cdk-nag AwsSolutions checks', () => {
         `Demo/Tasks/WorkerRole ${payloadObjects}`,
         `Demo/Orders/WorkerRole ${payloadObjects}`,
         `Demo/CallerRole ${payloadObjects}`,
+        `Demo/Tasks/WorkerRole ${longEtaSchedules}`,
+        `Demo/CallerRole ${longEtaSchedules}`,
       ].sort(),
     );
     for (const { reason } of acknowledgements) expect(reason.length).toBeGreaterThan(100);

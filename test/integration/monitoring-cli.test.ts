@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/index.js';
+import { createApp, DynamoDbFlowStore, parseLimitsRecord } from '../../src/index.js';
 import { uniqueName } from '../emulator/unique-name.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
 import { createIndexedResultTable } from '../helpers/indexed-result-table.js';
@@ -88,13 +88,33 @@ describe('the monitoring commands', () => {
     expect(nobody.output).toMatch(/No nodes replied within time constraint/);
   });
 
-  it('control add-consumer, rate-limit (an error reply), revoke and inspect revoked', async () => {
+  it('control add-consumer, rate-limit (the limits record), revoke and inspect revoked', async () => {
     const added = json((await run(['control', 'add-consumer', extra, '--json', '--timeout', '10'])).output);
     expect(added).toEqual({ [hostname]: `add consumer ${extra}` });
-    const rate = await run(['control', 'rate-limit', 'tasks.add', '10/m', '--timeout', '10']);
-    expect(rate.output).toMatch(
-      new RegExp(`-> ${hostname.replace(/[.]/g, '\\.')}: ERROR\\n    celeriac workers have no rate limits`),
-    );
+    const rate = await run([
+      'control',
+      'rate-limit',
+      'tasks.add',
+      '10/m',
+      '--key-concurrency',
+      '3',
+      '--json',
+    ]);
+    expect(json(rate.output)).toEqual({
+      limits: 'tasks.add: {"rateLimit":"10/m","keyConcurrency":3}; workers apply it within 10 s',
+    });
+    const store = new DynamoDbFlowStore(new DynamoDBClient({ endpoint }), { tableName: table });
+    expect(parseLimitsRecord((await store.readLimits()) ?? '').tasks).toEqual({
+      'tasks.add': { rateLimit: '10/m', keyConcurrency: 3 },
+    });
+    const reset = await run(['control', 'rate-limit', 'tasks.add', 'default', '--json']);
+    expect(json(reset.output)).toEqual({
+      limits: 'tasks.add: the limits in code; workers apply it within 10 s',
+    });
+    expect(parseLimitsRecord((await store.readLimits()) ?? '').tasks).toEqual({});
+    const bad = await run(['control', 'rate-limit', 'tasks.add', '10/x']);
+    expect(bad.code).toBe(2);
+    expect(bad.output).toMatch(/limits\.tasks\.add\.rateLimit.*'<n>\/s'/);
 
     const client = createApp({ env: { ...env, AWS_ENDPOINT_URL: endpoint ?? '' } });
     const later = await client.sendTask('tasks.add', [1, 1], {}, { countdown: 60 });

@@ -190,7 +190,9 @@ describe('remote control through records', () => {
       { task_name: 'tasks.add', rate_limit: '10/m' },
       { timeoutMs: 3000 },
     );
-    expect(rate?.error).toMatch(/no rate limits/);
+    expect(rate?.error).toMatch(
+      /read rate limits from the limits record, which `celeriac control rate-limit` writes/,
+    );
     const [bad] = await control.broadcast('add_consumer', {}, { timeoutMs: 3000 });
     expect(bad?.error).toMatch(/needs a `queue` argument/);
     await worker.stop();
