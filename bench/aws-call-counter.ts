@@ -5,8 +5,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 
+let counters = 0;
+
 /** Calls seen so far, by operation name (`ReceiveMessage`, `UpdateItem`, ...). */
 export class AwsCallCounter {
+  /** Each counter's middleware has a name of its own, so two counters can watch one (shared) client. */
+  readonly #name = `benchAwsCallCounter${++counters}`;
   readonly #counts = new Map<string, number>();
 
   /** Starts counting every command `client` sends. */
@@ -19,7 +23,7 @@ export class AwsCallCounter {
         this.#counts.set(name, (this.#counts.get(name) ?? 0) + 1);
         return next(args);
       },
-      { step: 'initialize', name: 'benchAwsCallCounter' },
+      { step: 'initialize', name: this.#name },
     );
     return this;
   }

@@ -60,7 +60,22 @@ export interface TaskOptions {
   readonly keyRateLimit?: RateLimit;
   /** Most runs of one key at once, across the fleet. Needs `rateLimitKey`. */
   readonly keyConcurrency?: number;
+  /**
+   * What a delivery of this task may do (docs/reliability.md, "Guarantees"). `effectively-once` (the default)
+   * claims the task id before running it, so a message delivered twice runs once. `at-least-once` runs it
+   * without a claim and stores its outcome with one conditional write that never replaces a finished result:
+   * 1.2 requests per task at the worker instead of 2.2, for idempotent or short tasks, whose duplicate deliveries
+   * may run again.
+   */
+  readonly guarantee?: Guarantee;
 }
+
+/** The delivery guarantees a task can ask for. */
+export const Guarantee = {
+  EFFECTIVELY_ONCE: 'effectively-once',
+  AT_LEAST_ONCE: 'at-least-once',
+} as const;
+export type Guarantee = (typeof Guarantee)[keyof typeof Guarantee];
 
 /** Celery's retry defaults, in one place: `max_retries`, `default_retry_delay`, `retry_backoff_max`. */
 export const RETRY_DEFAULTS = {
@@ -95,6 +110,17 @@ export function validateTaskOptions(name: string, options: TaskOptions): void {
   }
   positive('retryBackoffMaxSeconds');
   validateFlowOptions(name, options);
+  if (
+    options.guarantee !== undefined &&
+    options.guarantee !== Guarantee.EFFECTIVELY_ONCE &&
+    options.guarantee !== Guarantee.AT_LEAST_ONCE
+  ) {
+    throw InvalidOptionError.expected(
+      `${name}: guarantee`,
+      "'effectively-once' or 'at-least-once'",
+      options.guarantee,
+    );
+  }
   if (
     options.timeLimitSeconds !== undefined &&
     options.softTimeLimitSeconds !== undefined &&

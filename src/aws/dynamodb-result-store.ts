@@ -42,6 +42,7 @@ import {
   type Condition,
   claimCondition,
   completeCondition,
+  completeOnceCondition,
   heldBy,
   ITEM_ABSENT,
   isConditionFailure,
@@ -183,6 +184,11 @@ export class DynamoDbResultStore implements ResultStore {
     // Refused: a SUCCESS is kept, or another delivery took the claim over and records the outcome itself.
     const write = this.#withIndex(completeWrite(request), request.taskId);
     await this.#update('complete', request.taskId, write, completeCondition(request.owner));
+  }
+
+  completeOnce(request: CompleteRequest): Promise<boolean> {
+    const write = this.#withIndex(completeWrite(request), request.taskId);
+    return this.#update('complete', request.taskId, write, completeOnceCondition(request));
   }
 
   async forget(taskId: string): Promise<void> {

@@ -110,6 +110,18 @@ export function claimCondition(request: { owner: string; attempt: number; nowMs:
   );
 }
 
+/** No delivery holds a live lease. Refused: a claimed run of the task is under way. */
+export function noLiveLease(nowMs: number): Condition {
+  return condition('attribute_not_exists(lease_expires_at) OR lease_expires_at <= :now', {
+    ':now': { N: String(nowMs) },
+  });
+}
+
+/** The one-write condition: not finished, no newer attempt recorded, no live claim. */
+export function completeOnceCondition(request: { attempt: number; nowMs: number }): Condition {
+  return allOf(NOT_FINISHED, attemptNotOlder(request.attempt), noLiveLease(request.nowMs));
+}
+
 /** The completion condition: never over a SUCCESS, never from an owner whose claim was taken over. */
 export function completeCondition(owner: string): Condition {
   return allOf(NOT_SUCCESS, notTakenOverFrom(owner));

@@ -21,6 +21,7 @@ import {
   pendingResultMeta as pendingMeta,
   type ResultMeta,
 } from '../protocol/result-meta.js';
+import { READY_STATES } from '../protocol/states.js';
 
 interface StoredRecord extends ClaimRecord {
   meta: ResultMeta | undefined;
@@ -135,6 +136,23 @@ export class MemoryResultStore implements ResultStore {
         ? {}
         : { expiresAtSeconds: expiresAtEpochSeconds(request.nowMs, request.ttlSeconds) }),
     });
+  }
+
+  async completeOnce(request: CompleteRequest): Promise<boolean> {
+    const record = this.#live(request.taskId);
+    if (record?.state !== undefined && READY_STATES.has(record.state)) return false;
+    if (record?.minAttempt !== undefined && record.minAttempt > request.attempt) return false;
+    if (record?.leaseExpiresAtMs !== undefined && record.leaseExpiresAtMs > request.nowMs) return false;
+    this.#records.set(request.taskId, {
+      ...(record ?? {}),
+      meta: request.meta ? copyMeta(request.meta) : (record?.meta ?? pendingMeta(request.taskId)),
+      state: request.state,
+      minAttempt: request.state === 'RETRY' ? request.attempt + 1 : request.attempt,
+      ...(request.ttlSeconds === undefined
+        ? {}
+        : { expiresAtSeconds: expiresAtEpochSeconds(request.nowMs, request.ttlSeconds) }),
+    });
+    return true;
   }
 
   async forget(taskId: string): Promise<void> {

@@ -143,6 +143,12 @@ export interface ResultStore {
    * owner has taken the claim over (its run will record the outcome).
    */
   complete(request: CompleteRequest): Promise<void>;
+  /**
+   * Records the end of a run that held no claim (a task with `guarantee: 'at-least-once'`), in one conditional
+   * write: refused when the task is finished (SUCCESS, FAILURE, REVOKED), when a newer attempt is recorded, or
+   * while a delivery holds a live claim. Returns whether it was stored; `owner` is ignored.
+   */
+  completeOnce(request: CompleteRequest): Promise<boolean>;
   /** Deletes the record (`AsyncResult.forget()`). */
   forget(taskId: string): Promise<void>;
   /**

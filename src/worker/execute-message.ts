@@ -21,6 +21,7 @@ import type { TaskMessage } from '../protocol/task-message.js';
 import type { AnyTask } from '../registry.js';
 import { resultTtl } from '../runtime.js';
 import type { TaskFunction } from '../task.js';
+import { Guarantee } from '../task-options.js';
 import { startRunSpan, traceMessage } from '../tracing/run-span.js';
 import { type Admitted, admitMessage } from './admit-message.js';
 import { claimTask } from './claim-task.js';
@@ -37,6 +38,7 @@ import { passFlowGate } from './flow-gate.js';
 import { type InboundMessage, MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
 import { persist } from './persist.js';
 import { type RunResult, runTask } from './run-task.js';
+import { storeMeta } from './store-meta.js';
 import { createTaskContext } from './task-context.js';
 import { TaskEvents } from './task-events.js';
 import type { TaskRecord } from './task-record.js';
@@ -173,16 +175,22 @@ async function runAdmitted(scope: MessageScope, admission: Admitted): Promise<Me
     ? { ttlSeconds: settings.resultTtlSeconds ?? IGNORED_RESULT_TTL_SECONDS }
     : resultTtl(settings);
   const claimedAt = scope.now();
-  const claim = await claimTask(scope, message, {
-    ttl,
-    ...(trackStarted ? { runningMeta: record.started() } : {}),
-  });
-  if (claim !== 'claimed') {
-    events?.refused(claim);
-    return claim;
+  // At least once, one write: no claim; the outcome's one conditional write refuses a finished task.
+  const oneWrite = task.options.guarantee === Guarantee.AT_LEAST_ONCE;
+  if (oneWrite) {
+    if (trackStarted) await storeMeta(scope, headers.id, record.started());
+  } else {
+    const claim = await claimTask(scope, message, {
+      ttl,
+      ...(trackStarted ? { runningMeta: record.started() } : {}),
+    });
+    if (claim !== 'claimed') {
+      events?.refused(claim);
+      return claim;
+    }
   }
   events?.started(message);
-  scope.ctx.onClaimed?.({ taskId: headers.id, owner: scope.owner, taskName: headers.task });
+  if (!oneWrite) scope.ctx.onClaimed?.({ taskId: headers.id, owner: scope.owner, taskName: headers.task });
   const result = await execute(scope, message, task, record);
   const runtimeMs = scope.now() - claimedAt;
   const stopping = scope.ctx.signal;
@@ -203,6 +211,7 @@ async function runAdmitted(scope: MessageScope, admission: Admitted): Promise<Me
     task,
     record,
     owner: scope.owner,
+    oneWrite,
     queue: { url: scope.inbound.queueUrl, name: scope.ctx.queueName },
     ignoreResult,
     ttl,

@@ -46,6 +46,8 @@ export interface FinishContext {
   readonly record: TaskRecord;
   /** The claim's owner. */
   readonly owner: string;
+  /** The run held no claim (`guarantee: 'at-least-once'`): the outcome is stored with one conditional write. */
+  readonly oneWrite?: boolean;
   /** The queue the message came from (retries go back to it). */
   readonly queue: { readonly url: string; readonly name: string };
   /** Store nothing visible (`ignoreResult`). */
@@ -96,17 +98,25 @@ export async function storeOutcome(
 ): Promise<void> {
   const { results, payloads, clock } = ctx.runtime;
   const stored = meta && !options.offloaded ? await ctx.persist(() => payloads.offloadMeta(meta)) : meta;
-  await ctx.persist(() =>
-    results.complete({
-      taskId: ctx.message.headers.id,
-      owner: ctx.owner,
-      attempt: ctx.message.headers.retries,
-      meta: stored,
-      state,
-      nowMs: clock.now(),
-      ...ctx.ttl,
-    }),
-  );
+  const request = {
+    taskId: ctx.message.headers.id,
+    owner: ctx.owner,
+    attempt: ctx.message.headers.retries,
+    meta: stored,
+    state,
+    nowMs: clock.now(),
+    ...ctx.ttl,
+  };
+  if (ctx.oneWrite) {
+    const recorded = await ctx.persist(() => results.completeOnce({ ...request, nowMs: clock.now() }));
+    if (!recorded) {
+      ctx.log?.(
+        `${request.taskId} was already finished (a duplicate delivery ran it again); its ${state} is not stored`,
+      );
+    }
+  } else {
+    await ctx.persist(() => results.complete(request));
+  }
   if (state === TaskState.SUCCESS || state === TaskState.FAILURE) {
     const line = await ctx.persist(() => onChordPartReturn(ctx, ctx.message));
     if (line) ctx.log?.(line);

@@ -1,8 +1,10 @@
 /** The `this` of a running task: its request's fields, its signal, and `updateState`/`retry`. */
+
 import { Retry, type RetryOptions } from '../errors.js';
 import type { TaskMessage } from '../protocol/task-message.js';
 import { resultTtl } from '../runtime.js';
 import type { TaskContext } from '../task.js';
+import { Guarantee } from '../task-options.js';
 import type { MessageScope } from './execution-context.js';
 import type { TaskRecord } from './task-record.js';
 
@@ -30,9 +32,11 @@ export function createTaskContext(
     updateState: async (state: string, meta?: unknown) => {
       // Only while this run holds the claim: progress reported after a time limit cannot replace FAILURE.
       const stored = await payloads.offloadMeta(record.meta(state, meta ?? null, null, false));
+      // Without a claim (`guarantee: 'at-least-once'`), a progress write is refused only over a SUCCESS.
+      const claimed = scope.ctx.registry.get(headers.task)?.options.guarantee !== Guarantee.AT_LEAST_ONCE;
       await results.put(headers.id, stored, {
         nowMs: scope.now(),
-        owner: scope.owner,
+        ...(claimed ? { owner: scope.owner } : {}),
         ...resultTtl(settings),
       });
     },

@@ -365,6 +365,54 @@ export function describeResultStoreContract(
       expect((await store.get(id))?.status).toBe('SUCCESS');
     });
 
+    const once = (
+      store: ResultStore,
+      taskId: string,
+      status: string,
+      extra: { attempt?: number; nowMs?: number } = {},
+    ) =>
+      store.completeOnce({
+        taskId,
+        owner: 'ignored',
+        attempt: extra.attempt ?? 0,
+        meta: meta(taskId, status, status === 'SUCCESS' ? 42 : null),
+        state: status,
+        nowMs: extra.nowMs ?? NOW,
+      });
+
+    it('records a run without a claim in one write, and never over a finished task', async () => {
+      const store = await makeStore();
+      const id = newId();
+      expect(await once(store, id, 'SUCCESS')).toBe(true);
+      expect(await store.get(id)).toMatchObject({ status: 'SUCCESS', result: 42 });
+      // A duplicate delivery's outcome is refused, whatever it is.
+      expect(await once(store, id, 'FAILURE')).toBe(false);
+      expect((await store.get(id))?.status).toBe('SUCCESS');
+      const failed = newId();
+      expect(await once(store, failed, 'FAILURE')).toBe(true);
+      expect(await once(store, failed, 'SUCCESS')).toBe(false);
+      const revoked = newId();
+      await store.put(revoked, meta(revoked, 'REVOKED'), { nowMs: NOW });
+      expect(await once(store, revoked, 'SUCCESS')).toBe(false);
+      expect((await store.get(revoked))?.status).toBe('REVOKED');
+    });
+
+    it('records RETRY for the next attempt and refuses the older attempt afterwards', async () => {
+      const store = await makeStore();
+      const id = newId();
+      expect(await once(store, id, 'RETRY', { attempt: 0 })).toBe(true);
+      expect(await once(store, id, 'SUCCESS', { attempt: 0 })).toBe(false);
+      expect(await once(store, id, 'SUCCESS', { attempt: 1 })).toBe(true);
+    });
+
+    it('refuses a one-write outcome while a delivery holds a live claim, and takes it once the lease ended', async () => {
+      const store = await makeStore();
+      const id = newId();
+      expect(await claim(store, id, 'holder')).toEqual({ kind: 'claimed' });
+      expect(await once(store, id, 'SUCCESS')).toBe(false);
+      expect(await once(store, id, 'SUCCESS', { nowMs: NOW + 60_000 })).toBe(true);
+    });
+
     it('forgets a result', async () => {
       const store = await makeStore();
       const id = newId();
