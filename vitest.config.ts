@@ -9,6 +9,9 @@ import { defineConfig } from 'vitest/config';
  *   from files); no network.
  * - `integration`: contract, integration, golden-capture and interop tests against one moto server started for
  *   the run (test/emulator/global-setup.ts); files isolate themselves with unique resource names.
+ * - `browser`: the dashboard in Chromium (Debian's, installed by scripts/install-chromium.sh; CHROMIUM_PATH to use
+ *   another) driven by playwright-core, on tasks run on the same kind of moto server as `integration`; screenshots
+ *   go to test-results/screenshots/.
  * - `infra`: CDK template assertions and cdk-nag checks on the constructs in infra/; no emulator. Bundling a
  *   worker with esbuild takes a second or two, hence the longer timeout.
  * - `package`: packs the package and installs the tarball into fresh CommonJS and ES module projects, where every
@@ -55,6 +58,18 @@ export default defineConfig({
           setupFiles: ['test/emulator/setup-env.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          sequence: { groupOrder: 1 },
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/emulator/global-setup.ts'],
+          setupFiles: ['test/emulator/setup-env.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
       {

@@ -135,6 +135,10 @@ async function up(port: number): Promise<number> {
   const next: [string, string][] = [
     [`source ${relative(FILES.env)}`, 'point a shell (the SDK, the AWS CLI) at the stack'],
     [`grep -A1 'ESM:' ${relative(FILES.emulatorLog)}`, 'each Lambda invocation and what the worker logged'],
+    [
+      `source ${relative(FILES.env)}; npm run celeriac -- dashboard`,
+      'the dashboard on http://127.0.0.1:5555/ (queues, tasks, workers, dead letters)',
+    ],
     ['npm run local', 'deploy your changes and run the demo again'],
     ['npm run local:stop', 'stop MiniStack (its state is in memory and goes with it)'],
   ];

@@ -4,16 +4,27 @@
  * SQS does this itself with `StartMessageMoveTask`, which this uses when it can: the whole queue, back to each
  * message's source. Emulators without it (MiniStack, moto) answer that the action is unknown, and a move of at
  * most `maxMessages` messages is not something the task can do; then the messages are moved here, ten at a time:
- * received from the dead-letter queue, sent to their destination with the same body and attributes, and deleted
+ * received from the dead-letter queue, sent to their destination (the queue named by the message's
+ * `DeadLetterQueueSourceArn`, else the one queue whose redrive policy names the dead-letter queue, as
+ * `ListDeadLetterSourceQueues` says) with the same body and attributes, and deleted
  * from the dead-letter queue only once the send succeeded. A message whose send failed, or whose source is not
- * known, is made visible again in the dead-letter queue: nothing is lost. A message can be sent twice only when its
- * delete failed after its send succeeded, which at-least-once consumers (Celery's) already tolerate.
+ * known, is made visible again in the dead-letter queue: nothing is lost.
+ *
+ * Interrupted between a send and its delete (the process killed, the delete failing), the message is still in the
+ * dead-letter queue when its visibility timeout ends, and the next redrive sends it again. That second copy is
+ * harmless, by design rather than by a journal: on a FIFO queue it carries the same deduplication id
+ * (`redrive-<dead-letter message id>`), so SQS drops it within its 5-minute window; on a standard queue it is the
+ * same Celery message, with the same task id, and the worker's claim (one conditional write per task id, see
+ * docs/reliability.md) runs the task once and deletes the other copy as a DUPLICATE. Only a message that is not a
+ * Celery task (no task id) can then arrive twice, and such a message never runs.
+ * test/integration/interrupted-redrive.test.ts interrupts a redrive between send and delete; the task runs once.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  ListDeadLetterSourceQueuesCommand,
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
@@ -41,6 +52,8 @@ export interface RedriveOptions {
   readonly to?: string | undefined;
   /** Move at most this many messages (moved here, as the move task has no such limit). Default: all. */
   readonly maxMessages?: number | undefined;
+  /** Move only the messages with these SQS message ids (moved here, as the move task moves all). Default: all. */
+  readonly messageIds?: readonly string[] | undefined;
   /** How long a received message stays hidden while it is moved. Default 60 s. */
   readonly visibilityTimeoutSeconds?: number | undefined;
 }
@@ -76,7 +89,11 @@ export class RedriveError extends CeleriacError {
 const errorName = (error: unknown): string =>
   typeof error === 'object' && error !== null ? String((error as { name?: unknown }).name ?? '') : '';
 
-/** True for the answers of a service that does not know `StartMessageMoveTask`. */
+/**
+ * True for the answers of a service that does not know `StartMessageMoveTask`: MiniStack's `InvalidAction`, the
+ * usual "unknown/unsupported operation" codes, and moto's HTTP 500 HTML page ("The start_message_move_task action
+ * has not been implemented"), which the SDK reports as a deserialization error of a 500 response.
+ */
 export function isUnsupportedAction(error: unknown): boolean {
   const name = errorName(error);
   if (
@@ -85,7 +102,10 @@ export function isUnsupportedAction(error: unknown): boolean {
     return true;
   }
   const message = error instanceof Error ? error.message : '';
-  return /not (valid|implemented|supported)|unknown operation/i.test(message);
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  if (status === 500 && /Deserialization error/.test(message) && /<!doctype|<html/i.test(message))
+    return true;
+  return /not (valid|implemented|supported)|has not been implemented|unknown operation/i.test(message);
 }
 
 async function queueUrlOf(sqs: SQSClient, queue: string, owner?: string): Promise<string> {
@@ -139,10 +159,22 @@ function sendEntry(message: Message, id: string, destination: string): SendMessa
     ...(fifo
       ? {
           MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive',
-          MessageDeduplicationId: message.Attributes?.MessageDeduplicationId ?? message.MessageId,
+          // Not the original's id: SQS would drop a copy sent within 5 minutes of the original as a duplicate.
+          MessageDeduplicationId: `redrive-${message.MessageId ?? id}`,
         }
       : {}),
   };
+}
+
+/** The URL of the only queue that dead-letters into `dlqUrl`, or null when there is none or more than one. */
+async function soleSourceOf(sqs: SQSClient, dlqUrl: string): Promise<string | null> {
+  try {
+    const { queueUrls = [] } = await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlqUrl }));
+    return queueUrls.length === 1 ? (queueUrls[0] ?? null) : null;
+  } catch {
+    // Without the permission or the action, the message is unroutable as before: --to names a destination.
+    return null;
+  }
 }
 
 async function release(sqs: SQSClient, queueUrl: string, receiptHandles: readonly string[]): Promise<void> {
@@ -161,7 +193,11 @@ async function copyMessages(
   dlqUrl: string,
   options: RedriveOptions,
 ): Promise<Omit<RedriveReport, 'method' | 'deadLetterQueueUrl'>> {
-  const max = options.maxMessages ?? Number.POSITIVE_INFINITY;
+  const wanted = options.messageIds === undefined ? undefined : new Set(options.messageIds);
+  const max = Math.min(
+    options.maxMessages ?? Number.POSITIVE_INFINITY,
+    wanted?.size ?? Number.POSITIVE_INFINITY,
+  );
   const fixedDestination = options.to === undefined ? undefined : await queueUrlOf(sqs, options.to);
   const sourceUrls = new Map<string, string>();
   const destinations: Record<string, number> = {};
@@ -173,6 +209,9 @@ async function copyMessages(
   let failed = 0;
   let unroutable = 0;
   let emptyReceives = 0;
+  // The one queue whose redrive policy names this dead-letter queue (null: none, or several), for messages that
+  // do not say where they came from (emulators such as moto do not set DeadLetterQueueSourceArn).
+  let soleSource: string | null | undefined;
   try {
     while (moved < max && emptyReceives < 2) {
       const { Messages = [] } = await sqs.send(
@@ -191,10 +230,19 @@ async function copyMessages(
       }
       emptyReceives = 0;
       pending = new Set(Messages.flatMap((m) => (m.ReceiptHandle ? [m.ReceiptHandle] : [])));
+      for (const m of Messages) {
+        // Not asked for: kept back, and made visible again at the end.
+        if (wanted !== undefined && m.MessageId !== undefined && !wanted.has(m.MessageId))
+          keptBack.add(m.MessageId);
+      }
       const fresh = Messages.filter((m) => m.MessageId === undefined || !keptBack.has(m.MessageId));
       for (const m of Messages) if (!fresh.includes(m) && m.ReceiptHandle) held.push(m.ReceiptHandle);
       // Only messages already kept back came: the rest of the queue has been moved.
-      if (fresh.length === 0) break;
+      if (fresh.length === 0) {
+        if (wanted === undefined) break;
+        emptyReceives += 1;
+        continue;
+      }
       const byDestination = new Map<string, Message[]>();
       for (const message of fresh) {
         const sourceArn = message.Attributes?.DeadLetterQueueSourceArn;
@@ -202,6 +250,10 @@ async function copyMessages(
         if (destination === undefined && sourceArn !== undefined) {
           destination = sourceUrls.get(sourceArn) ?? (await urlOfArn(sqs, sourceArn));
           sourceUrls.set(sourceArn, destination);
+        }
+        if (destination === undefined && sourceArn === undefined) {
+          soleSource ??= await soleSourceOf(sqs, dlqUrl);
+          destination = soleSource ?? undefined;
         }
         if (destination === undefined) {
           unroutable += 1;
@@ -264,7 +316,7 @@ export async function redriveDeadLetters(sqs: SQSClient, options: RedriveOptions
     });
   }
   const deadLetterQueueUrl = await queueUrlOf(sqs, options.deadLetterQueue);
-  if (options.maxMessages === undefined) {
+  if (options.maxMessages === undefined && options.messageIds === undefined) {
     const { Attributes = {} } = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: deadLetterQueueUrl,

@@ -139,6 +139,9 @@ async function deploy(args: LocalArgs): Promise<void> {
   print(
     `  node --env-file=${relative(deployment.files.env)} your-client.js   # or: set -a; source ${relative(deployment.files.env)}; set +a`,
   );
+  print(
+    '  celeriac dashboard                            # http://127.0.0.1:5555/, with the environment above',
+  );
   print('  celeriac local logs --follow                  # what the Lambda functions print');
   print(
     '  celeriac local down                           # stop MiniStack (its state is in memory and goes with it)',

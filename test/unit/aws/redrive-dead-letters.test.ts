@@ -116,6 +116,93 @@ describe('redriveDeadLetters', () => {
     });
   });
 
+  it('moves only the messages asked for by id, makes the others visible again, and never starts the move task', async () => {
+    let receives = 0;
+    const { sqs, calls } = stubClient({
+      ReceiveMessage: () =>
+        receives++ === 0
+          ? {
+              Messages: ['a', 'b', 'c'].map((id) => ({
+                MessageId: id,
+                ReceiptHandle: `rh-${id}`,
+                Body: `body ${id}`,
+                Attributes: { DeadLetterQueueSourceArn: 'arn:aws:sqs:us-east-1:111122223333:tasks' },
+              })),
+            }
+          : { Messages: [] },
+      GetQueueUrl: () => ({ QueueUrl: SOURCE }),
+      SendMessageBatch: (input) => ({
+        Successful: (input.Entries as { Id: string }[]).map((e) => ({ Id: e.Id })),
+        Failed: [],
+      }),
+      DeleteMessageBatch: () => ({ Successful: [{ Id: '0' }], Failed: [] }),
+      ChangeMessageVisibilityBatch: () => ({ Successful: [], Failed: [] }),
+    });
+    const report = await redriveDeadLetters(sqs, { deadLetterQueue: DLQ, messageIds: ['b'] });
+    expect(report).toMatchObject({ method: RedriveMethod.COPY, moved: 1, failed: 0 });
+    expect(calls.some((c) => c.command === 'StartMessageMoveTask')).toBe(false);
+    const sent = calls.find((c) => c.command === 'SendMessageBatch')?.input.Entries as {
+      MessageBody: string;
+    }[];
+    expect(sent.map((e) => e.MessageBody)).toEqual(['body b']);
+    expect(calls.find((c) => c.command === 'DeleteMessageBatch')?.input.Entries).toEqual([
+      { Id: '0', ReceiptHandle: 'rh-b' },
+    ]);
+    const released = calls
+      .filter((c) => c.command === 'ChangeMessageVisibilityBatch')
+      .flatMap((c) => (c.input.Entries as { ReceiptHandle: string }[]).map((e) => e.ReceiptHandle));
+    expect(released.sort()).toEqual(['rh-a', 'rh-c']);
+  });
+
+  it('sends a message that does not name its source to the one queue whose redrive policy names the DLQ', async () => {
+    let receives = 0;
+    const { sqs, calls } = stubClient({
+      ReceiveMessage: () =>
+        receives++ === 0
+          ? { Messages: [{ MessageId: 'a', ReceiptHandle: 'rh-a', Body: 'x' }] }
+          : { Messages: [] },
+      ListDeadLetterSourceQueues: () => ({ queueUrls: [SOURCE] }),
+      SendMessageBatch: () => ({ Successful: [{ Id: '0' }], Failed: [] }),
+      DeleteMessageBatch: () => ({ Successful: [{ Id: '0' }], Failed: [] }),
+      ChangeMessageVisibilityBatch: () => ({ Successful: [], Failed: [] }),
+    });
+    const report = await redriveDeadLetters(sqs, { deadLetterQueue: DLQ, maxMessages: 5 });
+    expect(report).toMatchObject({ moved: 1, unroutable: 0, destinations: { [SOURCE]: 1 } });
+    expect(calls.find((c) => c.command === 'SendMessageBatch')?.input.QueueUrl).toBe(SOURCE);
+  });
+
+  it("gives a FIFO copy the deduplication id redrive-<dead letter's id>, the same on every run", async () => {
+    const fifo = `${SOURCE}.fifo`;
+    const entries: unknown[] = [];
+    for (let run = 0; run < 2; run++) {
+      let receives = 0;
+      const { sqs, calls } = stubClient({
+        ReceiveMessage: () =>
+          receives++ === 0
+            ? {
+                Messages: [
+                  {
+                    MessageId: 'dl-1',
+                    ReceiptHandle: `rh-${run}`,
+                    Body: 'x',
+                    Attributes: { MessageGroupId: 'g', MessageDeduplicationId: 'original' },
+                  },
+                ],
+              }
+            : { Messages: [] },
+        SendMessageBatch: () => ({ Successful: [{ Id: '0' }], Failed: [] }),
+        DeleteMessageBatch: () => ({ Successful: [{ Id: '0' }], Failed: [] }),
+        ChangeMessageVisibilityBatch: () => ({ Successful: [], Failed: [] }),
+      });
+      await redriveDeadLetters(sqs, { deadLetterQueue: DLQ, to: fifo, maxMessages: 1 });
+      entries.push(calls.find((c) => c.command === 'SendMessageBatch')?.input.Entries);
+    }
+    expect(entries[0]).toEqual([
+      { Id: '0', MessageBody: 'x', MessageGroupId: 'g', MessageDeduplicationId: 'redrive-dl-1' },
+    ]);
+    expect(entries[1]).toEqual(entries[0]);
+  });
+
   it('refuses a queue name that does not exist, and a maximum below one', async () => {
     const { sqs } = stubClient({
       GetQueueUrl: () => {
@@ -138,6 +225,16 @@ describe('isUnsupportedAction', () => {
     expect(
       isUnsupportedAction(serviceError('InternalFailure', 500, 'The action is not implemented yet')),
     ).toBe(true);
+    const motoPage = Object.assign(
+      new Error(
+        'Unexpected token \'<\', "<!doctype "... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.',
+      ),
+      { name: 'SyntaxError', $metadata: { httpStatusCode: 500, attempts: 3 } },
+    );
+    expect(isUnsupportedAction(motoPage)).toBe(true);
+    expect(isUnsupportedAction(serviceError('InternalError', 500, 'We encountered an internal error'))).toBe(
+      false,
+    );
     expect(isUnsupportedAction(serviceError('AccessDenied', 403))).toBe(false);
     expect(isUnsupportedAction(serviceError('ResourceNotFoundException', 400))).toBe(false);
   });
