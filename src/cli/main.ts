@@ -37,7 +37,7 @@ Commands:
   control   Tell the running workers what to do (celeriac control --help)
   dashboard Serve a web dashboard on 127.0.0.1:5555, like celery flower (celeriac dashboard --help)
 
-Options: --version, -V   Print the version
+Options: --version, -V   Print the version (with --json: {"version": ...})
 
 Environment: AWS_REGION, AWS_ENDPOINT_URL (an emulator), and the CELERIAC_* variables the CDK constructs set.
 Exit codes: 0 ok; 1 failed (a task failed, not found, denied); 2 usage error; 3 configuration error.
@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V') {
-    console.log(`celeriac ${version()}`);
+    console.log(rest.includes('--json') ? JSON.stringify({ version: version() }) : `celeriac ${version()}`);
     return 0;
   }
   const command = COMMANDS[name];

@@ -5,8 +5,8 @@ import { EXIT_CODES_USAGE, OPS_OPTIONS, OPS_OPTIONS_USAGE, withOps } from './ops
 
 export const STATUS_USAGE = `Usage: celeriac status [options]
 
-Shows each queue's messages (visible, in flight, delayed; the oldest message's age is in CloudWatch only,
-ApproximateAgeOfOldestMessage), its dead-letter queue's depth, and the online workers from the worker registry
+Shows each queue's messages (visible, in flight, delayed, and the oldest message's age from CloudWatch's
+ApproximateAgeOfOldestMessage, '-' when CloudWatch has none: an idle queue or an emulator), its dead-letter queue's depth, and the online workers from the worker registry
 (when the task index or events.workerRegistry is on).
 
 Options:

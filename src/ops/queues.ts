@@ -7,10 +7,12 @@ export interface QueueStatus extends QueueDepth {
   /** The name the operator gave (a Celery queue name, an SQS name or a URL). */
   readonly queue: string;
   /**
-   * Age of the oldest message in seconds. SQS reports it only to CloudWatch (`ApproximateAgeOfOldestMessage`),
-   * not through its API, so it is `null` here.
+   * Age of the oldest message in seconds, from CloudWatch (`ApproximateAgeOfOldestMessage`: SQS's API does not
+   * report it); `null` when CloudWatch has no recent datapoint (an idle queue, an emulator) or may not be read.
    */
   readonly oldestAgeSeconds: number | null;
+  /** Why {@link QueueStatus.oldestAgeSeconds} is null. */
+  readonly oldestAgeNote?: string;
   /** The dead-letter queue named by the redrive policy, with its depths. */
   readonly deadLetter?: QueueDepth;
 }
@@ -24,8 +26,17 @@ export async function queueStatus(
     queues.map(async (queue) => {
       const depth = await ctx.queues.depth(await resolveQueue(ctx, queue));
       const arn = depth.redrivePolicy?.deadLetterTargetArn;
-      const deadLetter = arn ? await ctx.queues.depth(await ctx.queues.urlOfArn(arn)) : undefined;
-      return { ...depth, queue, oldestAgeSeconds: null, ...(deadLetter ? { deadLetter } : {}) };
+      const [deadLetter, age] = await Promise.all([
+        arn ? ctx.queues.depth(await ctx.queues.urlOfArn(arn)) : undefined,
+        ctx.queueAge(depth.name),
+      ]);
+      return {
+        ...depth,
+        queue,
+        oldestAgeSeconds: age.seconds,
+        ...(age.note ? { oldestAgeNote: age.note } : {}),
+        ...(deadLetter ? { deadLetter } : {}),
+      };
     }),
   );
 }

@@ -6,6 +6,7 @@
  * `ListDeadLetterSourceQueues`. test/integration/interrupted-redrive.test.ts interrupts one.
  */
 import { readFileSync } from 'node:fs';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteMessageBatchCommand,
@@ -79,6 +80,7 @@ describe('celeriac --version and --help', () => {
       expect(code).toBe(0);
       expect(output.trim()).toBe(`celeriac ${packageVersion}`);
     }
+    expect(JSON.parse((await run(['--version', '--json'])).output)).toEqual({ version: packageVersion });
   });
 
   it('gives every operator command a help with examples and the exit codes', async () => {
@@ -319,6 +321,29 @@ describe('celeriac dlq', () => {
 });
 
 describe('celeriac status', () => {
+  it("reads the oldest message's age from CloudWatch's ApproximateAgeOfOldestMessage", async () => {
+    const sqsName = queues.parked?.queueUrl.split('/').pop() ?? '';
+    await new CloudWatchClient({ endpoint }).send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/SQS',
+        MetricData: [
+          {
+            MetricName: 'ApproximateAgeOfOldestMessage',
+            Dimensions: [{ Name: 'QueueName', Value: sqsName }],
+            Timestamp: new Date(Date.now() - 30_000),
+            Value: 420,
+            Unit: 'Seconds',
+          },
+        ],
+      }),
+    );
+    const snapshot = lastJson((await run(['status', '-Q', 'parked', '--json'])).output) as {
+      queues: { oldestAgeSeconds: number | null }[];
+    };
+    expect(snapshot.queues[0]?.oldestAgeSeconds).toBe(420);
+    expect((await run(['status', '-Q', 'parked'])).output).toMatch(/^parked +\d+ +\d+ +\d+ +420s /m);
+  });
+
   it('shows every queue with its dead-letter depth, and the online worker from the registry', async () => {
     const { code, output } = await run(['status', '--json']);
     expect(code).toBe(0);
@@ -333,6 +358,11 @@ describe('celeriac status', () => {
     expect(snapshot.workers).toEqual(
       expect.arrayContaining([expect.objectContaining({ hostname, queues: ['celery'] })]),
     );
+    // The emulator publishes no SQS metrics: the age is unknown, and the JSON says why.
+    expect(snapshot.queues.find((q) => q.queue === 'celery')).toMatchObject({
+      oldestAgeSeconds: null,
+      oldestAgeNote: expect.stringMatching(/no CloudWatch datapoint/),
+    });
     const text = await run(['status']);
     expect(text.output).toMatch(/^QUEUE +VISIBLE +IN FLIGHT +DELAYED +OLDEST +DEAD LETTERS$/m);
     expect(text.output).toMatch(

@@ -19,7 +19,11 @@ interface Depth {
 }
 interface QueueRow {
   readonly queue: string;
-  readonly status?: Depth & { readonly oldestAgeSeconds: number | null; readonly deadLetter?: Depth };
+  readonly status?: Depth & {
+    readonly oldestAgeSeconds: number | null;
+    readonly oldestAgeNote?: string;
+    readonly deadLetter?: Depth;
+  };
   readonly error?: ApiErrorBody;
 }
 interface Sample {
@@ -157,7 +161,7 @@ export function QueuesPage() {
             <td title=${row.status?.url}>${row.queue}</td>
             <td class="num">${row.status?.visible}</td><td class="num">${row.status?.inFlight}</td>
             <td class="num">${row.status?.delayed}</td>
-            <td title="SQS reports the age of the oldest message only to CloudWatch (ApproximateAgeOfOldestMessage)">${row.status?.oldestAgeSeconds === null ? 'n/a (CloudWatch)' : `${row.status?.oldestAgeSeconds} s`}</td>
+            <td title=${row.status?.oldestAgeNote ?? 'CloudWatch ApproximateAgeOfOldestMessage (SQS reports it only there)'}>${row.status?.oldestAgeSeconds == null ? 'n/a' : `${row.status.oldestAgeSeconds} s`}</td>
             <td class="num">${row.status?.deadLetter ? row.status.deadLetter.visible + row.status.deadLetter.inFlight : '—'}</td>
             <td>${rate(row.queue)}</td>
             <td><${Purge} queue=${row.queue} onDone=${setNotice} /></td></tr>`,
