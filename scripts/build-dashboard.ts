@@ -8,4 +8,5 @@ import { buildDashboardAssets } from '../src/dashboard/assets.js';
 
 const outDir = path.resolve(process.argv[2] ?? 'dist/dashboard-ui');
 await buildDashboardAssets(outDir);
-console.log(`dashboard front end bundled into ${outDir}`);
+// On stderr: `npm pack --json` runs the build (prepare) and its stdout must stay JSON.
+console.error(`dashboard front end bundled into ${outDir}`);
