@@ -81,13 +81,24 @@ function timeoutMs(setting: string, value: number | undefined, fallback: number)
   return value;
 }
 
+/** Where one SDK client goes and how long it waits: the part of {@link AwsClientOptions} every client takes. */
+export type SdkClientOptions = Pick<
+  AwsClientOptions,
+  'region' | 'endpoint' | 'connectionTimeoutMs' | 'requestTimeoutMs'
+>;
+
 /**
- * Creates the clients; no network traffic happens until the first call.
+ * The configuration every celeriac SDK client starts from: the region and endpoint when given, and a request
+ * handler with a connection timeout and a per-attempt request timeout (`extra` adds handler settings, such as
+ * S3's socket timeout). Any SDK v3 client takes it.
  *
  * @example
- * const clients = createAwsClients({ endpoint: 'http://127.0.0.1:5000', requestTimeoutMs: 10_000 });
+ * const scheduler = new SchedulerClient(sdkClientConfig({ endpoint: 'http://127.0.0.1:4566' }));
  */
-export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+export function sdkClientConfig(
+  options: SdkClientOptions = {},
+  extra: { readonly socketTimeout?: number } = {},
+): { region?: string; endpoint?: string; requestHandler: NodeHttpHandler } {
   const { region, endpoint } = options;
   const connectionTimeout = timeoutMs(
     'connectionTimeoutMs',
@@ -95,22 +106,34 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     DEFAULT_CONNECTION_TIMEOUT_MS,
   );
   const requestTimeout = timeoutMs('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
-  const handler = (extra: { socketTimeout?: number } = {}): NodeHttpHandler =>
-    new NodeHttpHandler({ connectionTimeout, requestTimeout, throwOnRequestTimeout: true, ...extra });
-  const base = {
+  return {
     ...(region ? { region } : {}),
     ...(endpoint ? { endpoint } : {}),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout,
+      requestTimeout,
+      throwOnRequestTimeout: true,
+      ...extra,
+    }),
   };
+}
+
+/**
+ * Creates the clients; no network traffic happens until the first call.
+ *
+ * @example
+ * const clients = createAwsClients({ endpoint: 'http://127.0.0.1:5000', requestTimeoutMs: 10_000 });
+ */
+export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+  const requestTimeout = timeoutMs('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
   return {
     sqs: new SQSClient({
-      ...base,
-      requestHandler: handler(),
+      ...sdkClientConfig(options),
       useQueueUrlAsEndpoint: !hasCustomEndpoint('SQS', options),
     }),
-    dynamodb: new DynamoDBClient({ ...base, requestHandler: handler() }),
+    dynamodb: new DynamoDBClient(sdkClientConfig(options)),
     s3: new S3Client({
-      ...base,
-      requestHandler: handler({ socketTimeout: requestTimeout }),
+      ...sdkClientConfig(options, { socketTimeout: requestTimeout }),
       forcePathStyle: hasCustomEndpoint('S3', options),
     }),
   };

@@ -11,14 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { EtaScheduleRequest, EtaScheduleResult, EtaScheduler } from '../ports/eta-scheduler.js';
 import { awsErrorName, backendError } from './aws-error.js';
-import {
-  type AwsClientOptions,
-  DEFAULT_CONNECTION_TIMEOUT_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-} from './clients.js';
+import { type AwsClientOptions, sdkClientConfig } from './clients.js';
 
 /** Options for {@link EventBridgeEtaScheduler}. */
 export interface EventBridgeEtaSchedulerOptions extends AwsClientOptions {
@@ -107,18 +102,7 @@ export class EventBridgeEtaScheduler implements EtaScheduler {
 
   async #load() {
     const sdk = await import('@aws-sdk/client-scheduler');
-    const { region, endpoint } = this.#options;
-    const client =
-      this.#options.client ??
-      new sdk.SchedulerClient({
-        ...(region ? { region } : {}),
-        ...(endpoint ? { endpoint } : {}),
-        requestHandler: new NodeHttpHandler({
-          connectionTimeout: this.#options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-          requestTimeout: this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-          throwOnRequestTimeout: true,
-        }),
-      });
+    const client = this.#options.client ?? new sdk.SchedulerClient(sdkClientConfig(this.#options));
     return { client, sdk };
   }
 

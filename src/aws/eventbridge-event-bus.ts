@@ -5,14 +5,9 @@
  * (`clients.ts`).
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { EventBus, EventBusEntry } from '../ports/event-bus.js';
 import { backendError } from './aws-error.js';
-import {
-  type AwsClientOptions,
-  DEFAULT_CONNECTION_TIMEOUT_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-} from './clients.js';
+import { type AwsClientOptions, sdkClientConfig } from './clients.js';
 
 /** Options for {@link EventBridgeEventBus}. */
 export interface EventBridgeEventBusOptions extends AwsClientOptions {
@@ -37,18 +32,7 @@ export class EventBridgeEventBus implements EventBus {
 
   async #load() {
     const sdk = await import('@aws-sdk/client-eventbridge');
-    const { region, endpoint } = this.#options;
-    const client =
-      this.#options.client ??
-      new sdk.EventBridgeClient({
-        ...(region ? { region } : {}),
-        ...(endpoint ? { endpoint } : {}),
-        requestHandler: new NodeHttpHandler({
-          connectionTimeout: this.#options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-          requestTimeout: this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-          throwOnRequestTimeout: true,
-        }),
-      });
+    const client = this.#options.client ?? new sdk.EventBridgeClient(sdkClientConfig(this.#options));
     const send = async (entries: readonly EventBusEntry[]): Promise<number> => {
       const output = await client.send(
         new sdk.PutEventsCommand({

@@ -4,8 +4,7 @@
  * functions.
  */
 import { LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './clients.js';
+import { sdkClientConfig } from './clients.js';
 
 /** A Lambda function's name and its environment variables. */
 export interface FunctionEnvironment {
@@ -28,14 +27,8 @@ export async function listFunctionEnvironments(
   options: ListFunctionEnvironmentsOptions = {},
 ): Promise<FunctionEnvironment[]> {
   const client = new LambdaClient({
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.region === undefined ? {} : { region: options.region }),
+    ...sdkClientConfig(options),
     ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: DEFAULT_CONNECTION_TIMEOUT_MS,
-      requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS,
-      throwOnRequestTimeout: true,
-    }),
   });
   try {
     const functions: FunctionEnvironment[] = [];
