@@ -5,9 +5,11 @@ import { EXIT_CODES_USAGE, OPS_OPTIONS, OPS_OPTIONS_USAGE, withOps } from './ops
 
 export const STATUS_USAGE = `Usage: celeriac status [options]
 
-Shows each queue's messages (visible, in flight, delayed, and the oldest message's age from CloudWatch's
-ApproximateAgeOfOldestMessage, '-' when CloudWatch has none: an idle queue or an emulator), its dead-letter queue's depth, and the online workers from the worker registry
-(when the task index or events.workerRegistry is on).
+Shows each queue's messages (visible, in flight, delayed), what CloudWatch adds (the oldest message's age from
+ApproximateAgeOfOldestMessage, and messages sent and deleted per minute over the last 5 minutes from
+NumberOfMessagesSent and NumberOfMessagesDeleted; '-' when CloudWatch has none: an idle queue or an emulator), its
+dead-letter queue's depth, and the online workers from the worker registry (when the task index or
+events.workerRegistry is on).
 
 Options:
   --queues, -Q <a,b>       These queues (default: the app's default queue and those of CELERIAC_QUEUE_URLS)
@@ -26,15 +28,17 @@ const pad = (text: string | number, width: number): string => String(text).padEn
 export function formatStatus(snapshot: StatusSnapshot): string {
   const width = Math.max(5, ...snapshot.queues.map((q) => q.queue.length)) + 2;
   const lines = [
-    `${pad('QUEUE', width)}${pad('VISIBLE', 9)}${pad('IN FLIGHT', 11)}${pad('DELAYED', 9)}${pad('OLDEST', 8)}DEAD LETTERS`,
+    `${pad('QUEUE', width)}${pad('VISIBLE', 9)}${pad('IN FLIGHT', 11)}${pad('DELAYED', 9)}${pad('OLDEST', 8)}${pad('SENT/MIN', 10)}${pad('DONE/MIN', 10)}DEAD LETTERS`,
   ];
   for (const q of snapshot.queues) {
     const dlq = q.deadLetter
       ? `${q.deadLetter.visible + q.deadLetter.inFlight + q.deadLetter.delayed} in ${q.deadLetter.name}`
       : 'no dead-letter queue';
     const oldest = q.oldestAgeSeconds === null ? '-' : `${q.oldestAgeSeconds}s`;
+    const sent = q.sentPerMinute ?? '-';
+    const done = q.deletedPerMinute ?? '-';
     lines.push(
-      `${pad(q.queue, width)}${pad(q.visible, 9)}${pad(q.inFlight, 11)}${pad(q.delayed, 9)}${pad(oldest, 8)}${dlq}`,
+      `${pad(q.queue, width)}${pad(q.visible, 9)}${pad(q.inFlight, 11)}${pad(q.delayed, 9)}${pad(oldest, 8)}${pad(sent, 10)}${pad(done, 10)}${dlq}`,
     );
   }
   lines.push('');

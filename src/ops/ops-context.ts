@@ -5,7 +5,7 @@
  */
 import type { App } from '../app.js';
 import { type AwsClients, createAwsClients } from '../aws/clients.js';
-import { CloudWatchQueueAge, type QueueAge } from '../aws/cloudwatch-queue-age.js';
+import { CloudWatchQueueMetrics, type QueueMetrics } from '../aws/cloudwatch-queue-metrics.js';
 import { QueueNotFoundError } from '../aws/queue-admin-errors.js';
 import { type RedriveOptions, type RedriveReport, redriveDeadLetters } from '../aws/redrive-dead-letters.js';
 import { isQueueUrl, SqsQueueAdmin } from '../aws/sqs-queue-admin.js';
@@ -19,8 +19,11 @@ export interface OpsContext {
   readonly redrive: (options: RedriveOptions) => Promise<RedriveReport>;
   /** The worker registry, or `undefined` when it is off (no task index, no `events.workerRegistry`). */
   readonly control: ControlClient | undefined;
-  /** The age of a queue's oldest message, by SQS name (CloudWatch's `ApproximateAgeOfOldestMessage`). */
-  readonly queueAge: (sqsName: string) => Promise<QueueAge>;
+  /**
+   * A queue's CloudWatch figures by SQS name: the oldest message's age (`ApproximateAgeOfOldestMessage`) and the
+   * messages sent and deleted per minute, which SQS's API does not report.
+   */
+  readonly queueMetrics: (sqsName: string) => Promise<QueueMetrics>;
   /** Closes the clients' sockets. */
   close(): void;
 }
@@ -38,19 +41,19 @@ export function createOpsContext(
 ): OpsContext {
   const { sqs } = clients;
   const monitoring = app.runtime.monitoring;
-  let ages: CloudWatchQueueAge | undefined;
+  let metrics: CloudWatchQueueMetrics | undefined;
   return {
     app,
     queues: new SqsQueueAdmin(sqs),
     redrive: (options) => redriveDeadLetters(sqs, options),
     control: monitoring ? new ControlClient(monitoring, app.runtime.clock) : undefined,
-    queueAge: (sqsName) => {
-      ages ??= new CloudWatchQueueAge({ region: app.config.region, endpoint: app.config.endpoint });
-      return ages.of(sqsName);
+    queueMetrics: (sqsName) => {
+      metrics ??= new CloudWatchQueueMetrics(app.config);
+      return metrics.of(sqsName);
     },
     close: () => {
       sqs.destroy();
-      ages?.close();
+      metrics?.close();
     },
   };
 }

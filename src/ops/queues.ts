@@ -11,8 +11,12 @@ export interface QueueStatus extends QueueDepth {
    * report it); `null` when CloudWatch has no recent datapoint (an idle queue, an emulator) or may not be read.
    */
   readonly oldestAgeSeconds: number | null;
-  /** Why {@link QueueStatus.oldestAgeSeconds} is null. */
-  readonly oldestAgeNote?: string;
+  /** Messages sent per minute over the last 5 minutes (CloudWatch `NumberOfMessagesSent`), or `null`. */
+  readonly sentPerMinute: number | null;
+  /** Messages deleted, that is processed, per minute over the last 5 minutes (`NumberOfMessagesDeleted`), or `null`. */
+  readonly deletedPerMinute: number | null;
+  /** Why a CloudWatch figure is null. */
+  readonly metricsNote?: string;
   /** The dead-letter queue named by the redrive policy, with its depths. */
   readonly deadLetter?: QueueDepth;
 }
@@ -26,15 +30,17 @@ export async function queueStatus(
     queues.map(async (queue) => {
       const depth = await ctx.queues.depth(await resolveQueue(ctx, queue));
       const arn = depth.redrivePolicy?.deadLetterTargetArn;
-      const [deadLetter, age] = await Promise.all([
+      const [deadLetter, metrics] = await Promise.all([
         arn ? ctx.queues.depth(await ctx.queues.urlOfArn(arn)) : undefined,
-        ctx.queueAge(depth.name),
+        ctx.queueMetrics(depth.name),
       ]);
       return {
         ...depth,
         queue,
-        oldestAgeSeconds: age.seconds,
-        ...(age.note ? { oldestAgeNote: age.note } : {}),
+        oldestAgeSeconds: metrics.oldestAgeSeconds,
+        sentPerMinute: metrics.sentPerMinute,
+        deletedPerMinute: metrics.deletedPerMinute,
+        ...(metrics.note ? { metricsNote: metrics.note } : {}),
         ...(deadLetter ? { deadLetter } : {}),
       };
     }),

@@ -5,6 +5,7 @@
  * and each page is checked after each action. Screenshots go to test-results/screenshots/.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toApiError } from '../../src/dashboard/api-errors.js';
@@ -36,15 +37,37 @@ afterAll(async () => {
 });
 
 describe('the dashboard in Chromium', () => {
-  it('Queues (the home page) shows the queue, its dead-letter depth and samples while open', async () => {
+  it('Queues (the home page) shows the queue, its CloudWatch rates, its dead-letter depth and samples while open', async () => {
+    // SQS publishes its per-queue metrics to CloudWatch only; the emulator takes them as any other metric data.
+    const sqsName = fx.queueUrl.split('/').pop() ?? '';
+    const datum = (name: string, value: number) => ({
+      MetricName: name,
+      Dimensions: [{ Name: 'QueueName', Value: sqsName }],
+      Timestamp: new Date(Date.now() - 30_000),
+      Value: value,
+      Unit: 'Count' as const,
+    });
+    const cloudwatch = new CloudWatchClient({ endpoint: process.env.AWS_ENDPOINT_URL });
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/SQS',
+        MetricData: [datum('NumberOfMessagesSent', 150), datum('NumberOfMessagesDeleted', 100)],
+      }),
+    );
+    cloudwatch.destroy();
     await open('');
     const row = page.locator(`tr[data-queue="celery"]`);
-    await expect.poll(() => row.locator('td').nth(5).textContent()).toBe('2');
+    await expect.poll(() => row.locator('td').nth(7).textContent()).toBe('2');
+    expect(await row.locator('td').nth(5).textContent()).toBe('30');
+    expect(await row.locator('td').nth(6).textContent()).toBe('20');
+    // No age datapoint: "n/a", and the tooltip says why.
+    expect(await row.locator('td').nth(4).textContent()).toBe('n/a');
+    expect(await row.locator('td').nth(4).getAttribute('title')).toMatch(/ApproximateAgeOfOldestMessage/);
     const queued = await Promise.all([1, 2, 3].map((i) => row.locator('td').nth(i).textContent()));
     expect(queued.map(Number).reduce((a, b) => a + b, 0)).toBe(1); // the delayed task, delayed or visible
     await page.waitForSelector('.chart canvas');
     // Two samples give a rate; a few more draw a line for the screenshot.
-    await expect.poll(() => row.locator('td').nth(6).textContent(), { timeout: 15_000 }).toMatch(/\/s$/);
+    await expect.poll(() => row.locator('td').nth(8).textContent(), { timeout: 15_000 }).toMatch(/\/s$/);
     await page.waitForTimeout(4000);
     await shot('queues');
     // The README's screenshot is refreshed on request only, so a test run leaves the tree as it was.

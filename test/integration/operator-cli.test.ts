@@ -321,27 +321,41 @@ describe('celeriac dlq', () => {
 });
 
 describe('celeriac status', () => {
-  it("reads the oldest message's age from CloudWatch's ApproximateAgeOfOldestMessage", async () => {
+  it("reads the oldest message's age and the sent and deleted rates from CloudWatch's SQS metrics", async () => {
     const sqsName = queues.parked?.queueUrl.split('/').pop() ?? '';
+    const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000 - 30_000);
+    const datum = (name: string, value: number, at: Date, unit: 'Seconds' | 'Count') => ({
+      MetricName: name,
+      Dimensions: [{ Name: 'QueueName', Value: sqsName }],
+      Timestamp: at,
+      Value: value,
+      Unit: unit,
+    });
     await new CloudWatchClient({ endpoint }).send(
       new PutMetricDataCommand({
         Namespace: 'AWS/SQS',
         MetricData: [
-          {
-            MetricName: 'ApproximateAgeOfOldestMessage',
-            Dimensions: [{ Name: 'QueueName', Value: sqsName }],
-            Timestamp: new Date(Date.now() - 30_000),
-            Value: 420,
-            Unit: 'Seconds',
-          },
+          datum('ApproximateAgeOfOldestMessage', 420, minutesAgo(0), 'Seconds'),
+          // 60 + 40 sent in the last five minutes: 20 a minute; the datapoint 8 minutes ago is outside.
+          datum('NumberOfMessagesSent', 60, minutesAgo(0), 'Count'),
+          datum('NumberOfMessagesSent', 40, minutesAgo(2), 'Count'),
+          datum('NumberOfMessagesSent', 1000, minutesAgo(8), 'Count'),
+          datum('NumberOfMessagesDeleted', 37, minutesAgo(1), 'Count'),
         ],
       }),
     );
     const snapshot = lastJson((await run(['status', '-Q', 'parked', '--json'])).output) as {
-      queues: { oldestAgeSeconds: number | null }[];
+      queues: { oldestAgeSeconds: number | null; metricsNote?: string }[];
     };
-    expect(snapshot.queues[0]?.oldestAgeSeconds).toBe(420);
-    expect((await run(['status', '-Q', 'parked'])).output).toMatch(/^parked +\d+ +\d+ +\d+ +420s /m);
+    expect(snapshot.queues[0]).toMatchObject({
+      oldestAgeSeconds: 420,
+      sentPerMinute: 20,
+      deletedPerMinute: 7.4,
+    });
+    expect(snapshot.queues[0]?.metricsNote).toBeUndefined();
+    expect((await run(['status', '-Q', 'parked'])).output).toMatch(
+      /^parked +\d+ +\d+ +\d+ +420s +20 +7\.4 /m,
+    );
   });
 
   it('shows every queue with its dead-letter depth, and the online worker from the registry', async () => {
@@ -361,10 +375,14 @@ describe('celeriac status', () => {
     // The emulator publishes no SQS metrics: the age is unknown, and the JSON says why.
     expect(snapshot.queues.find((q) => q.queue === 'celery')).toMatchObject({
       oldestAgeSeconds: null,
-      oldestAgeNote: expect.stringMatching(/no CloudWatch datapoint/),
+      sentPerMinute: null,
+      deletedPerMinute: null,
+      metricsNote: expect.stringMatching(/no CloudWatch datapoint in the last 10 minutes for Approx/),
     });
     const text = await run(['status']);
-    expect(text.output).toMatch(/^QUEUE +VISIBLE +IN FLIGHT +DELAYED +OLDEST +DEAD LETTERS$/m);
+    expect(text.output).toMatch(
+      /^QUEUE +VISIBLE +IN FLIGHT +DELAYED +OLDEST +SENT\/MIN +DONE\/MIN +DEAD LETTERS$/m,
+    );
     expect(text.output).toMatch(
       new RegExp(`^ {2}${hostname.replace(/[.]/g, '\\.')} \\(worker\\) queues celery;`, 'm'),
     );

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /**
- * Queues: each known queue's visible, in-flight and delayed messages, its dead-letter queue's depth, and the
- * recent rate of change, sampled every 2 s while the page is open and drawn with uPlot. Purge asks for the
+ * Queues: each known queue's visible, in-flight and delayed messages, its dead-letter queue's depth, what
+ * CloudWatch adds (the oldest message's age, messages sent and processed per minute), and the depth's recent rate
+ * of change, sampled every 2 s while the page is open and drawn with uPlot. Purge asks for the
  * queue's name to be typed before it sends anything.
  */
 import { html } from 'htm/preact';
@@ -21,7 +22,9 @@ interface QueueRow {
   readonly queue: string;
   readonly status?: Depth & {
     readonly oldestAgeSeconds: number | null;
-    readonly oldestAgeNote?: string;
+    readonly sentPerMinute: number | null;
+    readonly deletedPerMinute: number | null;
+    readonly metricsNote?: string;
     readonly deadLetter?: Depth;
   };
   readonly error?: ApiErrorBody;
@@ -153,15 +156,17 @@ export function QueuesPage() {
         ? html`<p>Loading…</p>`
         : html`<table class="queues">
       <thead><tr><th>queue</th><th>visible</th><th>in flight</th><th>delayed</th><th>oldest message</th>
-        <th>DLQ depth</th><th>rate (depth change)</th><th></th></tr></thead>
+        <th>sent/min</th><th>processed/min</th><th>DLQ depth</th><th>depth change</th><th></th></tr></thead>
       <tbody>${rows.map((row) =>
         row.error
-          ? html`<tr data-queue=${row.queue}><td>${row.queue}</td><td colspan="7"><${ErrorBox} error=${new ApiFailure(404, row.error)} /></td></tr>`
+          ? html`<tr data-queue=${row.queue}><td>${row.queue}</td><td colspan="9"><${ErrorBox} error=${new ApiFailure(404, row.error)} /></td></tr>`
           : html`<tr data-queue=${row.queue}>
             <td title=${row.status?.url}>${row.queue}</td>
             <td class="num">${row.status?.visible}</td><td class="num">${row.status?.inFlight}</td>
             <td class="num">${row.status?.delayed}</td>
-            <td title=${row.status?.oldestAgeNote ?? 'CloudWatch ApproximateAgeOfOldestMessage (SQS reports it only there)'}>${row.status?.oldestAgeSeconds == null ? 'n/a' : `${row.status.oldestAgeSeconds} s`}</td>
+            <td title=${row.status?.metricsNote ?? 'CloudWatch ApproximateAgeOfOldestMessage (SQS reports it only there)'}>${row.status?.oldestAgeSeconds == null ? 'n/a' : `${row.status.oldestAgeSeconds} s`}</td>
+            <td class="num" title=${row.status?.metricsNote ?? 'CloudWatch NumberOfMessagesSent, last 5 minutes'}>${row.status?.sentPerMinute ?? 'n/a'}</td>
+            <td class="num" title=${row.status?.metricsNote ?? 'CloudWatch NumberOfMessagesDeleted, last 5 minutes'}>${row.status?.deletedPerMinute ?? 'n/a'}</td>
             <td class="num">${row.status?.deadLetter ? row.status.deadLetter.visible + row.status.deadLetter.inFlight : '—'}</td>
             <td>${rate(row.queue)}</td>
             <td><${Purge} queue=${row.queue} onDone=${setNotice} /></td></tr>`,

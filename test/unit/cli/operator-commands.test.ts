@@ -171,10 +171,19 @@ describe('celeriac status: the screen', () => {
           visible: 3,
           inFlight: 1,
           delayed: 2,
-          oldestAgeSeconds: null,
+          oldestAgeSeconds: 75,
+          sentPerMinute: 12.4,
+          deletedPerMinute: 11,
           deadLetter: { ...depth, name: 'celery-dlq', visible: 4 },
         },
-        { ...depth, queue: 'x', name: 'x', oldestAgeSeconds: null },
+        {
+          ...depth,
+          queue: 'x',
+          name: 'x',
+          oldestAgeSeconds: null,
+          sentPerMinute: null,
+          deletedPerMinute: null,
+        },
       ],
       workers: [
         {
@@ -188,9 +197,9 @@ describe('celeriac status: the screen', () => {
       ],
     });
     expect(text.split('\n')).toEqual([
-      'QUEUE   VISIBLE  IN FLIGHT  DELAYED  OLDEST  DEAD LETTERS',
-      'celery  3        1          2        -       4 in celery-dlq',
-      'x       0        0          0        -       no dead-letter queue',
+      'QUEUE   VISIBLE  IN FLIGHT  DELAYED  OLDEST  SENT/MIN  DONE/MIN  DEAD LETTERS',
+      'celery  3        1          2        75s     12.4      11        4 in celery-dlq',
+      'x       0        0          0        -       -         -         no dead-letter queue',
       '',
       'Workers: 1 online',
       '  celeriac@h (worker) queues celery; 1 active, 7 processed; heartbeat 2s ago',
