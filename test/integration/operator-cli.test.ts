@@ -5,6 +5,7 @@
  * sets no `DeadLetterQueueSourceArn`, so every redrive here is the receive → send → delete path, routed through
  * `ListDeadLetterSourceQueues`. test/integration/interrupted-redrive.test.ts interrupts one.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -38,6 +39,36 @@ async function run(args: string[], extraEnv: Record<string, string> = {}) {
   return { code, output: cli.output() };
 }
 
+/**
+ * Runs a CLI command with a pseudo-terminal as its stdin and stdout (Python's `pty.spawn`), typing `input` into
+ * it: what an operator at a shell sees.
+ */
+async function runOnTerminal(args: string[], input: string) {
+  const child = spawn(
+    'python3',
+    [
+      '-c',
+      'import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))',
+      process.execPath,
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      ...args,
+    ],
+    { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stdin.write(input);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
+
 const lastJson = (output: string): Record<string, unknown> =>
   JSON.parse(
     output
@@ -51,7 +82,7 @@ const client = () => createApp({ env: { ...env, AWS_ENDPOINT_URL: endpoint } });
 
 beforeAll(async () => {
   await createIndexedResultTable(new DynamoDBClient({ endpoint }), table);
-  for (const name of ['celery', 'parked', 'purgeme', 'replay']) {
+  for (const name of ['celery', 'parked', 'purgeme', 'replay', 'confirmme']) {
     queues[name] = await createQueueWithDeadLetter(sqs, uniqueName(`ops-${name}`), {
       maxReceiveCount: name === 'celery' ? 3 : 1,
     });
@@ -191,6 +222,22 @@ describe('celeriac purge', () => {
     expect(
       again.output.match(/PurgeInProgressError: .* wait a minute and run the purge again/g),
     ).toHaveLength(1);
+  });
+
+  it("on a terminal, asks for the queue's name: a wrong answer purges nothing, the right one purges", async () => {
+    const app = client();
+    for (let i = 0; i < 2; i++) await app.sendTask('ops.add', [i, i], {}, { queue: 'confirmme' });
+    const url = queues.confirmme?.queueUrl ?? '';
+    const wrong = await runOnTerminal(['purge', '-Q', 'confirmme'], 'confirm-me\n');
+    expect(wrong.code).toBe(2);
+    expect(wrong.output).toContain('This will delete every message of confirmme. Type "confirmme" to go on:');
+    expect(wrong.output).toMatch(/Not confirmed \(expected "confirmme"\): nothing was done/);
+    expect(await depth(sqs, url)).toBe(2);
+
+    const right = await runOnTerminal(['purge', '-Q', 'confirmme'], 'confirmme\n');
+    expect(right.code).toBe(0);
+    expect(right.output).toMatch(/Purged 2 messages from confirmme\./);
+    await until(async () => (await depth(sqs, url)) === 0, 'the confirmed purge');
   });
 
   it('names a queue that does not exist, once, and purges nothing when one of several is missing', async () => {
@@ -365,7 +412,13 @@ describe('celeriac status', () => {
       queues: { queue: string; url: string; deadLetter?: { url: string } }[];
       workers: { hostname: string; queues: string[] }[];
     };
-    expect(snapshot.queues.map((q) => q.queue).sort()).toEqual(['celery', 'parked', 'purgeme', 'replay']);
+    expect(snapshot.queues.map((q) => q.queue).sort()).toEqual([
+      'celery',
+      'confirmme',
+      'parked',
+      'purgeme',
+      'replay',
+    ]);
     expect(snapshot.queues.find((q) => q.queue === 'celery')?.deadLetter?.url).toBe(
       queues.celery?.deadLetterUrl,
     );
