@@ -38,9 +38,10 @@ interface Counted {
   readonly calls: Map<string, number>;
 }
 
-function countCalls(clients: ReturnType<typeof createAwsClients>): Counted {
+async function countCalls(clients: ReturnType<typeof createAwsClients>): Promise<Counted> {
   const calls = new Map<string, number>();
-  for (const [service, client] of Object.entries(clients)) {
+  const services = { sqs: clients.sqs, dynamodb: clients.dynamodb, s3: await clients.s3() };
+  for (const [service, client] of Object.entries(services)) {
     const counting: CountingMiddleware = (next, context) => async (args) => {
       const key = `${service}:${context.commandName ?? '?'}`;
       calls.set(key, (calls.get(key) ?? 0) + 1);
@@ -74,8 +75,8 @@ async function main(): Promise<void> {
     process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
     const clients = createAwsClients({ region: 'us-east-1', endpoint: moto.endpoint });
-    const counter = countCalls(clients);
-    await clients.s3.send(new CreateBucketCommand({ Bucket: 'bench-payloads' }));
+    const counter = await countCalls(clients);
+    await (await clients.s3()).send(new CreateBucketCommand({ Bucket: 'bench-payloads' }));
     await ensureResultTable(clients.dynamodb, 'bench-results');
     const { QueueUrl = '' } = await clients.sqs.send(new CreateQueueCommand({ QueueName: 'bench' }));
 

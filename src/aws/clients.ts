@@ -16,7 +16,7 @@
  *   retries every transient error. A long poll sets its own, longer request timeout (see `SqsBroker.receive`).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ImproperlyConfigured } from '../errors.js';
@@ -50,7 +50,11 @@ export interface AwsClientOptions {
 export interface AwsClients {
   readonly sqs: SQSClient;
   readonly dynamodb: DynamoDBClient;
-  readonly s3: S3Client;
+  /**
+   * The S3 client, created (and `@aws-sdk/client-s3` loaded) on the first call, and the same one after: only an
+   * app with a payload bucket pays for it, which keeps it out of a Lambda worker's cold start otherwise.
+   */
+  readonly s3: () => Promise<S3Client>;
 }
 
 /** The SDK's service ids, as they appear in `AWS_ENDPOINT_URL_<SERVICE>`. */
@@ -126,15 +130,21 @@ export function sdkClientConfig(
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const requestTimeout = timeoutMs('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
+  // Checked now, so a bad setting fails here rather than at the first large payload.
+  const s3Config = {
+    ...sdkClientConfig(options, { socketTimeout: requestTimeout }),
+    forcePathStyle: hasCustomEndpoint('S3', options),
+  };
+  let s3: Promise<S3Client> | undefined;
   return {
     sqs: new SQSClient({
       ...sdkClientConfig(options),
       useQueueUrlAsEndpoint: !hasCustomEndpoint('SQS', options),
     }),
     dynamodb: new DynamoDBClient(sdkClientConfig(options)),
-    s3: new S3Client({
-      ...sdkClientConfig(options, { socketTimeout: requestTimeout }),
-      forcePathStyle: hasCustomEndpoint('S3', options),
-    }),
+    s3: () => {
+      s3 ??= import('@aws-sdk/client-s3').then((sdk) => new sdk.S3Client(s3Config));
+      return s3;
+    },
   };
 }

@@ -3,16 +3,9 @@
  * expires that prefix, and its grants cover exactly it); encryption at rest is the bucket's default encryption.
  * Deleting a task's payloads lists its key prefix and deletes what is there. A read with `maxBytes` refuses an
  * object over the limit by its `ContentLength`, before reading its body, and stops reading a body that runs past
- * the limit whatever its stated size.
+ * the limit whatever its stated size. `@aws-sdk/client-s3` is loaded on the first request (see `AwsClients.s3`).
  */
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  type GetObjectCommandOutput,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { PayloadTooLargeError } from '../errors.js';
 import type { PayloadGetOptions, PayloadLocation, PayloadStore } from '../ports/payload-store.js';
 import { payloadTooLarge } from '../ports/payload-too-large.js';
@@ -62,28 +55,44 @@ export interface S3PayloadStoreOptions {
   readonly prefix: string;
 }
 
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let sdk: Promise<S3Sdk> | undefined;
+const loadSdk = (): Promise<S3Sdk> => {
+  sdk ??= import('@aws-sdk/client-s3');
+  return sdk;
+};
+
 /** {@link PayloadStore} on Amazon S3. */
 export class S3PayloadStore implements PayloadStore {
-  readonly #s3: S3Client;
+  readonly #s3: () => Promise<S3Client>;
   readonly #bucket: string;
   readonly #prefix: string;
 
-  constructor(s3: S3Client, options: S3PayloadStoreOptions) {
-    this.#s3 = s3;
+  /** @param s3 a client, or a function giving it on first use (`AwsClients.s3`). */
+  constructor(s3: S3Client | (() => Promise<S3Client>), options: S3PayloadStoreOptions) {
+    this.#s3 = typeof s3 === 'function' ? s3 : () => Promise.resolve(s3);
     this.#bucket = options.bucket;
     this.#prefix = options.prefix;
+  }
+
+  /** Sends the command `build` makes from the SDK's module, with the client. */
+  async #send<T>(build: (s3: S3Sdk, client: S3Client) => Promise<T>): Promise<T> {
+    const [module, client] = await Promise.all([loadSdk(), this.#s3()]);
+    return await build(module, client);
   }
 
   async put(key: string, bytes: Uint8Array): Promise<PayloadLocation> {
     const location = { bucket: this.#bucket, key: this.#prefix + key };
     try {
-      await this.#s3.send(
-        new PutObjectCommand({
-          Bucket: location.bucket,
-          Key: location.key,
-          Body: bytes,
-          ContentType: 'application/json',
-        }),
+      await this.#send((s3, client) =>
+        client.send(
+          new s3.PutObjectCommand({
+            Bucket: location.bucket,
+            Key: location.key,
+            Body: bytes,
+            ContentType: 'application/json',
+          }),
+        ),
       );
     } catch (error) {
       throw backendError(`S3 PutObject(s3://${location.bucket}/${location.key})`, error, this.#hint(error));
@@ -98,8 +107,8 @@ export class S3PayloadStore implements PayloadStore {
   async get(location: PayloadLocation, options: PayloadGetOptions = {}): Promise<Uint8Array> {
     const { maxBytes } = options;
     try {
-      const { Body, ContentLength } = await this.#s3.send(
-        new GetObjectCommand({ Bucket: location.bucket, Key: location.key }),
+      const { Body, ContentLength } = await this.#send((s3, client) =>
+        client.send(new s3.GetObjectCommand({ Bucket: location.bucket, Key: location.key })),
       );
       if (!Body) throw new Error('GetObject returned no body');
       if (maxBytes !== undefined && ContentLength !== undefined && ContentLength > maxBytes) {
@@ -128,13 +137,25 @@ export class S3PayloadStore implements PayloadStore {
     try {
       let token: string | undefined;
       do {
-        const page = await this.#s3.send(
-          new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, ContinuationToken: token }),
+        const continuation = token;
+        const page = await this.#send((s3, client) =>
+          client.send(
+            new s3.ListObjectsV2Command({
+              Bucket: this.#bucket,
+              Prefix: prefix,
+              ContinuationToken: continuation,
+            }),
+          ),
         );
         const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
         if (keys.length > 0) {
-          await this.#s3.send(
-            new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: keys, Quiet: true } }),
+          await this.#send((s3, client) =>
+            client.send(
+              new s3.DeleteObjectsCommand({
+                Bucket: this.#bucket,
+                Delete: { Objects: keys, Quiet: true },
+              }),
+            ),
           );
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -96,7 +96,7 @@ async function countedApp(config: AppConfig) {
   });
   const clients = createAwsClients({ endpoint });
   const busClient = new EventBridgeClient({ endpoint });
-  for (const client of [clients.sqs, clients.dynamodb, clients.s3, busClient]) count(client);
+  for (const client of [clients.sqs, clients.dynamodb, await clients.s3(), busClient]) count(client);
   const transport = {
     ...createAwsTransport(settings, clients),
     eventBus: new EventBridgeEventBus({ client: busClient, eventBusName: settings.events.eventBusName }),

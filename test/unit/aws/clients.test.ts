@@ -83,7 +83,7 @@ describe('createAwsClients: the SDK’s retries stay on', () => {
   it('uses the standard retry strategy with its default attempts', async () => {
     stubAwsTestEnv();
     const clients = createAwsClients();
-    for (const client of [clients.sqs, clients.dynamodb, clients.s3]) {
+    for (const client of [clients.sqs, clients.dynamodb, await clients.s3()]) {
       expect((await client.config.retryStrategy()) as unknown).toMatchObject({ mode: 'standard' });
       expect(await client.config.maxAttempts()).toBeGreaterThanOrEqual(3);
     }
@@ -145,7 +145,7 @@ describe('createAwsClients: region and endpoints through the SDK', () => {
     expect(await clients.sqs.config.region()).toBe('eu-west-3');
     expect(await clients.dynamodb.config.region()).toBe('eu-west-3');
     const explicit = createAwsClients(resolveConfig({ env: {}, region: 'ap-south-1' }));
-    expect(await explicit.s3.config.region()).toBe('ap-south-1');
+    expect(await (await explicit.s3()).config.region()).toBe('ap-south-1');
   });
 
   it('sends each service to its AWS_ENDPOINT_URL_<SERVICE>, else to AWS_ENDPOINT_URL', async () => {
