@@ -9,6 +9,7 @@ import { ImproperlyConfigured, isCeleriacError } from '../errors.js';
 import { BEAT_USAGE, beatCommand } from './beat-command.js';
 import { CALL_USAGE, callCommand } from './call-command.js';
 import { CONTROL_USAGE, controlCommand } from './control-command.js';
+import { COST_USAGE, costCommand } from './cost-command.js';
 import { DLQ_USAGE, dlqCommand } from './dlq-command.js';
 import { EVENTS_USAGE, eventsCommand } from './events-command.js';
 import { INIT_USAGE, initCommand } from './init-command.js';
@@ -32,6 +33,7 @@ Commands:
   purge     Delete every message of queues (celeriac purge --help)
   dlq       List, show, redrive or delete dead letters (celeriac dlq --help)
   status    Queues, dead-letter queues and online workers (celeriac status --help)
+  cost      What a task mix costs on AWS: Lambda, a container, Python Celery (celeriac cost --help)
   events    Tail the workers' events, like celery events --dump (celeriac events --help)
   inspect   Ask the running workers what they do (celeriac inspect --help)
   control   Tell the running workers what to do (celeriac control --help)
@@ -69,6 +71,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; usage: 
   purge: { run: purgeCommand, usage: PURGE_USAGE },
   dlq: { run: dlqCommand, usage: DLQ_USAGE },
   status: { run: statusCommand, usage: STATUS_USAGE },
+  cost: { run: costCommand, usage: COST_USAGE },
   events: { run: eventsCommand, usage: EVENTS_USAGE },
   inspect: { run: inspectCommand, usage: INSPECT_USAGE },
   control: { run: controlCommand, usage: CONTROL_USAGE },

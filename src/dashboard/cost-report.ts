@@ -5,22 +5,23 @@
  * 1.00, UpdateItem 1.00), at the AWS list prices below. It is an estimate: a retry is one more run, a payload
  * above the S3 threshold adds an S3 PUT and GET, and free tiers are not subtracted.
  */
+import { CELERIAC_REQUESTS, LIST_PRICES } from '../cost/cost-model.js';
 import type { TaskIndex } from '../ports/task-index.js';
 
-/** The list prices used, in US dollars per million requests (us-east-1). */
+/** The list prices used, in US dollars per million requests (us-east-1): those of `src/cost/cost-model.ts`. */
 export const PRICES = {
   /** SQS standard queue, per million requests (each 64 KiB chunk of a request is one). */
-  sqsRequest: 0.4,
+  sqsRequest: LIST_PRICES.sqsPerMillionRequests,
   /** DynamoDB on-demand, per million write request units (an item up to 1 KB). */
-  dynamodbWrite: 0.625,
+  dynamodbWrite: LIST_PRICES.dynamodbPerMillionWriteUnits,
   /** Lambda, per million invocations (duration not included). */
-  lambdaInvocation: 0.2,
+  lambdaInvocation: LIST_PRICES.lambdaPerMillionInvocations,
 } as const;
 
-/** AWS requests per task, as counted (see the module's header). */
+/** AWS requests per task, as counted (see the module's header and `CELERIAC_REQUESTS`). */
 export const REQUESTS_PER_TASK = {
-  sqs: 0.52,
-  dynamodbWrites: 2,
+  sqs: CELERIAC_REQUESTS.batchedSend + CELERIAC_REQUESTS.workerReceive + CELERIAC_REQUESTS.delete,
+  dynamodbWrites: CELERIAC_REQUESTS.writes['effectively-once'],
   /** One invocation per batch of ten messages, on a Lambda worker. */
   lambdaInvocations: 0.1,
 } as const;
