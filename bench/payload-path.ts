@@ -22,7 +22,7 @@ import { buildResultMeta } from '../src/protocol/result-meta.js';
 import { decodeTaskMessage } from '../src/protocol/task-message.js';
 import { startMotoServer } from '../test/emulator/moto-server.js';
 
-const SIZES_KIB = [16, 64, 128, 256, 384, 512, 700];
+const SIZES_KIB = [16, 64, 128, 256, 384, 512, 700, 896, 1000];
 const ROUNDS = 8;
 
 /** The slice of the SDK's middleware stack this bench uses (the full types live in a transitive package). */
