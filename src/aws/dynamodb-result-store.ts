@@ -37,6 +37,7 @@ import { decodeResultMeta, type ResultMeta } from '../protocol/result-meta.js';
 import { awsErrorName, backendError } from './aws-error.js';
 import { encodeGroupMeta, groupMemberIds } from './celery-group-meta.js';
 import { celeryChordCounterKey, celeryGroupKey, celeryTaskKey, celeryTimestamp } from './celery-keys.js';
+import { batchPutItems } from './dynamodb-batch-write.js';
 import {
   allOf,
   type Condition,
@@ -189,6 +190,19 @@ export class DynamoDbResultStore implements ResultStore {
   completeOnce(request: CompleteRequest): Promise<boolean> {
     const write = this.#withIndex(completeWrite(request), request.taskId);
     return this.#update('complete', request.taskId, write, completeOnceCondition(request));
+  }
+
+  async completeMany(requests: readonly CompleteRequest[]): Promise<void> {
+    const items = requests.map((request) =>
+      asNewItem(this.#key(request.taskId), this.#withIndex(completeWrite(request), request.taskId)),
+    );
+    await batchPutItems(
+      this.#ddb,
+      this.#table,
+      items,
+      (item) => item.id?.S ?? '',
+      (error) => this.#hint(error),
+    );
   }
 
   async forget(taskId: string): Promise<void> {

@@ -14,7 +14,7 @@ are the counted floors (BENCHMARKS.md, "Requests per task by guarantee"); nothin
 
 Options:
   --tasks <n>              Tasks (e.g. per month) of one kind (default 1000000)
-  --guarantee <g>          effectively-once (default) or at-least-once
+  --guarantee <g>          effectively-once (default), at-least-once or bulk
   --duration-ms <ms>       Average run time of a task (default 20)
   --result-kib <KiB>       Size of a stored result (default 1)
   --mix <file.json>        Instead of the four above: a JSON array of
@@ -34,7 +34,7 @@ Examples:
 ${EXIT_CODES_USAGE}
 `;
 
-const GUARANTEES: readonly Guarantee[] = ['effectively-once', 'at-least-once'];
+const GUARANTEES: readonly Guarantee[] = ['effectively-once', 'at-least-once', 'bulk'];
 
 function number(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -48,7 +48,7 @@ function number(name: string, text: string | undefined): number | undefined {
 function guarantee(text: unknown, where: string): Guarantee | undefined {
   if (text === undefined) return undefined;
   if (!GUARANTEES.includes(text as Guarantee)) {
-    throw new UsageError(`Expected ${where} to be ${GUARANTEES.join(' or ')}, got ${JSON.stringify(text)}`);
+    throw new UsageError(`Expected ${where} to be ${GUARANTEES.join(', ')}, got ${JSON.stringify(text)}`);
   }
   return text as Guarantee;
 }

@@ -17,6 +17,8 @@ Options:
                                while all have messages each gets slots by weight, name:weight or by position
                                (-Q high,default = high:2,default:1; -Q high:4,default:1); see docs/workers.md
   --concurrency, -c <n>        Tasks run at once, >= 1 (default 8); with threads or processes, the pool's size
+  --prefetch <n>               Messages received ahead of a free slot, >= 0 (default 10), so each receive brings
+                               a full batch; their visibility is kept alive while they wait. 0 for long tasks
   --pool <inline|threads|processes>
                                Where task functions run (default inline; see docs/workers.md):
                                inline in this event loop, or in worker threads / child processes that load
@@ -47,6 +49,13 @@ function atLeastOne(name: string, text: string | undefined): number | undefined 
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1)
     throw new UsageError(`Expected --${name} to be an integer >= 1, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function wholeNumber(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    throw new UsageError(`Expected --${name} to be an integer >= 0, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -85,6 +94,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
       app: { type: 'string', short: 'A' },
       queues: { type: 'string', short: 'Q' },
       concurrency: { type: 'string', short: 'c' },
+      prefetch: { type: 'string' },
       'visibility-timeout': { type: 'string' },
       'wait-time': { type: 'string' },
       'shutdown-timeout': { type: 'string' },
@@ -113,6 +123,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
     {
       ...(values.queues ? { queues: parseQueuesOption(values.queues) } : {}),
       concurrency,
+      ...(values.prefetch !== undefined ? { prefetch: wholeNumber('prefetch', values.prefetch) } : {}),
       pool,
       appModule: values.app,
       ...(maxTasksPerChild !== undefined ? { maxTasksPerChild } : {}),

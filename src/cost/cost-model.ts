@@ -5,8 +5,8 @@
  * Celery on a container, all with results stored in DynamoDB.
  *
  * Where each figure comes from:
- * - celeriac's requests per task are the floors `test/integration/request-floor.test.ts` asserts by counting
- *   SDK calls, and `celeriac worker`'s receives per task are those of `npm run bench:worker`;
+ * - celeriac's requests per task are the floors `test/integration/request-floor.test.ts` (Lambda) and
+ *   `test/integration/worker-request-floor.test.ts` (`celeriac worker`) assert by counting SDK calls;
  * - Python Celery's are those `bench/python-celery-rate.ts` records inside its processes (boto3 and kombu);
  * - a container's throughput is the caller's (default: the drain rates of BENCHMARKS.md on two vCPU).
  *
@@ -53,10 +53,11 @@ export const CELERIAC_REQUESTS = {
   singleSend: 1,
   /** The event source mapping's full batches of 10. */
   lambdaReceive: 0.1,
-  /** `celeriac worker` at concurrency 10 (`npm run bench:worker`, "calls per task by operation"). */
-  workerReceive: 0.32,
+  /** `celeriac worker`'s full batches, as `test/integration/worker-request-floor.test.ts` counts them. */
+  workerReceive: 0.1,
   delete: 0.1,
-  writes: { 'effectively-once': 2, 'at-least-once': 1 } satisfies Record<Guarantee, number>,
+  /** Write units per task: `bulk` batches its writes (25 per BatchWriteItem), but each item is still billed. */
+  writes: { 'effectively-once': 2, 'at-least-once': 1, bulk: 1 } satisfies Record<Guarantee, number>,
 } as const;
 
 /**

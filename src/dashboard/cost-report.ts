@@ -1,7 +1,7 @@
 /**
  * The Cost page: requests and dollars per task name. The tasks are counted from the task index over a window;
  * each task is priced with the AWS calls a celeriac task makes, as counted on the emulator (BENCHMARKS.md,
- * "calls per task by operation": SendMessageBatch 0.10, ReceiveMessage 0.32, DeleteMessageBatch 0.10, PutItem
+ * "Requests per task by guarantee": SendMessageBatch 0.10, ReceiveMessage 0.10, DeleteMessageBatch 0.10, PutItem
  * 1.00, UpdateItem 1.00), at the AWS list prices below. It is an estimate: a retry is one more run, a payload
  * above the S3 threshold adds an S3 PUT and GET, and free tiers are not subtracted.
  */

@@ -155,6 +155,20 @@ export class MemoryResultStore implements ResultStore {
     return true;
   }
 
+  async completeMany(requests: readonly CompleteRequest[]): Promise<void> {
+    for (const request of requests) {
+      const record = this.#live(request.taskId);
+      this.#records.set(request.taskId, {
+        meta: request.meta ? copyMeta(request.meta) : (record?.meta ?? pendingMeta(request.taskId)),
+        state: request.state,
+        minAttempt: request.state === 'RETRY' ? request.attempt + 1 : request.attempt,
+        ...(request.ttlSeconds === undefined
+          ? {}
+          : { expiresAtSeconds: expiresAtEpochSeconds(request.nowMs, request.ttlSeconds) }),
+      });
+    }
+  }
+
   async forget(taskId: string): Promise<void> {
     this.#records.delete(taskId);
   }

@@ -149,6 +149,12 @@ export interface ResultStore {
    * while a delivery holds a live claim. Returns whether it was stored; `owner` is ignored.
    */
   completeOnce(request: CompleteRequest): Promise<boolean>;
+  /**
+   * Records the ends of runs that held no claim (tasks with `guarantee: 'bulk'`), unconditionally, in as few
+   * requests as the store allows (`BatchWriteItem`s of 25 on DynamoDB): each replaces whatever is stored for its
+   * task, finished or not; of two for one task, the later one in `requests` is kept. `owner` is ignored.
+   */
+  completeMany(requests: readonly CompleteRequest[]): Promise<void>;
   /** Deletes the record (`AsyncResult.forget()`). */
   forget(taskId: string): Promise<void>;
   /**

@@ -175,8 +175,10 @@ async function runAdmitted(scope: MessageScope, admission: Admitted): Promise<Me
     ? { ttlSeconds: settings.resultTtlSeconds ?? IGNORED_RESULT_TTL_SECONDS }
     : resultTtl(settings);
   const claimedAt = scope.now();
-  // At least once, one write: no claim; the outcome's one conditional write refuses a finished task.
-  const oneWrite = task.options.guarantee === Guarantee.AT_LEAST_ONCE;
+  // At least once, one write: no claim; the outcome's one conditional write refuses a finished task. Bulk: no
+  // claim either, and the outcome is written unconditionally, batched with others (bulk-results.ts).
+  const bulk = task.options.guarantee === Guarantee.BULK;
+  const oneWrite = bulk || task.options.guarantee === Guarantee.AT_LEAST_ONCE;
   if (oneWrite) {
     if (trackStarted) await storeMeta(scope, headers.id, record.started());
   } else {
@@ -212,6 +214,7 @@ async function runAdmitted(scope: MessageScope, admission: Admitted): Promise<Me
     record,
     owner: scope.owner,
     oneWrite,
+    bulk,
     queue: { url: scope.inbound.queueUrl, name: scope.ctx.queueName },
     ignoreResult,
     ttl,

@@ -23,6 +23,7 @@ import type { AnyTask } from '../registry.js';
 import type { Runtime } from '../runtime.js';
 import type { SendRequest } from '../send-request.js';
 import { RETRY_DEFAULTS } from '../task-options.js';
+import { bulkResultsFor } from './bulk-results.js';
 import { onChordPartReturn } from './chord.js';
 import { describeError } from './execution-context.js';
 import {
@@ -48,6 +49,8 @@ export interface FinishContext {
   readonly owner: string;
   /** The run held no claim (`guarantee: 'at-least-once'`): the outcome is stored with one conditional write. */
   readonly oneWrite?: boolean;
+  /** With `oneWrite`, `guarantee: 'bulk'`: the outcome is written unconditionally, batched (bulk-results.ts). */
+  readonly bulk?: boolean;
   /** The queue the message came from (retries go back to it). */
   readonly queue: { readonly url: string; readonly name: string };
   /** Store nothing visible (`ignoreResult`). */
@@ -107,7 +110,9 @@ export async function storeOutcome(
     nowMs: clock.now(),
     ...ctx.ttl,
   };
-  if (ctx.oneWrite) {
+  if (ctx.bulk) {
+    await ctx.persist(() => bulkResultsFor(results).complete(request));
+  } else if (ctx.oneWrite) {
     const recorded = await ctx.persist(() => results.completeOnce({ ...request, nowMs: clock.now() }));
     if (!recorded) {
       ctx.log?.(

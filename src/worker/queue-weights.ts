@@ -1,8 +1,8 @@
 /**
  * The queues a long-running worker consumes and their weights (`-Q high,default`, `-Q high:4,default:1`). The
  * order is the priority: a queue given no weight gets its position's, `n` for the first of `n` queues down to 1
- * for the last, so `-Q high,default` is `high:2,default:1`. While every queue has messages, each gets a share of
- * the slots in proportion to its weight (`slot-pool.ts`).
+ * for the last, so `-Q high,default` is `high:2,default:1`. While every queue has messages, each receives a share
+ * of the messages in proportion to its weight (`slot-pool.ts`).
  */
 import { InvalidOptionError } from '../errors.js';
 

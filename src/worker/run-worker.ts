@@ -5,15 +5,18 @@
  * How the options interact:
  * - Every queue is resolved before anything is received; a queue that cannot be found stops the worker at once,
  *   with the reason.
- * - Each queue has one poller. Pollers reserve free slots before they ask SQS for messages (`slot-pool.ts`), so
- *   `concurrency` bounds the tasks of all queues together. Queues share the slots by weight (`queues`, listed
- *   most urgent first; `queue-weights.ts`): while every queue has messages, each holds at most its weight's share,
- *   and free slots go to the queue granted the fewest for its weight, so a higher-priority queue drains first and
- *   none is starved. A queue whose receive came back empty lends its share to the busy ones and asks for one
- *   message at a time until it has messages again. While every slot is reserved, a poller long-polls for at most
- *   a second, so the other queues get their turn.
- * - Received messages are invisible for `visibilityTimeoutSeconds`. While a task runs, its visibility and its claim
- *   are kept alive independently (`keep-alive.ts`); a claim that cannot be kept stops the run and hands it back.
+ * - Each queue has one poller (`receive-loop.ts`). Pollers reserve room before they ask SQS for messages
+ *   (`slot-pool.ts`): a receive asks for a full batch of 10 once that much room is free, so `concurrency` bounds
+ *   the tasks running and `prefetch` (default 10) the messages received ahead of a free slot, of all queues
+ *   together. Prefetched messages wait in the order they came (`prefetched.ts`) and start as slots free up. Each
+ *   receive goes to one queue, by weight (`queues`, listed most urgent first; `queue-weights.ts`): the queue that
+ *   has received the fewest messages for its weight, so a higher-priority queue drains first and none is starved.
+ *   A queue whose receive came back empty is probed, without waiting, once a second while another queue has
+ *   messages; while every queue is idle, each long-polls for its part of the room. A busy queue among several
+ *   polls for at most a second, so the other queues get their turn.
+ * - Received messages are invisible for `visibilityTimeoutSeconds`. From its receipt (while it waits, prefetched,
+ *   too) a message's visibility is kept alive, and once its task runs its claim as well, independently
+ *   (`keep-alive.ts`); a claim that cannot be kept stops the run and hands it back.
  *   (A task that blocks the event loop stops the heartbeat too: tasks should yield, as any Node.js code should,
  *   or run in the `threads` or `processes` pool.)
  * - `pool` says where task functions run (`pool/`): inline by default, or in `concurrency` worker threads or
@@ -21,20 +24,21 @@
  *   revoke, and are replaced after `maxTasksPerChild` tasks or past `maxMemoryPerChildKiB`. The pool is started
  *   before anything is received (an app module that cannot load stops the worker at once) and closed last.
  * - On a FIFO queue, the messages of one message group run one after another, in order (`fifo-lanes.ts`).
- * - Finished messages are deleted in batches of up to 10 (`delete-batcher.ts`).
+ * - Finished messages are deleted in full batches of 10, or at most a second after the first was due
+ *   (`delete-batcher.ts`).
  * - `stop()` (SIGTERM/SIGINT in the CLI) stops receiving: a long poll already under way is let finish (aborting
  *   it would drop what SQS already handed out, leaving it invisible for the whole visibility timeout) and what it
- *   brings is handed straight back. It then waits up to `shutdownTimeoutMs` for running tasks. Tasks still running
- *   then are handed back: their signal aborts with `WorkerShutdown`, their claim is released and their message made
- *   visible, so another worker runs them. Nothing is lost: every message ends deleted after its outcome was stored,
- *   or back on the queue.
+ *   brings is handed straight back, as are the prefetched messages not started yet. It then waits up to
+ *   `shutdownTimeoutMs` for running tasks. Tasks still running then are handed back: their signal aborts with
+ *   `WorkerShutdown`, their claim is released and their message made visible, so another worker runs them.
+ *   Nothing is lost: every message ends deleted after its outcome was stored, or back on the queue.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkerShutdown } from '../errors.js';
 import { jsonLog, LogFormat, LogLevel } from '../monitoring/json-log.js';
 import type { ReceivedMessage } from '../ports/broker.js';
 import { flowControlFor } from '../runtime.js';
-import { DeleteBatcher } from './delete-batcher.js';
+import { DeleteBatcher, FLUSH_AFTER_MS } from './delete-batcher.js';
 import { executeMessage } from './execute-message.js';
 import { describeError, type WorkerDeps } from './execution-context.js';
 import { runLane, toLanes } from './fifo-lanes.js';
@@ -44,10 +48,12 @@ import { KeepAlive } from './keep-alive.js';
 import { MessageAction, type MessageOutcome } from './message-outcome.js';
 import { createPool } from './pool/create-pool.js';
 import type { Pool } from './pool/pool.js';
+import { Prefetched } from './prefetched.js';
 import { weightedQueues } from './queue-weights.js';
+import { receiveUntilStopped } from './receive-loop.js';
 import { RegistryAgent } from './registry-agent.js';
 import { setVisibility } from './set-visibility.js';
-import { SlotPool } from './slot-pool.js';
+import { RECEIVE_BATCH, SlotPool } from './slot-pool.js';
 import { WorkerEvents } from './worker-events.js';
 import { workerIdentity } from './worker-identity.js';
 import type { RunningWorker, WorkerOptions } from './worker-options.js';
@@ -68,6 +74,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const identity = workerIdentity(settings.name);
   const queueSpecs = weightedQueues(options.queues, settings.defaultQueue);
   const concurrency = Math.max(1, options.concurrency ?? 8);
+  const prefetch = Math.max(0, options.prefetch ?? RECEIVE_BATCH);
   const visibility = Math.max(2, options.visibilityTimeoutSeconds ?? 60);
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
@@ -112,14 +119,16 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const counts: Record<string, number> = {};
   const inFlight = new Set<InFlight>();
   const receiving = new AbortController();
-  const slots = new SlotPool(concurrency);
-  const deletes = new DeleteBatcher(broker, log);
+  const slots = new SlotPool({ concurrency, prefetch });
+  const prefetched = new Prefetched(slots, (entry) => void run(entry));
+  // Deletes wait for a full batch, at most a second and well inside the visibility timeout.
+  const deletes = new DeleteBatcher(broker, log, Math.min(FLUSH_AFTER_MS, (visibility * 1000) / 4));
   const processed = (): number => Object.values(counts).reduce((sum, n) => sum + n, 0);
   const workerEvents = runtime.events
     ? new WorkerEvents(
         runtime.events,
         identity,
-        { active: () => inFlight.size, processed },
+        { active: () => slots.running, processed },
         settings.events.heartbeatSeconds,
       )
     : undefined;
@@ -187,9 +196,11 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     return entry;
   };
 
+  /** Settles a started message: its slot is free for the next waiting one. */
   const settle = (entry: InFlight): void => {
     entry.keepAlive.stop();
     if (inFlight.delete(entry)) slots.release(entry.queue.name);
+    if (!receiving.signal.aborted) prefetched.startReady();
   };
 
   /** Runs a tracked message and carries its outcome out; undefined when it was handed back during shutdown. */
@@ -238,12 +249,13 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
 
   const dispatch = (queue: Queue, messages: readonly ReceivedMessage[]): void => {
     const entries = messages.map((message) => track(queue, message));
-    const lanes = queue.fifo ? toLanes(entries, (entry) => entry.message.messageGroupId ?? '') : [entries];
-    for (const lane of lanes) {
-      if (!queue.fifo) {
-        for (const entry of lane) void run(entry);
-        continue;
-      }
+    if (!queue.fifo) {
+      prefetched.add(entries);
+      return;
+    }
+    // A FIFO queue received into running slots only (slot-pool.ts): its groups start at once, each in order.
+    for (let i = 0; i < entries.length; i++) slots.start(queue.name);
+    for (const lane of toLanes(entries, (entry) => entry.message.messageGroupId ?? '')) {
       void runLane(
         lane,
         async (entry) => (await run(entry))?.action === MessageAction.DELETE,
@@ -258,73 +270,34 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     }
   };
 
-  const pause = (ms: number): Promise<void> =>
-    sleep(ms, undefined, { signal: receiving.signal }).catch(() => undefined);
-
   /** The queues consumed now, each with what stops its poller (`cancel_consumer`). */
   const consumers = new Map<string, AbortController>();
 
   const poll = async (queue: Queue, weight: number): Promise<void> => {
     const cancel = new AbortController();
     consumers.set(queue.name, cancel);
-    slots.addQueue(queue.name, weight);
+    slots.addQueue(queue.name, weight, queue.fifo);
     cancel.signal.addEventListener('abort', () => slots.removeQueue(queue.name), { once: true });
     try {
-      await pollUntilStopped(queue, cancel.signal);
+      log(`worker ${identity.hostname} consuming ${queue.name} (${queue.url})`);
+      await receiveUntilStopped(
+        {
+          broker,
+          slots,
+          receiving: receiving.signal,
+          waitTimeSeconds,
+          visibilitySeconds: visibility,
+          dispatch,
+          log,
+        },
+        queue,
+        cancel.signal,
+      );
     } finally {
       if (consumers.get(queue.name) === cancel) {
         consumers.delete(queue.name);
         slots.removeQueue(queue.name);
       }
-    }
-  };
-
-  const pollUntilStopped = async (queue: Queue, cancelled: AbortSignal): Promise<void> => {
-    log(`worker ${identity.hostname} consuming ${queue.name} (${queue.url})`);
-    while (!receiving.signal.aborted && !cancelled.aborted) {
-      const queueCount = Math.max(1, consumers.size);
-      // Each queue reserves at most its weight's share of the slots (slot-pool.ts).
-      const want = await slots.reserve(queue.name);
-      if (receiving.signal.aborted || cancelled.aborted || want <= 0) {
-        slots.settle(queue.name, want, 0);
-        break;
-      }
-      // With every slot now reserved, other queues wait for this poll: keep it short then.
-      const wait = queueCount > 1 && slots.free <= 0 ? Math.min(1, waitTimeSeconds) : waitTimeSeconds;
-      let messages: ReceivedMessage[];
-      try {
-        // Not aborted on stop: an aborted poll may already have taken messages, which would stay invisible.
-        messages = await broker.receive(queue.url, {
-          maxMessages: want,
-          waitTimeSeconds: wait,
-          visibilityTimeoutSeconds: visibility,
-        });
-      } catch (error) {
-        slots.settle(queue.name, want, 0);
-        log(`receive from ${queue.name} failed: ${describeError(error)}; retrying in 1 s`, LogLevel.WARN);
-        await pause(1000);
-        continue;
-      }
-      if (receiving.signal.aborted) {
-        slots.settle(queue.name, want, 0);
-        if (messages.length > 0) {
-          // Received while stopping: hand them straight back.
-          await broker
-            .changeVisibility(
-              queue.url,
-              messages.map((m) => ({ receiptHandle: m.receiptHandle, visibilityTimeoutSeconds: 0 })),
-            )
-            .catch((error: unknown) =>
-              log(`could not hand back ${messages.length} message(s): ${describeError(error)}`),
-            );
-        }
-        break;
-      }
-      slots.settle(queue.name, want, messages.length);
-      dispatch(queue, messages);
-      // Without long polling an empty queue would be asked again at once, in a tight loop (kombu waits its
-      // `polling_interval`, 1 s, in the same case).
-      if (messages.length === 0 && waitTimeSeconds < 1) await pause(1000);
     }
   };
 
@@ -373,6 +346,14 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     stopping ??= (async () => {
       receiving.abort();
       slots.close();
+      await prefetched.handBack(
+        broker,
+        (entry) => {
+          entry.keepAlive.stop();
+          inFlight.delete(entry);
+        },
+        log,
+      );
       await started.catch(() => undefined);
       const running = [...inFlight].map((entry) => entry.done ?? Promise.resolve(undefined));
       await Promise.race([Promise.all(running), sleep(shutdownTimeoutMs, undefined, { ref: false })]);

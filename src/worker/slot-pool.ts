@@ -1,52 +1,100 @@
 /**
- * The long-running worker's concurrency slots, shared by the pollers of its queues by weight. A poller reserves
- * free slots before it asks SQS for messages (at most 10), so `concurrency` bounds the tasks of all queues
- * together and nothing waits in memory unstarted.
+ * The long-running worker's message slots, and which queue receives next. A poller reserves slots before it asks
+ * SQS for messages, so the worker never holds more than `concurrency` running messages plus `prefetch` waiting
+ * ones, of all its queues together.
  *
- * How slots are shared:
- * - A queue whose last receive brought messages is *busy*. Busy queues share the slots in proportion to their
- *   weights: a queue may hold and reserve at most `ceil(concurrency × weight / sum of the busy weights)`.
- * - A queue whose last receive came back empty is *idle* and lends its share: the busy queues' shares are
- *   computed without it. While other queues are consumed too, an idle queue asks for one message at a time (it
- *   holds one slot while it polls), and is busy again as soon as a receive brings something. A worker with one
- *   queue always asks for as many messages as it has free slots.
- * - Free slots go to the waiting poller that has been granted the fewest slots for its weight (each grant adds
- *   `slots / weight` to a queue's count), ties to the queue listed first. So while every queue has messages,
- *   grants follow the weights even with one slot, and no queue is starved: a queue that was idle rejoins at the
- *   lowest count among the busy queues, rather than with credit for the time it had nothing to do.
+ * Few receives per task:
+ * - A receive asks for a full batch (10, or the whole capacity when it is smaller) and waits until that much room
+ *   is free. With `prefetch` of 10 or more, room for a batch opens before a slot runs dry, so no slot waits for
+ *   it. With a smaller prefetch, when a slot would stay idle, the room free then is granted after `mergeMs`, so
+ *   slots freed within a few milliseconds share one receive.
+ * - A FIFO queue's messages run as soon as they are received (their groups in order, `fifo-lanes.ts`), so it
+ *   receives into free running slots only, at once, never into the prefetch.
+ *
+ * Which queue receives (one queue per receive, by weight):
+ * - A queue whose last receive brought messages is *busy*. Free room goes to the waiting busy queue whose count
+ *   of messages received for its weight (each message adds `1 / weight`) would be lowest with this batch, ties to
+ *   the queue listed first: while every queue has messages, receipts follow the weights, and none is starved.
+ * - A queue whose last receive came back empty is *idle*. While another queue is busy, an idle queue is probed
+ *   (received from without waiting) at most once every `probeMs`, ahead of the busy ones; it is busy again as
+ *   soon as a receive brings something, and rejoins at the lowest count among the busy queues, without credit for
+ *   the time it had nothing. While every queue of several is idle, each long-polls at once for its weight's part
+ *   of the room (at least one message), so a message on any of them is seen at once.
  */
 
 interface Lane {
   readonly order: number;
+  readonly fifo: boolean;
   weight: number;
-  held: number;
+  /** Received, not started. */
+  waiting: number;
+  running: number;
   reserved: number;
   busy: boolean;
   consuming: boolean;
-  /** Slots granted so far, divided by the weight (the fair-share clock). */
+  /** Messages received so far, divided by the weight (the fair-share clock). */
   granted: number;
+  lastReceiveAtMs: number;
+  nextProbeAtMs: number;
   waiter: ((slots: number) => void) | undefined;
 }
 
-/** Concurrency slots: reserved by the queues' pollers, then held by running messages. */
+/** How many messages one SQS receive returns at most. */
+export const RECEIVE_BATCH = 10;
+
+/** Options for {@link SlotPool}. */
+export interface SlotPoolOptions {
+  /** Messages running at once. */
+  readonly concurrency: number;
+  /** Messages received ahead of a free slot, waiting to start (their visibility kept alive). Default 0. */
+  readonly prefetch?: number;
+  /** How long freed slots wait for more before a receive asks for fewer than a full batch. Default 5 ms. */
+  readonly mergeMs?: number;
+  /** How often an idle queue is probed while another queue is busy. Default 1000 ms. */
+  readonly probeMs?: number;
+  /** Milliseconds now; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Message slots: reserved by the queues' pollers, then held by waiting and running messages. */
 export class SlotPool {
-  readonly #size: number;
+  readonly #concurrency: number;
+  readonly #capacity: number;
+  readonly #mergeMs: number;
+  readonly #probeMs: number;
+  readonly #now: () => number;
   readonly #lanes = new Map<string, Lane>();
   #closed = false;
+  #mergeDue = false;
+  #mergeTimer: NodeJS.Timeout | undefined;
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeAtMs = Number.POSITIVE_INFINITY;
 
-  constructor(size: number) {
-    this.#size = size;
+  constructor(options: SlotPoolOptions) {
+    this.#concurrency = Math.max(1, options.concurrency);
+    this.#capacity = this.#concurrency + Math.max(0, options.prefetch ?? 0);
+    this.#mergeMs = options.mergeMs ?? 5;
+    this.#probeMs = options.probeMs ?? 1000;
+    this.#now = options.now ?? Date.now;
   }
 
-  /** Slots neither reserved nor held. */
+  /** Slots neither reserved nor held (running or waiting). */
   get free(): number {
-    let used = 0;
-    for (const lane of this.#lanes.values()) used += lane.held + lane.reserved;
-    return this.#size - used;
+    return this.#capacity - this.#total('held') - this.#total('reserved');
+  }
+
+  /** Messages running now, of all queues. */
+  get running(): number {
+    return this.#total('running');
+  }
+
+  /** Whether one more received message may start now (fewer than `concurrency` run). */
+  get canStart(): boolean {
+    return this.running < this.#concurrency;
   }
 
   /** Starts sharing slots with `queue` (again, after {@link SlotPool.removeQueue}), at `weight` (>= 1). */
-  addQueue(queue: string, weight: number): void {
+  addQueue(queue: string, weight: number, fifo = false): void {
     const lane = this.#lanes.get(queue);
     const granted = this.#lowestBusyGranted(lane);
     if (lane) {
@@ -57,17 +105,21 @@ export class SlotPool {
     }
     this.#lanes.set(queue, {
       order: this.#lanes.size,
+      fifo,
       weight,
-      held: 0,
+      waiting: 0,
+      running: 0,
       reserved: 0,
       busy: false,
       consuming: true,
       granted,
+      lastReceiveAtMs: 0,
+      nextProbeAtMs: 0,
       waiter: undefined,
     });
   }
 
-  /** Stops sharing slots with `queue`: a waiting poller gets 0; slots it holds are still released one by one. */
+  /** Stops sharing slots with `queue`: a waiting poller gets 0; what it holds is still released one by one. */
   removeQueue(queue: string): void {
     const lane = this.#lanes.get(queue);
     if (!lane) return;
@@ -88,68 +140,172 @@ export class SlotPool {
     });
   }
 
-  /** Turns `received` of `reserved` slots into held ones, gives the rest back, and marks the queue busy or idle. */
+  /**
+   * How long `queue`'s receive should wait for messages, given the long-poll wait: all of it for the only queue,
+   * or an idle one while every queue is idle; none for a probe (idle, another queue busy); at most a second for a
+   * busy queue among several, so the others get their turn.
+   */
+  waitFor(queue: string, waitTimeSeconds: number): number {
+    const lane = this.#lanes.get(queue);
+    if (!lane || this.#consuming() <= 1) return waitTimeSeconds;
+    if (lane.busy) return Math.min(1, waitTimeSeconds);
+    return this.#otherBusy(lane) ? 0 : waitTimeSeconds;
+  }
+
+  /** Turns `received` of `reserved` slots into waiting ones, gives the rest back, marks the queue busy or idle. */
   settle(queue: string, reserved: number, received: number): void {
     const lane = this.#lanes.get(queue);
     if (!lane) return;
+    const now = this.#now();
     lane.reserved -= reserved;
-    lane.held += received;
-    if (received > 0 && !lane.busy && lane.consuming) {
-      lane.granted = Math.max(lane.granted, this.#lowestBusyGranted(lane));
+    lane.waiting += received;
+    lane.lastReceiveAtMs = now;
+    if (received > 0 && lane.consuming) {
+      if (!lane.busy) lane.granted = Math.max(lane.granted, this.#lowestBusyGranted(lane));
       lane.busy = true;
+      lane.granted += received / lane.weight;
     } else if (received === 0 && reserved > 0) {
       lane.busy = false;
+      lane.nextProbeAtMs = now + this.#probeMs;
     }
     this.#serve();
   }
 
-  /** Gives back a slot `queue` held (its message is done). */
+  /** One waiting message of `queue` starts running. */
+  start(queue: string): void {
+    const lane = this.#lanes.get(queue);
+    if (!lane) return;
+    lane.waiting -= 1;
+    lane.running += 1;
+  }
+
+  /** Gives back the slot of a message of `queue` that ran (it is done, or was handed back). */
   release(queue: string): void {
     const lane = this.#lanes.get(queue);
     if (!lane) return;
-    lane.held -= 1;
+    lane.running -= 1;
+    this.#serve();
+  }
+
+  /** Gives back the slot of a message of `queue` that waited and never started (it was handed back). */
+  drop(queue: string): void {
+    const lane = this.#lanes.get(queue);
+    if (!lane) return;
+    lane.waiting -= 1;
     this.#serve();
   }
 
   /** Stops granting: every waiting poller gets 0. */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#mergeTimer);
+    clearTimeout(this.#wakeTimer);
     for (const lane of this.#lanes.values()) this.#grant(lane, 0);
   }
 
-  /** The slots `lane` may reserve now; 0 or less when it must wait. */
-  #want(lane: Lane): number {
-    const consuming = [...this.#lanes.values()].filter((other) => other.consuming);
-    if (!lane.busy && consuming.length > 1) return Math.min(1, this.free);
-    let weights = lane.weight;
-    for (const other of consuming) if (other !== lane && other.busy) weights += other.weight;
-    const share = Math.ceil((this.#size * lane.weight) / weights);
-    return Math.min(10, this.free, share - lane.held - lane.reserved);
+  #total(what: 'held' | 'reserved' | 'running' | 'waiting'): number {
+    let sum = 0;
+    for (const lane of this.#lanes.values()) {
+      sum += what === 'held' ? lane.running + lane.waiting : lane[what];
+    }
+    return sum;
+  }
+
+  #consuming(): number {
+    let count = 0;
+    for (const lane of this.#lanes.values()) if (lane.consuming) count++;
+    return count;
+  }
+
+  #otherBusy(lane: Lane): boolean {
+    for (const other of this.#lanes.values())
+      if (other !== lane && other.consuming && other.busy) return true;
+    return false;
+  }
+
+  /** The slots `lane` may reserve now; 0 when it must wait. */
+  #want(lane: Lane, now: number): number {
+    const otherBusy = !lane.busy && this.#otherBusy(lane);
+    if (otherBusy && now < lane.nextProbeAtMs) {
+      this.#wakeAt(lane.nextProbeAtMs);
+      return 0;
+    }
+    const limit = lane.fifo ? this.#concurrency : this.#capacity;
+    const room = limit - this.#total('held') - this.#total('reserved');
+    const batch = Math.min(RECEIVE_BATCH, limit);
+    // While every queue of several is idle, each long-polls at once for its weight's part of the room (at least
+    // one message): the first to find messages is busy, and asks for full batches from then on.
+    if (!lane.busy && !otherBusy && this.#consuming() > 1) {
+      let weights = 0;
+      for (const other of this.#lanes.values()) if (other.consuming) weights += other.weight;
+      const part = Math.floor(((limit - this.#total('held')) * lane.weight) / weights);
+      return Math.min(room, batch, Math.max(1, part));
+    }
+    if (room >= batch) return batch;
+    if (room <= 0) return 0;
+    if (lane.fifo) return room; // as many as may run now: a FIFO queue gains nothing from waiting
+    // Fewer than a batch: worth a receive only when a slot would stay idle otherwise, and after the merge window.
+    const idleSlot = this.#total('waiting') === 0 && this.running < this.#concurrency;
+    if (!idleSlot || this.#total('reserved') > 0) {
+      this.#mergeDue = false; // the window starts again the next time a slot would stay idle
+      return 0;
+    }
+    if (this.#mergeDue) return room;
+    this.#mergeTimer ??= setTimeout(() => {
+      this.#mergeTimer = undefined;
+      this.#mergeDue = true;
+      this.#serve();
+    }, this.#mergeMs);
+    return 0;
   }
 
   #serve(): void {
     if (this.#closed) return;
+    const now = this.#now();
     for (;;) {
       let best: Lane | undefined;
       let bestWant = 0;
       for (const lane of this.#lanes.values()) {
         if (!lane.waiter) continue;
-        const want = this.#want(lane);
+        const want = this.#want(lane, now);
         if (want <= 0) continue;
-        if (
-          !best ||
-          lane.granted < best.granted ||
-          (lane.granted === best.granted && lane.order < best.order)
-        ) {
+        if (!best || this.#before(lane, want, best, bestWant)) {
           best = lane;
           bestWant = want;
         }
       }
       if (!best) return;
       best.reserved += bestWant;
-      best.granted += bestWant / best.weight;
+      this.#mergeDue = false;
       this.#grant(best, bestWant);
     }
+  }
+
+  /**
+   * Whether `a` receives (`wantA`) before `b` (`wantB`): idle queues (probes) first, the longest unpolled; then by
+   * fair share, the queue whose count would be lowest once this receive is in (so a batch of 10 to a light queue
+   * waits until the heavier ones have had their share of it).
+   */
+  #before(a: Lane, wantA: number, b: Lane, wantB: number): boolean {
+    if (a.busy !== b.busy) return !a.busy;
+    const [ka, kb] = a.busy
+      ? [a.granted + wantA / a.weight, b.granted + wantB / b.weight]
+      : [a.lastReceiveAtMs, b.lastReceiveAtMs];
+    return ka < kb || (ka === kb && a.order < b.order);
+  }
+
+  #wakeAt(atMs: number): void {
+    if (atMs >= this.#wakeAtMs) return;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeAtMs = atMs;
+    this.#wakeTimer = setTimeout(
+      () => {
+        this.#wakeTimer = undefined;
+        this.#wakeAtMs = Number.POSITIVE_INFINITY;
+        this.#serve();
+      },
+      Math.max(0, atMs - this.#now()),
+    );
   }
 
   #grant(lane: Lane, slots: number): void {

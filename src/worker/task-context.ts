@@ -32,8 +32,9 @@ export function createTaskContext(
     updateState: async (state: string, meta?: unknown) => {
       // Only while this run holds the claim: progress reported after a time limit cannot replace FAILURE.
       const stored = await payloads.offloadMeta(record.meta(state, meta ?? null, null, false));
-      // Without a claim (`guarantee: 'at-least-once'`), a progress write is refused only over a SUCCESS.
-      const claimed = scope.ctx.registry.get(headers.task)?.options.guarantee !== Guarantee.AT_LEAST_ONCE;
+      // Without a claim (`guarantee: 'at-least-once'` or `'bulk'`), a progress write is refused only over a SUCCESS.
+      const guarantee = scope.ctx.registry.get(headers.task)?.options.guarantee;
+      const claimed = guarantee !== Guarantee.AT_LEAST_ONCE && guarantee !== Guarantee.BULK;
       await results.put(headers.id, stored, {
         nowMs: scope.now(),
         ...(claimed ? { owner: scope.owner } : {}),

@@ -8,13 +8,20 @@ import type { WorkerIdentity } from './worker-identity.js';
 export interface WorkerOptions {
   /**
    * Celery queues to consume, the most urgent first, each a name or `{ name, weight }`
-   * (`queue-weights.ts`): while every queue has messages, each gets a share of the slots in proportion to its
-   * weight, and a queue with none lends its share to the others. A queue without a weight gets its position's
+   * (`queue-weights.ts`): while every queue has messages, each receives a share of the messages in proportion
+   * to its weight, and a queue with none lends its share to the others. A queue without a weight gets its position's
    * (`n` for the first of `n`, down to 1). Default: the app's default queue.
    */
   readonly queues?: readonly QueueSpec[];
   /** Tasks run at once, across all queues. Default 8. */
   readonly concurrency?: number;
+  /**
+   * Messages received ahead of a free slot, across all queues (standard queues only), so each receive brings a
+   * full batch of 10. A prefetched message waits for at most this many others to start before it; its visibility
+   * is kept alive meanwhile, and `stop()` hands it back at once. 0 receives only into free slots (for long tasks,
+   * so another worker can take what this one cannot start yet). Default 10.
+   */
+  readonly prefetch?: number;
   /** How long received messages stay invisible; extended while their task runs. Default 60 s. */
   readonly visibilityTimeoutSeconds?: number;
   /** Long-poll wait. Default 20 s (SQS's maximum). */

@@ -413,6 +413,29 @@ export function describeResultStoreContract(
       expect(await once(store, id, 'SUCCESS', { nowMs: NOW + 60_000 })).toBe(true);
     });
 
+    it('records bulk outcomes unconditionally, many at once, the later of two for one task kept', async () => {
+      const store = await makeStore();
+      const ids = Array.from({ length: 30 }, () => newId());
+      const finished = newId();
+      await store.put(finished, meta(finished, 'SUCCESS', 1), { nowMs: NOW });
+      const request = (taskId: string, status: string) => ({
+        taskId,
+        owner: 'ignored',
+        attempt: 0,
+        meta: meta(taskId, status, status === 'SUCCESS' ? 42 : null),
+        state: status,
+        nowMs: NOW,
+      });
+      await store.completeMany([
+        ...ids.map((id) => request(id, 'SUCCESS')),
+        request(finished, 'FAILURE'), // a duplicate delivery's outcome replaces a finished one in this mode
+        request(ids[0] as string, 'RETRY'),
+      ]);
+      expect(await store.get(ids[29] as string)).toMatchObject({ status: 'SUCCESS', result: 42 });
+      expect((await store.get(finished))?.status).toBe('FAILURE');
+      expect((await store.get(ids[0] as string))?.status).toBe('RETRY');
+    });
+
     it('forgets a result', async () => {
       const store = await makeStore();
       const id = newId();

@@ -1,7 +1,7 @@
 /**
  * The requests per task of each guarantee, counted at the SDK against the emulator (counts do not depend on its
  * speed): 100 tasks sent with `sendTasks` and drained by the Lambda handler in batches of 10, as the event
- * source mapping delivers them. Counted: the app's SQS and DynamoDB clients, and the mapping's receives and
+ * source mapping delivers them (the long-running worker's: worker-request-floor.test.ts). Counted: the app's SQS and DynamoDB clients, and the mapping's receives and
  * deletes.
  */
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -65,6 +65,20 @@ describe('the request floor per task', () => {
     expect(calls.UpdateItem).toBe(TASKS); // the result
     expect(worker).toBeLessThanOrEqual(2.2 + PER_DRAIN);
     expect(send + worker).toBeLessThanOrEqual(3.2);
+  });
+
+  it('bulk: at most 0.5 requests per task end to end (batched send, receive, batched result, delete)', async () => {
+    const { send, calls, worker } = await drain('bulk');
+    console.log(
+      `bulk: send ${send.toFixed(2)}, worker ${worker.toFixed(2)} per task; ${JSON.stringify(calls)}`,
+    );
+    expect(calls.PutItem ?? 0).toBe(0);
+    expect(calls.UpdateItem ?? 0).toBe(0);
+    // About one BatchWriteItem per batch the mapping delivers (a batch whose runs end further apart than the
+    // 10 ms window takes two).
+    expect(calls.BatchWriteItem ?? 0).toBeGreaterThanOrEqual(TASKS / 10);
+    expect(calls.BatchWriteItem ?? 0).toBeLessThanOrEqual(0.15 * TASKS);
+    expect(send + worker).toBeLessThanOrEqual(0.5 + PER_DRAIN);
   });
 
   it('at least once, one write: at most 1.2 requests per task at the worker, one DynamoDB write each', async () => {

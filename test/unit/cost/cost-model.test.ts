@@ -124,7 +124,7 @@ describe('celeriac cost', () => {
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify([{ name: 'x', tasks: 1, guarantee: 'exactly-once' }]));
     expect(() => parseCostArgs(['--mix', bad])).toThrow(
-      /Expected .*bad\.json\[0\]\.guarantee to be effectively-once or at-least-once, got "exactly-once"/,
+      /Expected .*bad\.json\[0\]\.guarantee to be effectively-once, at-least-once, bulk, got "exactly-once"/,
     );
     expect(() => parseCostArgs(['--mix', good, '--tasks', '3'])).toThrow(UsageError);
     expect(() => parseCostArgs(['--duration-ms', 'soon'])).toThrow(

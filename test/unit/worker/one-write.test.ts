@@ -67,6 +67,6 @@ describe("guarantee: 'at-least-once' (one write)", () => {
     const fixture = memoryApp();
     expect(() =>
       fixture.app.task('tasks.x', () => 1, { guarantee: 'exactly-once' as 'at-least-once' }),
-    ).toThrow("Expected `tasks.x: guarantee` to be 'effectively-once' or 'at-least-once', got");
+    ).toThrow("Expected `tasks.x: guarantee` to be 'effectively-once', 'at-least-once' or 'bulk', got");
   });
 });
