@@ -3,6 +3,7 @@
  * the ops context built from them, and a confirmation prompt.
  */
 import { createInterface } from 'node:readline/promises';
+import type { App } from '../app.js';
 import { createApp } from '../index.js';
 import { createOpsContext, type OpsContext } from '../ops/ops-context.js';
 import { loadApp } from './load-app.js';
@@ -21,9 +22,14 @@ export const OPS_OPTIONS_USAGE = `  --app, -A <module>       Module exporting th
 /** The exit codes, as every command's help states them. */
 export const EXIT_CODES_USAGE = `Exit codes: 0 ok; 1 failed (a task failed, not found, denied, timed out); 2 usage error; 3 configuration error.`;
 
+/** The app the module of `--app` exports, or without `--app` an app from the CELERIAC_* environment. */
+export async function appOption(values: { readonly app?: string | undefined }): Promise<App> {
+  return values.app ? loadApp(values.app) : createApp();
+}
+
 /** Builds the ops context for `--app` (or the environment's app); the caller closes it. */
 export async function opsContext(values: { readonly app?: string | undefined }): Promise<OpsContext> {
-  return createOpsContext(values.app ? await loadApp(values.app) : createApp());
+  return createOpsContext(await appOption(values));
 }
 
 /** Runs `body` with an ops context, closing it after. */

@@ -1,8 +1,11 @@
 /** Queue depths and dead-lettering on the emulator, for the operator CLI tests. */
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
-/** Every message of the queue: visible, in flight and delayed. */
-export async function depth(sqs: SQSClient, queueUrl: string): Promise<number> {
+/** The queue's messages by state: visible, in flight (received, not yet deleted) and delayed. */
+export async function depths(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number; delayed: number }> {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -13,11 +16,17 @@ export async function depth(sqs: SQSClient, queueUrl: string): Promise<number> {
       ],
     }),
   );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
+
+/** Every message of the queue: visible, in flight and delayed. */
+export async function depth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { visible, inFlight, delayed } = await depths(sqs, queueUrl);
+  return visible + inFlight + delayed;
 }
 
 /** Polls `check` until it holds; throws naming `what` after `timeoutMs`. */

@@ -16,6 +16,7 @@ import { type FlowRun, LIMITED_RATE, registerFlowTasks, TENANT_CONCURRENCY } fro
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
 import { pollOnce } from '../helpers/event-source-mapping.js';
 import { createQueueWithDeadLetter } from '../helpers/sqs-queues.js';
+import { busiestWindow, mostAtOnce } from '../helpers/start-windows.js';
 
 const endpoint = process.env.AWS_ENDPOINT_URL;
 const sqs = new SQSClient({ endpoint, useQueueUrlAsEndpoint: false });
@@ -88,33 +89,6 @@ async function fleet(name: string) {
       await lambda;
     },
   };
-}
-
-/** The most starts in any window of `windowMs`. */
-function busiestWindow(starts: readonly number[], windowMs: number): number {
-  const sorted = [...starts].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[j] as number) < (sorted[i] as number) - windowMs + 1) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
-
-/** The most intervals open at once. */
-function mostAtOnce(runs: readonly FlowRun[]): number {
-  const edges = runs.flatMap((r) => [
-    [r.start, 1],
-    [r.end, -1],
-  ]) as [number, number][];
-  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // an end before a start at the same ms
-  let open = 0;
-  let most = 0;
-  for (const [, delta] of edges) {
-    open += delta;
-    most = Math.max(most, open);
-  }
-  return most;
 }
 
 describe('fleet-wide limits', () => {

@@ -19,6 +19,17 @@ import { repoRoot, stopProcess, venvBin } from '../../emulator/moto-server.js';
 /** Where the fixture app lives; put on `PYTHONPATH` for every Python process. */
 export const fixturesDir = path.join(repoRoot, 'python', 'fixtures');
 
+/**
+ * `PYTHONPATH` of a mixed fleet's Python side: the fixture apps (`python/fixtures` and `test/interop/fixtures`)
+ * and the packages `celeriac_celery` and `celeriac_events` from `python/`, used in place rather than installed.
+ */
+export const mixedFleetPythonPath = [
+  fixturesDir,
+  path.join(repoRoot, 'test', 'interop', 'fixtures'),
+  path.join(repoRoot, 'python', 'celeriac_celery'),
+  path.join(repoRoot, 'python', 'celeriac_events'),
+].join(path.delimiter);
+
 /** Settings shared by the worker and snippets: which emulator, queues and result table the fixture app uses. */
 export interface PythonCeleryEnv {
   /** kombu `queue_name_prefix`, e.g. `interop-1a2b3c4d-`: Celery queue `celery` becomes SQS queue `<prefix>celery`. */
@@ -41,6 +52,8 @@ export interface PythonWorkerOptions extends PythonCeleryEnv {
   readonly pool?: 'solo' | 'threads' | 'prefork';
   /** How long to wait for the worker to report that it is consuming; default 30 s. */
   readonly readyTimeoutMs?: number;
+  /** The Celery app module (`-A`) on `PYTHONPATH`; default the fixture app `celeriac_fixtures`. */
+  readonly app?: string;
 }
 
 /** A running `celery worker` subprocess. */
@@ -123,7 +136,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<P
     '-m',
     'celery',
     '-A',
-    'celeriac_fixtures',
+    options.app ?? 'celeriac_fixtures',
     'worker',
     `--pool=${options.pool ?? (concurrency > 1 ? 'threads' : 'solo')}`,
     `--concurrency=${concurrency}`,
