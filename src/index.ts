@@ -16,6 +16,7 @@ import { type AwsClients, createAwsClients } from './aws/clients.js';
 import { DynamoDbFlowStore } from './aws/dynamodb-flow-store.js';
 import { DynamoDbMonitoringStore } from './aws/dynamodb-monitoring-store.js';
 import { DynamoDbResultStore } from './aws/dynamodb-result-store.js';
+import { DynamoDbRouteStore } from './aws/dynamodb-route-store.js';
 import { EventBridgeEtaScheduler } from './aws/eventbridge-eta-scheduler.js';
 import { EventBridgeEventBus } from './aws/eventbridge-event-bus.js';
 import { S3PayloadStore } from './aws/s3-payload-store.js';
@@ -65,6 +66,12 @@ export type { RateLimitKey } from './flow/limit-key.js';
 export { type LimitOverride, type LimitsRecord, parseLimitsRecord } from './flow/limits-record.js';
 export { parseRate, type Rate, type RateLimit } from './flow/rate.js';
 export { GroupResult } from './group-result.js';
+export type { MigrationConfig } from './migration/migration-config.js';
+export {
+  type Route as MigrationRoute,
+  type RoutesRecord,
+  Side as MigrationSide,
+} from './migration/routes-record.js';
 export { ControlClient, type WorkerView } from './monitoring/control-client.js';
 export type { PeriodicSendOptions, PeriodicTask, PeriodicTaskSpec } from './periodic.js';
 export type { EtaScheduleRequest, EtaScheduleResult, EtaScheduler } from './ports/eta-scheduler.js';
@@ -127,6 +134,7 @@ export function createAwsTransport(
         }
       : {}),
     flow: new DynamoDbFlowStore(clients.dynamodb, { tableName: config.resultTable }),
+    routes: new DynamoDbRouteStore(clients.dynamodb, { tableName: config.resultTable }),
     ...(config.events.workerRegistry
       ? { monitoring: new DynamoDbMonitoringStore(clients.dynamodb, { tableName: config.resultTable }) }
       : {}),

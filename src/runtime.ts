@@ -11,6 +11,7 @@ import type { EventDispatcher } from './events/event-dispatcher.js';
 import { FlowControl } from './flow/flow-control.js';
 import { LocalFlowStore } from './flow/local-flow-store.js';
 import { LongEtas } from './long-eta.js';
+import { MigrationRoutes } from './migration/migration-routes.js';
 import { Payloads } from './payloads.js';
 import type { Broker } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
@@ -46,6 +47,8 @@ export interface Runtime {
   readonly flow: FlowControl;
   /** The transport's shared flow store, for hosts that choose their own scope. */
   readonly flowStore?: FlowStore;
+  /** The migration routes and shadow results (`migration`), when the app turns it on and the transport has a store. */
+  readonly migration?: MigrationRoutes;
 }
 
 /**
@@ -112,6 +115,14 @@ export function createRuntime(
     ...(settings.events.workerRegistry && transport.monitoring ? { monitoring: transport.monitoring } : {}),
     flow: flowControlFor(settings.rateLimitScope, settings, transport.flow, () => transport.clock.now()),
     ...(transport.flow ? { flowStore: transport.flow } : {}),
+    ...(settings.migration.enabled && transport.routes
+      ? {
+          migration: new MigrationRoutes(transport.routes, settings.migration, {
+            now: () => transport.clock.now(),
+            log: (line) => console.warn(`celeriac: ${line}`),
+          }),
+        }
+      : {}),
   };
 }
 

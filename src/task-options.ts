@@ -71,6 +71,13 @@ export interface TaskOptions {
    * and its outcome replaces the stored one, finished or not.
    */
   readonly guarantee?: Guarantee;
+  /**
+   * Shadow-safe: while a migration routes this task name in shadow mode (docs/migrating-from-celery.md), celeriac
+   * runs it as well as Python Celery, and keeps its result apart for comparison. Only for tasks without side
+   * effects (no writes, no sends, no calls that change anything): a shadow run's `updateState` is dropped, but
+   * anything else the function does happens. Default false: the shadow run is skipped, with a log line.
+   */
+  readonly shadow?: boolean;
 }
 
 /** The delivery guarantees a task can ask for. */

@@ -10,6 +10,7 @@ import type { FlowStore } from './ports/flow-store.js';
 import type { MonitoringStore } from './ports/monitoring-store.js';
 import type { PayloadStore } from './ports/payload-store.js';
 import type { ResultStore } from './ports/result-store.js';
+import type { RouteStore } from './ports/route-store.js';
 
 /** The ports an app needs, each backed by an adapter. */
 export interface Transport {
@@ -26,4 +27,6 @@ export interface Transport {
   readonly monitoring?: MonitoringStore;
   /** Shared state of fleet-wide rate and key limits; without it, limits hold per process. */
   readonly flow?: FlowStore;
+  /** The migration routes record and shadow results (`migration`); without it, tasks run where they are received. */
+  readonly routes?: RouteStore;
 }

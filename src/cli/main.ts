@@ -17,6 +17,8 @@ import { INSPECT_USAGE, inspectCommand } from './inspect-command.js';
 import { LOCAL_USAGE, localCommand } from './local-command.js';
 import { PURGE_USAGE, purgeCommand } from './purge-command.js';
 import { RESULT_USAGE, resultCommand } from './result-command.js';
+import { ROUTE_USAGE, routeCommand } from './route-command.js';
+import { SHADOW_USAGE, shadowCommand } from './shadow-command.js';
 import { STATUS_USAGE, statusCommand } from './status-command.js';
 import { UsageError } from './usage-error.js';
 import { WORKER_USAGE, workerCommand } from './worker-command.js';
@@ -38,6 +40,8 @@ Commands:
   inspect   Ask the running workers what they do (celeriac inspect --help)
   control   Tell the running workers what to do (celeriac control --help)
   dashboard Serve a web dashboard on 127.0.0.1:5555, like celery flower (celeriac dashboard --help)
+  route     Say which side, Python Celery or celeriac, runs a task name (celeriac route --help)
+  shadow    Compare shadow results with Python's (celeriac shadow --help)
 
 Options: --version, -V   Print the version (with --json: {"version": ...})
 
@@ -76,6 +80,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; usage: 
   inspect: { run: inspectCommand, usage: INSPECT_USAGE },
   control: { run: controlCommand, usage: CONTROL_USAGE },
   dashboard: { run: dashboardCommand, usage: DASHBOARD_USAGE },
+  route: { run: routeCommand, usage: ROUTE_USAGE },
+  shadow: { run: shadowCommand, usage: SHADOW_USAGE },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -59,6 +59,10 @@ export const ENV = {
   SCHEDULE_GROUP: 'CELERIAC_SCHEDULE_GROUP',
   /** Seconds of wait past which a countdown or ETA is scheduled instead of re-delayed (`longEta.thresholdSeconds`). */
   LONG_ETA_THRESHOLD_SECONDS: 'CELERIAC_LONG_ETA_THRESHOLD_SECONDS',
+  /** `true` makes workers follow the migration routes record (`migration`, docs/migrating-from-celery.md). */
+  MIGRATION: 'CELERIAC_MIGRATION',
+  /** Seconds between reads of the migration routes record (`migration.refreshSeconds`); 10 when unset. */
+  MIGRATION_REFRESH_SECONDS: 'CELERIAC_MIGRATION_REFRESH_SECONDS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -10,6 +10,11 @@ import {
   resolveEventsConfig,
 } from '../events/events-config.js';
 import { parseRate, type Rate, type RateLimit } from '../flow/rate.js';
+import {
+  type MigrationConfig,
+  type ResolvedMigrationConfig,
+  resolveMigrationConfig,
+} from '../migration/migration-config.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_OFFLOAD_THRESHOLD_BYTES } from '../ports/service-limits.js';
 import type { MessageSigner, MessageVerifier } from '../protocol/auth-serializer.js';
 import {
@@ -140,6 +145,11 @@ export interface AppConfig {
    * not hold back the others' messages. Default true.
    */
   readonly fairQueues?: boolean;
+  /**
+   * Moving from Python Celery, one task name at a time: which side runs each task name (docs/migrating-from-celery.md).
+   * Setting it (even to `{}`), or `CELERIAC_MIGRATION=1`, makes workers follow the routes record. Default off.
+   */
+  readonly migration?: MigrationConfig;
 }
 
 /** Where limits hold (`rateLimitScope`). */
@@ -196,6 +206,7 @@ export interface ResolvedConfig {
   readonly defaultRateLimit: Rate | undefined;
   readonly rateLimitScope: RateLimitScope;
   readonly fairQueues: boolean;
+  readonly migration: ResolvedMigrationConfig;
 }
 
 function parseQueueUrls(text: string | undefined): Record<string, string> {
@@ -382,6 +393,7 @@ export function resolveConfig(config: AppConfig = {}): ResolvedConfig {
         : parseRate(config.defaultRateLimit, 'defaultRateLimit'),
     rateLimitScope: scopeSetting(config.rateLimitScope),
     fairQueues: config.fairQueues ?? true,
+    migration: resolveMigrationConfig(config.migration, env),
   };
 }
 

@@ -6,9 +6,13 @@
  * 4. an expired task stores REVOKED (`TaskRevokedError('expired')`) and is not run; an expired chord member still
  *    counts towards its chord (whose body then fails with ChordError);
  * 5. an ETA a second or more ahead is re-delayed (see `redelay.ts`), never held; a shorter wait is slept out.
+ *
+ * Between 1 and 2, a migration from Python Celery may hand the message over or run it as a shadow
+ * (`src/migration/route-message.ts`).
  */
 import { InvalidTaskError, NotRegistered } from '../errors.js';
 import { toExceptionInfo } from '../exception-table.js';
+import { routeMessage } from '../migration/route-message.js';
 import { parseIsoDateTime } from '../protocol/iso-time.js';
 import { decodeTaskMessageAsync, type TaskMessage } from '../protocol/task-message.js';
 import type { AnyTask } from '../registry.js';
@@ -78,6 +82,9 @@ export async function admitMessage(scope: MessageScope): Promise<Admission> {
   } catch (error) {
     return settled(await rejectInvalid(scope, error, peekTaskId(body)));
   }
+  // A migration may route the task name to Python Celery (src/migration/route-message.ts).
+  const routed = await routeMessage(scope, message);
+  if (routed) return settled(routed);
   const { headers } = message;
   const base = { taskId: headers.id, taskName: headers.task };
   const record = new TaskRecord(scope.runtime, message, scope.ctx.identity, scope.ctx.queueName);

@@ -55,6 +55,10 @@ export const MessageState = {
   INVALID: 'INVALID',
   /** The worker is stopping: the task goes back to the queue for another worker. */
   HANDED_BACK: 'HANDED_BACK',
+  /** A migration routes the task name to the other side: re-sent to its queue, or left for its workers. */
+  HANDED_OVER: 'HANDED_OVER',
+  /** A shadow copy (migration shadow mode): run beside the real task, its result kept apart and compared. */
+  SHADOW: 'SHADOW',
   /** An offloaded message could not be fetched for a reason that may pass: delivered again later. */
   UNRESOLVED: 'UNRESOLVED',
   /** The claim could not be written for a reason that may pass: delivered again later. */
