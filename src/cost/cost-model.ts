@@ -78,13 +78,20 @@ export interface TaskMixEntry {
   readonly name: string;
   /** How many tasks, e.g. per month. */
   readonly tasks: number;
-  /** Default `effectively-once`. */
+  /** Default `effectively-once` ({@link MIX_DEFAULTS}). */
   readonly guarantee?: Guarantee;
   /** Average run time of one task in milliseconds (what Lambda bills as duration). Default 20. */
   readonly durationMs?: number;
   /** Size of the stored result item in KiB (write units are per KiB). Default 1. */
   readonly resultKiB?: number;
 }
+
+/** What a mix entry is priced with where it says nothing. */
+export const MIX_DEFAULTS = {
+  guarantee: 'effectively-once',
+  durationMs: 20,
+  resultKiB: 1,
+} as const satisfies Required<Omit<TaskMixEntry, 'name' | 'tasks'>>;
 
 /** The hosts' settings. */
 export interface CostAssumptions {
@@ -145,8 +152,8 @@ function check(mix: readonly TaskMixEntry[], assumptions: Required<CostAssumptio
   for (const entry of mix) {
     for (const [field, value] of Object.entries({
       tasks: entry.tasks,
-      durationMs: entry.durationMs ?? 0,
-      resultKiB: entry.resultKiB ?? 1,
+      durationMs: entry.durationMs ?? MIX_DEFAULTS.durationMs,
+      resultKiB: entry.resultKiB ?? MIX_DEFAULTS.resultKiB,
     })) {
       if (!Number.isFinite(value) || value < 0) {
         throw new RangeError(
@@ -169,8 +176,12 @@ export function estimateCost(mix: readonly TaskMixEntry[], options: CostAssumpti
   const tasks = mix.reduce((sum, entry) => sum + entry.tasks, 0);
   const send = a.batchedSends ? CELERIAC_REQUESTS.batchedSend : CELERIAC_REQUESTS.singleSend;
   const writeUnits = (perResult: (entry: TaskMixEntry) => number) =>
-    mix.reduce((sum, entry) => sum + entry.tasks * perResult(entry) * Math.ceil(entry.resultKiB ?? 1), 0);
-  const celeriacWrites = writeUnits((e) => CELERIAC_REQUESTS.writes[e.guarantee ?? 'effectively-once']);
+    mix.reduce(
+      (sum, entry) =>
+        sum + entry.tasks * perResult(entry) * Math.ceil(entry.resultKiB ?? MIX_DEFAULTS.resultKiB),
+      0,
+    );
+  const celeriacWrites = writeUnits((e) => CELERIAC_REQUESTS.writes[e.guarantee ?? MIX_DEFAULTS.guarantee]);
   const containerHour =
     a.containerVcpu * LIST_PRICES.fargatePerVcpuHour + a.containerMemoryGb * LIST_PRICES.fargatePerGbHour;
 
@@ -197,7 +208,10 @@ export function estimateCost(mix: readonly TaskMixEntry[], options: CostAssumpti
   const invocations = tasks / 10;
   const gbSeconds = mix.reduce(
     (sum, e) =>
-      sum + (e.tasks * (e.durationMs ?? 20) * (a.lambdaMemoryMb / 1024)) / 1000 / a.lambdaConcurrency,
+      sum +
+      (e.tasks * (e.durationMs ?? MIX_DEFAULTS.durationMs) * (a.lambdaMemoryMb / 1024)) /
+        1000 /
+        a.lambdaConcurrency,
     0,
   );
   const lambda = host(

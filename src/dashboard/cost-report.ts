@@ -1,87 +1,126 @@
 /**
- * The Cost page: requests and dollars per task name. The tasks are counted from the task index over a window;
- * each task is priced with the AWS calls a celeriac task makes, as counted on the emulator (BENCHMARKS.md,
- * "Requests per task by guarantee": SendMessageBatch 0.10, ReceiveMessage 0.10, DeleteMessageBatch 0.10, PutItem
- * 1.00, UpdateItem 1.00), at the AWS list prices below. It is an estimate: a retry is one more run, a payload
- * above the S3 threshold adds an S3 PUT and GET, and free tiers are not subtracted.
+ * The Cost page: what each task name's tasks of a window cost on each host. The tasks are counted from the task
+ * index; each name is one entry of a task mix, with the guarantee its task was registered with, priced by
+ * `estimateCost` (`src/cost/cost-model.ts`, the model of `celeriac cost`) for celeriac on Lambda, celeriac on a
+ * container and Python Celery on a container, compute included. The report carries the list prices and the
+ * assumptions the model used, so the page states them instead of repeating them.
  */
-import { CELERIAC_REQUESTS, LIST_PRICES } from '../cost/cost-model.js';
+import {
+  type CostAssumptions,
+  type CostEstimate,
+  estimateCost,
+  type HostCost,
+  MIX_DEFAULTS,
+  type TaskMixEntry,
+} from '../cost/cost-model.js';
 import type { TaskIndex } from '../ports/task-index.js';
+import type { Guarantee } from '../task-options.js';
 
-/** The list prices used, in US dollars per million requests (us-east-1): those of `src/cost/cost-model.ts`. */
-export const PRICES = {
-  /** SQS standard queue, per million requests (each 64 KiB chunk of a request is one). */
-  sqsRequest: LIST_PRICES.sqsPerMillionRequests,
-  /** DynamoDB on-demand, per million write request units (an item up to 1 KB). */
-  dynamodbWrite: LIST_PRICES.dynamodbPerMillionWriteUnits,
-  /** Lambda, per million invocations (duration not included). */
-  lambdaInvocation: LIST_PRICES.lambdaPerMillionInvocations,
-} as const;
+/** A host the model prices. */
+export type CostHost = HostCost['host'];
 
-/** AWS requests per task, as counted (see the module's header and `CELERIAC_REQUESTS`). */
-export const REQUESTS_PER_TASK = {
-  sqs: CELERIAC_REQUESTS.batchedSend + CELERIAC_REQUESTS.workerReceive + CELERIAC_REQUESTS.delete,
-  dynamodbWrites: CELERIAC_REQUESTS.writes['effectively-once'],
-  /** One invocation per batch of ten messages, on a Lambda worker. */
-  lambdaInvocations: 0.1,
-} as const;
+/** A task name to price, with the guarantee it was registered with (default: the model's). */
+export interface CostedTask {
+  readonly name: string;
+  readonly guarantee?: Guarantee;
+}
+
+/** What to price the window with: the hosts' settings, and a task's run time. */
+export interface CostReportOptions {
+  /** The hosts' settings (`batchedSends`, ...); the model's defaults otherwise. */
+  readonly assumptions?: CostAssumptions;
+  /** Average run time of one task in milliseconds, for every name. Default: the model's. */
+  readonly durationMs?: number;
+}
 
 /** One task name's line. */
 export interface CostLine {
   readonly name: string;
+  readonly guarantee: Guarantee;
   readonly tasks: number;
   readonly byState: Readonly<Record<string, number>>;
-  readonly requests: {
-    readonly sqs: number;
-    readonly dynamodbWrites: number;
-    readonly lambdaInvocations: number;
-  };
-  readonly dollars: number;
+  /** Whether the count reached the index query's limit, so the line is a floor. */
+  readonly capped: boolean;
+  /** Dollars of this name's tasks on each host. */
+  readonly dollars: Readonly<Record<CostHost, number>>;
 }
 
 /** The Cost page. */
 export interface CostReport {
   readonly sinceMs: number;
   readonly untilMs: number;
-  readonly prices: typeof PRICES;
-  readonly requestsPerTask: typeof REQUESTS_PER_TASK;
+  /** Tasks of every line. */
+  readonly tasks: number;
   readonly lines: readonly CostLine[];
-  readonly totalDollars: number;
+  /** The whole window on each host: requests, dollars by service and in total, dollars per million tasks. */
+  readonly hosts: readonly HostCost[];
+  /** The list prices used, in US dollars (us-east-1). */
+  readonly prices: CostEstimate['prices'];
+  /** The hosts' settings used. */
+  readonly assumptions: CostEstimate['assumptions'];
+  /** What each task was priced with besides its guarantee. */
+  readonly perTask: { readonly durationMs: number; readonly resultKiB: number };
 }
 
 /** The most tasks counted per name (the index query's limit). */
-const MAX_TASKS_PER_NAME = 10_000;
+export const MAX_TASKS_PER_NAME = 10_000;
 
-/** Counts each task name's tasks in `[sinceMs, untilMs]` and prices them. */
+const totals = (estimate: CostEstimate): Record<CostHost, number> =>
+  // estimateCost prices every host, so each key of the record is set.
+  Object.fromEntries(estimate.hosts.map((host) => [host.host, host.dollars.total])) as Record<
+    CostHost,
+    number
+  >;
+
+/**
+ * Counts each task name's tasks in `[sinceMs, untilMs]` and prices them on each host.
+ *
+ * @example
+ * const report = await costReport(index, [{ name: 'tasks.add' }], window, { assumptions: { batchedSends: true } });
+ * report.lines[0]?.dollars['celeriac on Lambda'];
+ */
 export async function costReport(
   index: TaskIndex,
-  names: readonly string[],
+  tasks: readonly CostedTask[],
   window: { readonly sinceMs: number; readonly untilMs: number },
+  options: CostReportOptions = {},
 ): Promise<CostReport> {
-  const lines = await Promise.all(
-    names.map(async (name): Promise<CostLine> => {
-      const entries = await index.query({ name, ...window, limit: MAX_TASKS_PER_NAME });
+  const durationMs = options.durationMs ?? MIX_DEFAULTS.durationMs;
+  const counted = await Promise.all(
+    tasks.map(async (task) => {
+      const entries = await index.query({ name: task.name, ...window, limit: MAX_TASKS_PER_NAME });
       const byState: Record<string, number> = {};
       for (const entry of entries) byState[entry.state] = (byState[entry.state] ?? 0) + 1;
-      const tasks = entries.length;
-      const requests = {
-        sqs: tasks * REQUESTS_PER_TASK.sqs,
-        dynamodbWrites: tasks * REQUESTS_PER_TASK.dynamodbWrites,
-        lambdaInvocations: tasks * REQUESTS_PER_TASK.lambdaInvocations,
+      const mix: TaskMixEntry = {
+        name: task.name,
+        tasks: entries.length,
+        guarantee: task.guarantee ?? MIX_DEFAULTS.guarantee,
+        durationMs,
       };
-      const dollars =
-        (requests.sqs * PRICES.sqsRequest +
-          requests.dynamodbWrites * PRICES.dynamodbWrite +
-          requests.lambdaInvocations * PRICES.lambdaInvocation) /
-        1_000_000;
-      return { name, tasks, byState, requests, dollars };
+      return { mix, byState };
     }),
+  );
+  const lines = counted.map(
+    ({ mix, byState }): CostLine => ({
+      name: mix.name,
+      guarantee: mix.guarantee ?? MIX_DEFAULTS.guarantee,
+      tasks: mix.tasks,
+      byState,
+      capped: mix.tasks >= MAX_TASKS_PER_NAME,
+      dollars: totals(estimateCost([mix], options.assumptions)),
+    }),
+  );
+  const estimate = estimateCost(
+    counted.map((c) => c.mix),
+    options.assumptions,
   );
   return {
     ...window,
-    prices: PRICES,
-    requestsPerTask: REQUESTS_PER_TASK,
-    lines: lines.sort((a, b) => b.dollars - a.dollars || a.name.localeCompare(b.name)),
-    totalDollars: lines.reduce((sum, line) => sum + line.dollars, 0),
+    tasks: estimate.tasks,
+    lines: lines.sort((a, b) => b.tasks - a.tasks || a.name.localeCompare(b.name)),
+    hosts: estimate.hosts,
+    prices: estimate.prices,
+    assumptions: estimate.assumptions,
+    perTask: { durationMs, resultKiB: MIX_DEFAULTS.resultKiB },
   };
 }

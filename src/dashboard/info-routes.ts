@@ -1,8 +1,39 @@
 /** The Workers, Periodic tasks, Cost and overview API. */
 import { DashboardRequestError } from './api-errors.js';
-import { costReport } from './cost-report.js';
+import { type CostReportOptions, costReport } from './cost-report.js';
 import { periodicViews } from './periodic-view.js';
 import type { Route } from './route.js';
+
+/**
+ * The cost model's settings a request may change: `batched=1` (producers send in batches) and `durationMs=<n>`
+ * (a task's average run time); anything else is the model's default.
+ */
+function costOptions(query: URLSearchParams): CostReportOptions {
+  const batched = query.get('batched');
+  if (batched !== null && batched !== '0' && batched !== '1') {
+    throw new DashboardRequestError(
+      400,
+      'bad-request',
+      `batched must be 1 (producers send in batches) or 0, got ${JSON.stringify(batched)}`,
+    );
+  }
+  const durationText = query.get('durationMs');
+  const durationMs = Number(durationText);
+  if (
+    durationText !== null &&
+    (durationText.trim() === '' || !Number.isFinite(durationMs) || durationMs < 0)
+  ) {
+    throw new DashboardRequestError(
+      400,
+      'bad-request',
+      `durationMs must be a task's average run time in milliseconds, a number >= 0, got ${JSON.stringify(durationText)}`,
+    );
+  }
+  return {
+    assumptions: { batchedSends: batched === '1' },
+    ...(durationText === null ? {} : { durationMs }),
+  };
+}
 
 /** The routes. */
 export const INFO_ROUTES: readonly Route[] = [
@@ -55,11 +86,15 @@ export const INFO_ROUTES: readonly Route[] = [
           `hours must be a number > 0, got ${query.get('hours')}`,
         );
       }
+      const options = costOptions(query);
       const untilMs = ctx.app.runtime.clock.now();
-      return await costReport(ctx.taskIndex, ctx.app.registry.taskNames, {
-        sinceMs: untilMs - hours * 3_600_000,
-        untilMs,
-      });
+      const { registry } = ctx.app;
+      return await costReport(
+        ctx.taskIndex,
+        registry.taskNames.map((name) => ({ name, guarantee: registry.get(name)?.options.guarantee })),
+        { sinceMs: untilMs - hours * 3_600_000, untilMs },
+        options,
+      );
     },
   },
 ];

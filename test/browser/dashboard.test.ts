@@ -8,8 +8,8 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateCost, LIST_PRICES } from '../../src/cost/cost-model.js';
 import { toApiError } from '../../src/dashboard/api-errors.js';
-import { PRICES } from '../../src/dashboard/cost-report.js';
 import { startFixture } from './dashboard-fixture.js';
 
 const SHOTS = 'test-results/screenshots';
@@ -227,17 +227,35 @@ describe('the dashboard in Chromium', () => {
       .toMatch(/Purged celery: \d+ messages/);
   });
 
-  it('Cost shows requests and dollars per task name and the prices used', async () => {
+  it('Cost prices each task name on the three hosts of the cost model, and batched sends lower the Lambda total', async () => {
     await open('#/cost');
     const line = page.locator(`tr[data-cost="${fx.names.add}"]`);
     await line.waitFor();
     // The add tasks that ran: the success, both chain steps, both chord members, and the redriven dead letter
     // (the revoked one never ran, so its name is not indexed; the purged one never ran).
     expect(Number(await line.locator('td').nth(1).textContent())).toBe(6);
+    const hosts = estimateCost([]).hosts.map((h) => h.host);
+    expect(await page.locator('table.cost thead th[data-host]').allTextContents()).toEqual(hosts);
+    for (const host of hosts) {
+      expect(await line.locator(`td[data-host="${host}"]`).textContent()).toMatch(/^\$\d+\.\d+$/);
+    }
     const prices = await page.locator('.prices').textContent();
-    expect(prices).toContain(`SQS: $${PRICES.sqsRequest.toFixed(2)} per million requests`);
-    expect(prices).toContain(`DynamoDB on-demand: $${PRICES.dynamodbWrite} per million write request units`);
+    for (const value of Object.values(LIST_PRICES)) expect(prices).toContain(`$${value}`);
+    expect(prices).toMatch(/send in batches[^:]*: no/);
     await shot('cost');
+
+    const total = (host: string) => page.locator(`tr[data-total] td[data-host="${host}"]`).textContent();
+    const dollars = async (host: string) => Number((await total(host))?.replace('$', ''));
+    const [lambda, python] = [
+      await dollars('celeriac on Lambda'),
+      await dollars('Python Celery on a container'),
+    ];
+    expect(lambda).toBeGreaterThan(0);
+    await page.getByLabel('producers send in batches').check();
+    await expect.poll(() => page.locator('.prices').textContent()).toMatch(/send in batches[^:]*: yes/);
+    expect(await dollars('celeriac on Lambda')).toBeLessThan(lambda);
+    // Python Celery's producers send one by one whatever celeriac's do.
+    expect(await dollars('Python Celery on a container')).toBe(python);
   });
 
   it('names the missing IAM action when AWS refuses', async () => {
