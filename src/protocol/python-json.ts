@@ -16,32 +16,21 @@ import { nestsDeeperThan, tooDeepToDecode, tooDeepToEncode } from './nesting-dep
 /** A value this writer can emit: JSON's data model, with Python's non-finite floats allowed. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-const ESCAPES: Record<string, string> = {
-  '"': '\\"',
-  '\\': '\\\\',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '\b': '\\b',
-  '\f': '\\f',
-};
+/** Text that needs no escape at all: printable ASCII without `"` and `\\`, as most keys and ids are. */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/** What `JSON.stringify` leaves unescaped and Python escapes: DEL and everything above ASCII. */
+const ABOVE_ASCII = /[\x7f-\uffff]/g;
+const escapeCodeUnit = (ch: string): string => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
-/** Python's `json.encoder.py_encode_basestring_ascii`: escapes everything outside printable ASCII. */
+/**
+ * Python's `json.encoder.py_encode_basestring_ascii`: escapes everything outside printable ASCII.
+ * `JSON.stringify` already writes `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f` and the other control characters
+ * (`\u001f`) as Python does, and lone surrogates as lowercase `\udXXX`; what is left is to escape each UTF-16 code
+ * unit from DEL up, so astral characters become surrogate pairs as in Python.
+ */
 export function pythonJsonString(text: string): string {
-  let out = '"';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charAt(i);
-    const code = text.charCodeAt(i);
-    const escaped = ESCAPES[ch];
-    if (escaped !== undefined) {
-      out += escaped;
-    } else if (code < 0x20 || code > 0x7e) {
-      out += `\\u${code.toString(16).padStart(4, '0')}`;
-    } else {
-      out += ch;
-    }
-  }
-  return `${out}"`;
+  if (PLAIN_ASCII.test(text)) return `"${text}"`;
+  return JSON.stringify(text).replace(ABOVE_ASCII, escapeCodeUnit);
 }
 
 /**
@@ -98,53 +87,88 @@ export function pythonNumber(value: number): string {
  * pythonJsonDumps([[2, 3], {}, { callbacks: null }]) // '[[2, 3], {}, {"callbacks": null}]'
  */
 export function pythonJsonDumps(value: unknown, path = '$'): string {
-  return write(value, path, new Set(), 1);
+  return new PythonJsonWriter(path).write(value, 1);
 }
 
-function write(value: unknown, path: string, seen: Set<object>, depth: number): string {
-  switch (typeof value) {
-    case 'string':
-      return pythonJsonString(value);
-    case 'number':
-      return pythonNumber(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object': {
-      if (value === null) return 'null';
-      if (value instanceof PythonFloat) return pythonFloatRepr(value.value);
-      if (seen.has(value)) throw EncodeError.at(path, 'the value refers to itself (a circular structure)');
-      if (depth > MAX_NESTING_DEPTH) throw tooDeepToEncode(path);
-      seen.add(value);
-      try {
-        // Plain loops rather than callbacks: one stack frame per level keeps deep values far from the stack's end.
-        if (Array.isArray(value)) {
-          const items: string[] = [];
-          for (let index = 0; index < value.length; index++) {
-            const item: unknown = value[index];
-            if (item === undefined)
-              throw EncodeError.at(`${path}[${index}]`, 'undefined is not a JSON value');
-            items.push(write(item, `${path}[${index}]`, seen, depth + 1));
-          }
-          return `[${items.join(', ')}]`;
-        }
-        if (!isPlainObject(value)) {
-          const kind = (value as object).constructor?.name ?? 'object';
-          throw EncodeError.at(path, `a ${kind} is not a plain object; convert it to JSON data first`);
-        }
-        const parts: string[] = [];
-        for (const [key, item] of Object.entries(value)) {
-          if (item === undefined) continue;
-          parts.push(`${pythonJsonString(key)}: ${write(item, `${path}.${key}`, seen, depth + 1)}`);
-        }
-        return `{${parts.join(', ')}}`;
-      } finally {
-        seen.delete(value);
-      }
+/**
+ * One `json.dumps` call. The path to the value being written is kept as a stack of keys and indexes, and turned
+ * into text (`$.kwargs.items[2]`) only for an error, so a value that encodes costs no path strings.
+ */
+class PythonJsonWriter {
+  readonly #root: string;
+  readonly #keys: (string | number)[] = [];
+  readonly #seen = new Set<object>();
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  #path(last?: string | number): string {
+    let out = this.#root;
+    for (const key of last === undefined ? this.#keys : [...this.#keys, last]) {
+      out += typeof key === 'number' ? `[${key}]` : `.${key}`;
     }
-    case 'bigint':
-      return value.toString();
-    default:
-      throw EncodeError.at(path, `a ${typeof value} is not a JSON value`);
+    return out;
+  }
+
+  write(value: unknown, depth: number): string {
+    switch (typeof value) {
+      case 'string':
+        return pythonJsonString(value);
+      case 'number':
+        return pythonNumber(value);
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'object': {
+        if (value === null) return 'null';
+        if (value instanceof PythonFloat) return pythonFloatRepr(value.value);
+        if (this.#seen.has(value)) {
+          throw EncodeError.at(this.#path(), 'the value refers to itself (a circular structure)');
+        }
+        if (depth > MAX_NESTING_DEPTH) throw tooDeepToEncode(this.#path());
+        this.#seen.add(value);
+        try {
+          // Plain loops rather than callbacks: one stack frame per level keeps deep values far from the stack's end.
+          if (Array.isArray(value)) {
+            let out = '[';
+            for (let index = 0; index < value.length; index++) {
+              const item: unknown = value[index];
+              if (item === undefined)
+                throw EncodeError.at(this.#path(index), 'undefined is not a JSON value');
+              this.#keys.push(index);
+              out += (index === 0 ? '' : ', ') + this.write(item, depth + 1);
+              this.#keys.pop();
+            }
+            return `${out}]`;
+          }
+          if (!isPlainObject(value)) {
+            const kind = (value as object).constructor?.name ?? 'object';
+            throw EncodeError.at(
+              this.#path(),
+              `a ${kind} is not a plain object; convert it to JSON data first`,
+            );
+          }
+          let out = '{';
+          let first = true;
+          const record = value as Record<string, unknown>;
+          for (const key of Object.keys(record)) {
+            const item = record[key];
+            if (item === undefined) continue;
+            this.#keys.push(key);
+            out += `${first ? '' : ', '}${pythonJsonString(key)}: ${this.write(item, depth + 1)}`;
+            this.#keys.pop();
+            first = false;
+          }
+          return `${out}}`;
+        } finally {
+          this.#seen.delete(value);
+        }
+      }
+      case 'bigint':
+        return value.toString();
+      default:
+        throw EncodeError.at(this.#path(), `a ${typeof value} is not a JSON value`);
+    }
   }
 }
 
