@@ -1,6 +1,34 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, EncodeError } from '../../../src/protocol/errors.js';
-import { pythonFloatRepr, pythonJsonDumps, pythonJsonLoads } from '../../../src/protocol/python-json.js';
+import {
+  pythonFloatRepr,
+  pythonJsonDumps,
+  pythonJsonLoads,
+  pythonJsonString,
+} from '../../../src/protocol/python-json.js';
+
+/**
+ * `py_encode_basestring_ascii` of Python 3.11's `json/encoder.py`, transcribed code unit by code unit: the
+ * reference the fast writer must match on every string.
+ */
+function pyEncodeBasestringAscii(text: string): string {
+  const table: Record<string, string> = {
+    '"': '\\"',
+    '\\': '\\\\',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+    '\b': '\\b',
+    '\f': '\\f',
+  };
+  let out = '"';
+  for (const unit of Array.from({ length: text.length }, (_, i) => text.charAt(i))) {
+    const code = unit.charCodeAt(0);
+    out += table[unit] ?? (code < 0x20 || code > 0x7e ? `\\u${code.toString(16).padStart(4, '0')}` : unit);
+  }
+  return `${out}"`;
+}
 
 describe('pythonJsonDumps', () => {
   it('uses Python separators and keeps key order', () => {
@@ -15,6 +43,22 @@ describe('pythonJsonDumps', () => {
     expect(pythonJsonDumps({ s: 'café ü 中 😀 "q" \\ \n \x7f \x00 /' })).toBe(
       '{"s": "caf\\u00e9 \\u00fc \\u4e2d \\ud83d\\ude00 \\"q\\" \\\\ \\n \\u007f \\u0000 /"}',
     );
+  });
+
+  it("escapes every string as Python's py_encode_basestring_ascii does", () => {
+    const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: codeUnit })),
+        (text) => {
+          expect(pythonJsonString(text)).toBe(pyEncodeBasestringAscii(text));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+    for (const text of ['\ud800', '\udfff\ud800', '\x7f\x80', 'plain ascii_id-123', '']) {
+      expect(pythonJsonString(text)).toBe(pyEncodeBasestringAscii(text));
+    }
   });
 
   it('writes floats as Python repr does', () => {
