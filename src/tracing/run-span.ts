@@ -66,11 +66,10 @@ export async function startRunSpan(message: RunAttributeSource, queue: string): 
   const parent = otel.propagation.extract(otel.ROOT_CONTEXT, message.headers);
   const span = otel.trace
     .getTracer(TRACER_NAME)
-    .startSpan(
-      runSpanName(String(message.headers.task)),
-      { kind: otel.SpanKind.CONSUMER, attributes: runAttributes(message, queue) },
-      parent,
-    );
+    .startSpan(runSpanName(String(message.headers.task)), { kind: otel.SpanKind.CONSUMER }, parent);
+  // As Python's `set_attributes_from_context`: attributes only on a span that records, so a worker without a
+  // tracer provider (the API's no-op span) does not build them for every message.
+  if (span.isRecording()) span.setAttributes(runAttributes(message, queue));
   const context = otel.trace.setSpan(parent, span);
   slot.span = span;
   slot.context = context;

@@ -30,11 +30,9 @@ export async function startSendSpan(send: TracedSend): Promise<SendSpan | undefi
   const parent = parentContext(otel);
   const span = otel.trace
     .getTracer(TRACER_NAME)
-    .startSpan(
-      sendSpanName(send.name),
-      { kind: otel.SpanKind.PRODUCER, attributes: sendAttributes(send) },
-      parent,
-    );
+    .startSpan(sendSpanName(send.name), { kind: otel.SpanKind.PRODUCER }, parent);
+  // As Python's `_trace_before_publish`: attributes only on a span that records.
+  if (span.isRecording()) span.setAttributes(sendAttributes(send));
   const headers: Record<string, string> = {};
   otel.propagation.inject(otel.trace.setSpan(parent, span), headers);
   return { headers, end: (error) => endSpan(otel, span, error) };
