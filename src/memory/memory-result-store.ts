@@ -127,15 +127,7 @@ export class MemoryResultStore implements ResultStore {
     if (record?.state === 'SUCCESS') return;
     if (record?.leaseOwner !== undefined && record.leaseOwner !== request.owner) return;
     const { leaseOwner: _owner, leaseExpiresAtMs: _expires, ...rest } = record ?? { meta: undefined };
-    this.#records.set(request.taskId, {
-      ...rest,
-      meta: request.meta ? copyMeta(request.meta) : (record?.meta ?? pendingMeta(request.taskId)),
-      state: request.state,
-      minAttempt: request.state === 'RETRY' ? request.attempt + 1 : request.attempt,
-      ...(request.ttlSeconds === undefined
-        ? {}
-        : { expiresAtSeconds: expiresAtEpochSeconds(request.nowMs, request.ttlSeconds) }),
-    });
+    this.#writeOutcome(request, record, rest);
   }
 
   async completeOnce(request: CompleteRequest): Promise<boolean> {
@@ -143,8 +135,25 @@ export class MemoryResultStore implements ResultStore {
     if (record?.state !== undefined && READY_STATES.has(record.state)) return false;
     if (record?.minAttempt !== undefined && record.minAttempt > request.attempt) return false;
     if (record?.leaseExpiresAtMs !== undefined && record.leaseExpiresAtMs > request.nowMs) return false;
+    this.#writeOutcome(request, record, record ?? {});
+    return true;
+  }
+
+  async completeMany(requests: readonly CompleteRequest[]): Promise<void> {
+    for (const request of requests) this.#writeOutcome(request, this.#live(request.taskId), {});
+  }
+
+  /**
+   * Stores the end of a run over `kept`, the fields of the old `record` the caller keeps: the request's meta (else
+   * the stored one), its state, the attempt the next claim must reach, and its TTL.
+   */
+  #writeOutcome(
+    request: CompleteRequest,
+    record: StoredRecord | undefined,
+    kept: Partial<StoredRecord>,
+  ): void {
     this.#records.set(request.taskId, {
-      ...(record ?? {}),
+      ...kept,
       meta: request.meta ? copyMeta(request.meta) : (record?.meta ?? pendingMeta(request.taskId)),
       state: request.state,
       minAttempt: request.state === 'RETRY' ? request.attempt + 1 : request.attempt,
@@ -152,21 +161,6 @@ export class MemoryResultStore implements ResultStore {
         ? {}
         : { expiresAtSeconds: expiresAtEpochSeconds(request.nowMs, request.ttlSeconds) }),
     });
-    return true;
-  }
-
-  async completeMany(requests: readonly CompleteRequest[]): Promise<void> {
-    for (const request of requests) {
-      const record = this.#live(request.taskId);
-      this.#records.set(request.taskId, {
-        meta: request.meta ? copyMeta(request.meta) : (record?.meta ?? pendingMeta(request.taskId)),
-        state: request.state,
-        minAttempt: request.state === 'RETRY' ? request.attempt + 1 : request.attempt,
-        ...(request.ttlSeconds === undefined
-          ? {}
-          : { expiresAtSeconds: expiresAtEpochSeconds(request.nowMs, request.ttlSeconds) }),
-      });
-    }
   }
 
   async forget(taskId: string): Promise<void> {
