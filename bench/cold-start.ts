@@ -17,6 +17,7 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type Metafile } from 'esbuild';
 import { workerBundling } from '../infra/constructs/worker-function.js';
 import { repoRoot } from '../test/emulator/moto-server.js';
+import { BENCH_ENV } from './fast-emulators.js';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS || 15);
 if (!Number.isInteger(RUNS) || RUNS < 1) {
@@ -97,9 +98,7 @@ async function importMs(file: string, nodeOptions: string | undefined): Promise<
     {
       env: {
         PATH: process.env.PATH ?? '',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'bench',
-        AWS_SECRET_ACCESS_KEY: 'bench',
+        ...BENCH_ENV,
         CELERIAC_RESULT_TABLE: 'celery',
       },
     },

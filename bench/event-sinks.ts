@@ -21,6 +21,7 @@ import { startMotoServer } from '../test/emulator/moto-server.js';
 import { pollOnce } from '../test/helpers/event-source-mapping.js';
 import { createIndexedResultTable } from '../test/helpers/indexed-result-table.js';
 import { AwsCallCounter, perTask } from './aws-call-counter.js';
+import { useBenchEnv } from './fast-emulators.js';
 
 const TASKS = Number(process.env.BENCH_EVENT_TASKS || 200);
 if (!Number.isInteger(TASKS) || TASKS < 1) {
@@ -79,8 +80,7 @@ async function measure(endpoint: string, table: string, busName: string, events:
 }
 
 async function main(): Promise<void> {
-  process.env.AWS_ACCESS_KEY_ID = 'bench';
-  process.env.AWS_SECRET_ACCESS_KEY = 'bench';
+  useBenchEnv();
   const moto = await startMotoServer();
   try {
     const { endpoint } = moto;

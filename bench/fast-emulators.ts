@@ -157,6 +157,29 @@ export interface BenchEndpoints {
   stop(): Promise<void>;
 }
 
+/**
+ * The environment every benchmark runs in, and passes to the workers it starts: credentials the emulators accept,
+ * one region for the SDK and boto3, and no warning from the pinned SDK that its releases after January 2027 need
+ * Node 22.
+ */
+export const BENCH_ENV = {
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+} as const;
+
+/**
+ * Sets {@link BENCH_ENV} on this process, and drops a session token or profile from the shell, which would go
+ * with the fake credentials (a session token) or name a profile the emulators know nothing of.
+ */
+export function useBenchEnv(): void {
+  Object.assign(process.env, BENCH_ENV);
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+}
+
 /** Reads `BENCH_EMULATOR` (`fast`, the default, or `moto`). */
 export function benchEmulatorSetting(): BenchEmulator {
   const value = process.env.BENCH_EMULATOR || 'fast';

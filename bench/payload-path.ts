@@ -21,6 +21,7 @@ import { App, createAwsTransport } from '../src/index.js';
 import { buildResultMeta } from '../src/protocol/result-meta.js';
 import { decodeTaskMessage } from '../src/protocol/task-message.js';
 import { startMotoServer } from '../test/emulator/moto-server.js';
+import { useBenchEnv } from './fast-emulators.js';
 
 const SIZES_KIB = [16, 64, 128, 256, 384, 512, 700, 896, 1000];
 const ROUNDS = 8;
@@ -71,9 +72,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const moto = await startMotoServer();
   try {
-    process.env.AWS_ACCESS_KEY_ID ??= 'bench';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    useBenchEnv();
     const clients = createAwsClients({ region: 'us-east-1', endpoint: moto.endpoint });
     const counter = await countCalls(clients);
     await (await clients.s3()).send(new CreateBucketCommand({ Bucket: 'bench-payloads' }));

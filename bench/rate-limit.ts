@@ -22,6 +22,7 @@ import type { TaskOptions } from '../src/task-options.js';
 import { startMotoServer } from '../test/emulator/moto-server.js';
 import { pollOnce } from '../test/helpers/event-source-mapping.js';
 import { AwsCallCounter, perTask } from './aws-call-counter.js';
+import { useBenchEnv } from './fast-emulators.js';
 
 const TASKS = Number(process.env.BENCH_RATE_TASKS || 400);
 if (!Number.isInteger(TASKS) || TASKS < 10) {
@@ -83,8 +84,7 @@ async function measure(endpoint: string, table: string, options: TaskOptions) {
 }
 
 async function main(): Promise<void> {
-  process.env.AWS_ACCESS_KEY_ID = 'bench';
-  process.env.AWS_SECRET_ACCESS_KEY = 'bench';
+  useBenchEnv();
   const moto = await startMotoServer();
   try {
     const { endpoint } = moto;

@@ -30,7 +30,7 @@ import { runWorker } from '../src/worker/run-worker.js';
 import { repoRoot } from '../test/emulator/moto-server.js';
 import { startCli } from '../test/helpers/cli-process.js';
 import { type PythonWorker, startPythonWorker } from '../test/interop/helpers/python-celery.js';
-import { benchEmulatorSetting, startBenchEmulators } from './fast-emulators.js';
+import { benchEmulatorSetting, startBenchEmulators, useBenchEnv } from './fast-emulators.js';
 import { type ChartPanel, svgChart } from './svg-chart.js';
 
 function listSetting(name: string, fallback: readonly number[]): number[] {
@@ -207,11 +207,7 @@ async function python(setup: Setup, queues: number, tasks: number, concurrency: 
 const fixed = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '-');
 
 async function main(): Promise<void> {
-  process.env.AWS_ACCESS_KEY_ID = 'bench';
-  process.env.AWS_SECRET_ACCESS_KEY = 'bench';
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_DEFAULT_REGION = 'us-east-1';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  useBenchEnv();
   const loadBefore = loadavg();
   const emulators = await startBenchEmulators(benchEmulatorSetting());
   const panels: ChartPanel[] = [];

@@ -31,7 +31,12 @@ import { repoRoot } from '../test/emulator/moto-server.js';
 import { runPython } from '../test/interop/helpers/python-celery.js';
 import { AwsCallCounter, perTask } from './aws-call-counter.js';
 import { measureCoreCpu } from './core-cpu.js';
-import { type BenchEndpoints, benchEmulatorSetting, startBenchEmulators } from './fast-emulators.js';
+import {
+  type BenchEndpoints,
+  benchEmulatorSetting,
+  startBenchEmulators,
+  useBenchEnv,
+} from './fast-emulators.js';
 import { measurePythonCelery, type PythonCeleryRate } from './python-celery-rate.js';
 import { rawDrain } from './raw-drain.js';
 
@@ -175,14 +180,7 @@ async function measureRaw(emulators: BenchEndpoints, queueUrl: string, resultTab
 }
 
 async function main(): Promise<void> {
-  process.env.AWS_ACCESS_KEY_ID = 'bench';
-  process.env.AWS_SECRET_ACCESS_KEY = 'bench';
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_DEFAULT_REGION = 'us-east-1';
-  // The pinned SDK warns once that releases after January 2027 need Node 22.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
+  useBenchEnv();
 
   const benchStarted = performance.now();
   const loadBefore = loadavg();

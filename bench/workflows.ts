@@ -23,6 +23,7 @@ import { runWorker } from '../src/worker/run-worker.js';
 import { startMotoServer } from '../test/emulator/moto-server.js';
 import { runPython, startPythonWorker } from '../test/interop/helpers/python-celery.js';
 import { AwsCallCounter } from './aws-call-counter.js';
+import { useBenchEnv } from './fast-emulators.js';
 
 function intSetting(name: string, fallback: number): number {
   const text = process.env[name];
@@ -149,9 +150,7 @@ async function measurePython(form: Form): Promise<Measured> {
 async function main(): Promise<void> {
   const moto = await startMotoServer();
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
-  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
-  process.env.AWS_REGION ??= 'us-east-1';
+  useBenchEnv();
   const fixed = (value: number, digits = 2): string => value.toFixed(digits);
   try {
     console.log(
