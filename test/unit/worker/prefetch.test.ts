@@ -1,9 +1,28 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { runWorker } from '../../../src/worker/run-worker.js';
-import { memoryApp } from '../../helpers/memory-app.js';
+import { type MemoryAppFixture, memoryApp } from '../../helpers/memory-app.js';
 
 const quiet = () => undefined;
+
+/** Runs a worker on `fx` that counts its outcomes, and records the batch size each of its receives asks for. */
+function countingWorker(fx: MemoryAppFixture, options: { concurrency: number; prefetch?: number }) {
+  const broker = fx.transport.broker;
+  const asked: number[] = [];
+  const receive = broker.receive.bind(broker);
+  broker.receive = async (url, receiveOptions) => {
+    asked.push(receiveOptions.maxMessages);
+    return receive(url, receiveOptions);
+  };
+  let done = 0;
+  const worker = runWorker(fx.app, {
+    ...options,
+    waitTimeSeconds: 1,
+    log: quiet,
+    onOutcome: () => void done++,
+  });
+  return { worker, asked, done: () => done };
+}
 
 describe('the worker’s prefetch', () => {
   it('receives full batches ahead of free slots, and starts them in the order received', async () => {
@@ -14,23 +33,10 @@ describe('the worker’s prefetch', () => {
       await sleep(5);
     });
     await fx.app.sendTasks(Array.from({ length: 30 }, (_, n) => ({ name: 'tasks.step', args: [n] })));
-    const broker = fx.transport.broker;
-    const asked: number[] = [];
-    const receive = broker.receive.bind(broker);
-    broker.receive = async (url, options) => {
-      asked.push(options.maxMessages);
-      return receive(url, options);
-    };
-    let done = 0;
-    const worker = runWorker(fx.app, {
-      concurrency: 1,
-      waitTimeSeconds: 1,
-      log: quiet,
-      onOutcome: () => void done++,
-    });
-    for (let i = 0; i < 300 && done < 30; i++) await sleep(10);
+    const { worker, asked, done } = countingWorker(fx, { concurrency: 1 });
+    for (let i = 0; i < 300 && done() < 30; i++) await sleep(10);
     await worker.stop();
-    expect(done).toBe(30);
+    expect(done()).toBe(30);
     expect(ran).toEqual(Array.from({ length: 30 }, (_, n) => n));
     // Every receive asked for a full batch: three of them drained the queue, and one found it empty.
     expect(asked.every((n) => n === 10)).toBe(true);
@@ -103,24 +109,10 @@ describe('the worker’s prefetch', () => {
     const fx = memoryApp();
     fx.app.task('tasks.step', () => sleep(5));
     await fx.app.sendTasks(Array.from({ length: 6 }, () => ({ name: 'tasks.step' })));
-    const broker = fx.transport.broker;
-    const asked: number[] = [];
-    const receive = broker.receive.bind(broker);
-    broker.receive = async (url, options) => {
-      asked.push(options.maxMessages);
-      return receive(url, options);
-    };
-    let done = 0;
-    const worker = runWorker(fx.app, {
-      concurrency: 2,
-      prefetch: 0,
-      waitTimeSeconds: 1,
-      log: quiet,
-      onOutcome: () => void done++,
-    });
-    for (let i = 0; i < 200 && done < 6; i++) await sleep(10);
+    const { worker, asked, done } = countingWorker(fx, { concurrency: 2, prefetch: 0 });
+    for (let i = 0; i < 200 && done() < 6; i++) await sleep(10);
     await worker.stop();
-    expect(done).toBe(6);
+    expect(done()).toBe(6);
     expect(asked.every((n) => n <= 2)).toBe(true);
   });
 });
