@@ -11,6 +11,7 @@
 import type { TaskMessage } from '../protocol/task-message.js';
 import { describeError, type MessageScope, retryLater } from '../worker/execution-context.js';
 import { MessageAction, type MessageOutcome, MessageState } from '../worker/message-outcome.js';
+import { resendOf } from '../worker/redelay.js';
 
 /** Hands the scope's message over to `side`, through `queueUrl` when it names another queue. */
 export async function handOver(
@@ -24,13 +25,7 @@ export async function handOver(
   const base = { taskId: message.headers.id, taskName: message.headers.task };
   if (queueUrl !== undefined && queueUrl !== inbound.queueUrl) {
     try {
-      await scope.runtime.broker.send(queueUrl, [
-        {
-          body: inbound.body,
-          attributes: inbound.attributes,
-          ...(inbound.messageGroupId === undefined ? {} : { messageGroupId: inbound.messageGroupId }),
-        },
-      ]);
+      await scope.runtime.broker.send(queueUrl, [resendOf(inbound)]);
     } catch (error) {
       return retryLater(
         base,

@@ -14,6 +14,7 @@ import type { TaskMessage } from '../protocol/task-message.js';
 import type { AnyTask } from '../registry.js';
 import { describeError, type MessageScope, retryLater } from './execution-context.js';
 import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
+import { resendOf } from './redelay.js';
 
 /** From this many receives, a throttled message on a standard queue is sent again instead of hidden. */
 export const RESEND_AFTER_RECEIVES = 3;
@@ -130,14 +131,7 @@ async function throttled(
   const fifo = inbound.queueUrl.endsWith('.fifo');
   if (!fifo && inbound.receiveCount >= RESEND_AFTER_RECEIVES) {
     try {
-      await scope.runtime.broker.send(inbound.queueUrl, [
-        {
-          body: inbound.body,
-          delaySeconds,
-          attributes: inbound.attributes,
-          ...(inbound.messageGroupId === undefined ? {} : { messageGroupId: inbound.messageGroupId }),
-        },
-      ]);
+      await scope.runtime.broker.send(inbound.queueUrl, [resendOf(inbound, delaySeconds)]);
       return {
         kind: 'closed',
         outcome: {

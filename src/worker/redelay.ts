@@ -9,17 +9,34 @@
  * delivery of the same message finds its schedule already made and is deleted too. If scheduling fails, the
  * message hops as before.
  */
+import type { OutgoingMessage } from '../ports/broker.js';
 import { SQS_MAX_DELAY_SECONDS, SQS_MAX_VISIBILITY_SECONDS } from '../ports/service-limits.js';
 import { isFifoQueueName } from '../protocol/queue-name.js';
 import type { TaskMessage } from '../protocol/task-message.js';
 import { describeError, type MessageScope, retryLater } from './execution-context.js';
-import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
+import { type InboundMessage, MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
 
 /**
  * How long a FIFO message may be kept invisible in one go: SQS refuses a visibility that reaches 12 hours after
  * the message was received, so stay a little under it. Each hop is one more receive towards `maxReceiveCount`.
  */
 const MAX_HIDE_SECONDS = SQS_MAX_VISIBILITY_SECONDS - 300;
+
+/**
+ * The received message sent again as it came: the same body and attributes (same task id, same headers), its
+ * message group (a standard queue's SQS fair queues group, the task's limit key), and `delaySeconds` when given.
+ *
+ * @example
+ * await broker.send(inbound.queueUrl, [resendOf(inbound, 60)]);
+ */
+export function resendOf(inbound: InboundMessage, delaySeconds?: number): OutgoingMessage {
+  return {
+    body: inbound.body,
+    ...(delaySeconds === undefined ? {} : { delaySeconds }),
+    attributes: inbound.attributes,
+    ...(inbound.messageGroupId === undefined ? {} : { messageGroupId: inbound.messageGroupId }),
+  };
+}
 
 /** Delays `message` by `waitMs` (at most one hop) and says what to do with the received copy. */
 export async function redelay(
@@ -73,13 +90,7 @@ export async function redelay(
   }
   try {
     await scope.runtime.broker.send(inbound.queueUrl, [
-      {
-        body: inbound.body,
-        delaySeconds: Math.min(waitSeconds, SQS_MAX_DELAY_SECONDS),
-        attributes: inbound.attributes,
-        // A standard queue's message group (SQS fair queues, the task's limit key) goes with it.
-        ...(inbound.messageGroupId === undefined ? {} : { messageGroupId: inbound.messageGroupId }),
-      },
+      resendOf(inbound, Math.min(waitSeconds, SQS_MAX_DELAY_SECONDS)),
     ]);
   } catch (error) {
     return retryLater(base, MessageState.DELAYED, `re-delay failed: ${describeError(error)}`);
