@@ -7,6 +7,7 @@
 import { ImproperlyConfigured } from '../errors.js';
 import { DEFAULT_LONG_ETA_THRESHOLD_SECONDS, MIN_LONG_ETA_THRESHOLD_SECONDS } from '../long-eta.js';
 import { ENV } from './env.js';
+import { parseJsonStringMap } from './json-string-map.js';
 
 /** Settings of the `longEta` option. */
 export interface LongEtaConfig {
@@ -37,28 +38,6 @@ export interface ResolvedLongEtaConfig {
   readonly thresholdSeconds: number;
 }
 
-function roleArnsSetting(text: string | undefined): Record<string, string> {
-  if (!text) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ImproperlyConfigured(
-      `${ENV.SCHEDULER_ROLE_ARNS} must be a JSON object of Celery queue name to role ARN, got ${JSON.stringify(text.slice(0, 60))}`,
-      { setting: 'longEta.roleArns', cause: error },
-    );
-  }
-  const entries =
-    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
-  if (entries === undefined || Object.values(entries).some((arn) => typeof arn !== 'string')) {
-    throw new ImproperlyConfigured(
-      `${ENV.SCHEDULER_ROLE_ARNS} must be a JSON object of Celery queue name to role ARN string, got ${text.slice(0, 60)}`,
-      { setting: 'longEta.roleArns' },
-    );
-  }
-  return entries as Record<string, string>;
-}
-
 function thresholdSetting(value: number | string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_LONG_ETA_THRESHOLD_SECONDS;
   const n = typeof value === 'number' ? value : Number(value);
@@ -84,7 +63,15 @@ export function resolveLongEtaConfig(
 ): ResolvedLongEtaConfig {
   return {
     roleArn: config?.roleArn ?? (env[ENV.SCHEDULER_ROLE_ARN] || undefined),
-    roleArns: { ...roleArnsSetting(env[ENV.SCHEDULER_ROLE_ARNS]), ...(config?.roleArns ?? {}) },
+    roleArns: {
+      ...parseJsonStringMap(env[ENV.SCHEDULER_ROLE_ARNS], {
+        variable: ENV.SCHEDULER_ROLE_ARNS,
+        setting: 'longEta.roleArns',
+        keys: 'Celery queue name',
+        values: 'role ARN',
+      }),
+      ...(config?.roleArns ?? {}),
+    },
     groupName: config?.groupName ?? (env[ENV.SCHEDULE_GROUP] || 'default'),
     thresholdSeconds: thresholdSetting(config?.thresholdSeconds ?? env[ENV.LONG_ETA_THRESHOLD_SECONDS]),
   };

@@ -32,6 +32,7 @@ import {
 } from '../protocol/serializers.js';
 import { CertificateStore, readPrivateKey, SigningCertificate } from '../protocol/signing-certificate.js';
 import { ENV } from './env.js';
+import { parseJsonStringMap } from './json-string-map.js';
 import { type LongEtaConfig, type ResolvedLongEtaConfig, resolveLongEtaConfig } from './long-eta-config.js';
 import { type PriorityQueue, resolveTaskRouting, type TaskRoutes, type TaskRouting } from './task-routes.js';
 
@@ -209,33 +210,6 @@ export interface ResolvedConfig {
   readonly migration: ResolvedMigrationConfig;
 }
 
-function parseQueueUrls(text: string | undefined): Record<string, string> {
-  if (!text) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ImproperlyConfigured(
-      `${ENV.QUEUE_URLS} must be a JSON object of queue name to URL, got ${JSON.stringify(text.slice(0, 60))}`,
-      { setting: 'queueUrls', cause: error },
-    );
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ImproperlyConfigured(`${ENV.QUEUE_URLS} must be a JSON object, got ${text.slice(0, 60)}`, {
-      setting: 'queueUrls',
-    });
-  }
-  for (const [name, url] of Object.entries(parsed)) {
-    if (typeof url !== 'string') {
-      throw new ImproperlyConfigured(
-        `${ENV.QUEUE_URLS}.${name} must be a URL string, got ${JSON.stringify(url)}`,
-        { setting: 'queueUrls' },
-      );
-    }
-  }
-  return parsed as Record<string, string>;
-}
-
 function seconds(setting: string, value: number | string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(value);
@@ -355,7 +329,15 @@ export function resolveConfig(config: AppConfig = {}): ResolvedConfig {
     name: config.name ?? 'celeriac',
     defaultQueue: config.defaultQueue ?? nonEmpty(env[ENV.DEFAULT_QUEUE]) ?? 'celery',
     queueNamePrefix: config.queueNamePrefix ?? '',
-    queueUrls: { ...parseQueueUrls(env[ENV.QUEUE_URLS]), ...(config.queueUrls ?? {}) },
+    queueUrls: {
+      ...parseJsonStringMap(env[ENV.QUEUE_URLS], {
+        variable: ENV.QUEUE_URLS,
+        setting: 'queueUrls',
+        keys: 'queue name',
+        values: 'URL',
+      }),
+      ...(config.queueUrls ?? {}),
+    },
     resultTable: config.resultTable ?? nonEmpty(env[ENV.RESULT_TABLE]) ?? 'celery',
     resultTtlSeconds: seconds('resultTtlSeconds', config.resultTtlSeconds ?? env[ENV.RESULT_TTL_SECONDS]),
     resultExtended: config.resultExtended ?? false,
