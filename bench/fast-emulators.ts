@@ -11,6 +11,7 @@
  * `UnknownOperationException` (celeriac's `ensureResultTable` treats TTL as optional) and returns no item for
  * `ReturnValuesOnConditionCheckFailure`.
  */
+
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import {
   stopProcess,
   waitForHttp,
 } from '../test/emulator/moto-server.js';
+import type { WatchedProcess } from './process-cpu.js';
 
 /** The ElasticMQ release the benchmarks use (`org.elasticmq:elasticmq-server_2.13`). */
 export const ELASTICMQ_VERSION = '1.7.1';
@@ -34,6 +36,8 @@ export interface FastEmulators {
   readonly dynamodbEndpoint: string;
   /** Versions, for the report. */
   readonly versions: { readonly elasticmq: string; readonly dynalite: string };
+  /** The emulators' processes, whose CPU time the benchmarks account for. */
+  readonly processes: readonly WatchedProcess[];
   /** Stops both and waits for them to exit. */
   stop(): Promise<void>;
 }
@@ -139,6 +143,10 @@ export async function startFastEmulators(): Promise<FastEmulators> {
     sqsEndpoint: sqs.endpoint,
     dynamodbEndpoint: dynamodb.endpoint,
     versions: { elasticmq: ELASTICMQ_VERSION, dynalite },
+    processes: [
+      ...(sqs.child.pid === undefined ? [] : [{ name: 'ElasticMQ', pid: sqs.child.pid }]),
+      ...(dynamodb.child.pid === undefined ? [] : [{ name: 'dynalite', pid: dynamodb.child.pid }]),
+    ],
     async stop() {
       await Promise.all([stopProcess(sqs.child), stopProcess(dynamodb.child)]);
     },
@@ -154,6 +162,8 @@ export interface BenchEndpoints {
   readonly dynamodbEndpoint: string;
   /** What ran, for the report: `ElasticMQ 1.7.1 + dynalite 4.0.0` or `moto`. */
   readonly label: string;
+  /** The emulators' processes (none for moto, which the test harness runs). */
+  readonly processes: readonly WatchedProcess[];
   stop(): Promise<void>;
 }
 
@@ -202,6 +212,7 @@ export async function startBenchEmulators(kind: BenchEmulator): Promise<BenchEnd
       sqsEndpoint: moto.endpoint,
       dynamodbEndpoint: moto.endpoint,
       label: 'moto',
+      processes: [],
       stop: moto.stop,
     };
   } else {

@@ -37,6 +37,7 @@ import {
   startBenchEmulators,
   useBenchEnv,
 } from './fast-emulators.js';
+import { type CpuSpan, startCpuSpan } from './process-cpu.js';
 import { measurePythonCelery, type PythonCeleryRate } from './python-celery-rate.js';
 import { rawDrain } from './raw-drain.js';
 
@@ -101,7 +102,7 @@ const addCalls = (count: number) =>
   Array.from({ length: count }, (_, i) => ({ name: 'bench.add', args: [i, 1] as unknown[] }));
 
 /** Queues N tasks with celeriac and drains them with `runWorker`, counting the worker's AWS calls. */
-async function measureCeleriac(queueUrl: string, resultTable: string) {
+async function measureCeleriac(emulators: BenchEndpoints, queueUrl: string, resultTable: string) {
   // Endpoints come from AWS_ENDPOINT_URL_SQS / _DYNAMODB (startBenchEmulators).
   const settings = { queueUrls: { celery: queueUrl }, resultTable, region: 'us-east-1' };
   const config = resolveConfig(settings);
@@ -123,6 +124,7 @@ async function measureCeleriac(queueUrl: string, resultTable: string) {
     allDone = resolve;
   });
   const started = performance.now();
+  const endCpu = startCpuSpan(emulators.processes);
   const worker = runWorker(app, {
     concurrency: CONCURRENCY,
     waitTimeSeconds: 1,
@@ -135,6 +137,7 @@ async function measureCeleriac(queueUrl: string, resultTable: string) {
   });
   await done;
   const drainMs = performance.now() - started;
+  const cpu = endCpu();
   await worker.stop();
   await worker.stopped;
   const workerCalls = counter.snapshot();
@@ -143,7 +146,7 @@ async function measureCeleriac(queueUrl: string, resultTable: string) {
   const values = await Promise.all(results.map((r) => r.get({ timeoutMs: 30_000 })));
   const wrong = values.filter((value, i) => value !== i + 1).length;
   if (wrong > 0) throw new Error(`${wrong} celeriac results are wrong`);
-  return { sendMs, drainMs, producerCalls, workerCalls };
+  return { sendMs, drainMs, producerCalls, workerCalls, cpu };
 }
 
 /** Queues N celeriac messages and drains them with raw SDK calls, counting those calls. */
@@ -167,6 +170,7 @@ async function measureRaw(emulators: BenchEndpoints, queueUrl: string, resultTab
       }),
     ),
   );
+  const endCpu = startCpuSpan(emulators.processes);
   const drainMs = await rawDrain({
     sqs,
     dynamodb,
@@ -176,7 +180,84 @@ async function measureRaw(emulators: BenchEndpoints, queueUrl: string, resultTab
     concurrency: CONCURRENCY,
     resultBytes,
   });
-  return { drainMs, calls: counter.snapshot() };
+  return { drainMs, calls: counter.snapshot(), cpu: endCpu() };
+}
+
+/** The median over rounds of one process's CPU milliseconds per task, or `undefined` when unread. */
+function cpuMsPerTask(spans: readonly CpuSpan[], name?: string): number | undefined {
+  const values = spans.map((span) => (name === undefined ? span.self : span.others[name]));
+  if (values.some((v) => v === undefined)) return undefined;
+  return median(values.map((v) => (v ?? 0) / TASKS / 1000));
+}
+
+/**
+ * Section 3: CPU per task on the SDK path, from the drains of section 1: the worker's own process (the
+ * benchmark runs it in-process) and each emulator's, for celeriac and for the raw-SDK drain of the same calls,
+ * and what the emulators' share leaves of two cores.
+ */
+function cpuSection(
+  emulators: BenchEndpoints,
+  celeriacRuns: readonly { readonly cpu: CpuSpan }[],
+  rawRuns: readonly { readonly cpu: CpuSpan }[],
+  figures: { celeriacWorkerCalls: number; rawCalls: number; pythonRate: number; celeriacRate: number },
+): string[] {
+  const names = emulators.processes.map((p) => p.name);
+  const row = (label: string, ...cells: string[]) =>
+    `  ${label.padEnd(46)}${cells.map((c) => c.padStart(12)).join('')}`;
+  const ms = (value: number | undefined) => (value === undefined ? 'n/a' : value.toFixed(2));
+  const line = (label: string, spans: readonly CpuSpan[], calls: number) => {
+    const worker = cpuMsPerTask(spans);
+    const others = names.map((name) => cpuMsPerTask(spans, name));
+    const all = others.some((v) => v === undefined)
+      ? undefined
+      : others.reduce<number>((total, v) => total + (v ?? 0), worker ?? 0);
+    return {
+      text: row(
+        label,
+        ms(worker),
+        ms(worker === undefined ? undefined : worker / calls),
+        ...others.map(ms),
+        ms(all),
+      ),
+      worker,
+      others,
+    };
+  };
+  const celeriac = line(
+    'celeriac runWorker',
+    celeriacRuns.map((r) => r.cpu),
+    figures.celeriacWorkerCalls,
+  );
+  const raw = line(
+    'raw SDK, same calls',
+    rawRuns.map((r) => r.cpu),
+    figures.rawCalls,
+  );
+  const emulatorMs = celeriac.others.some((v) => v === undefined)
+    ? undefined
+    : celeriac.others.reduce<number>((total, v) => total + (v ?? 0), 0);
+  const cores = cpus().length;
+  const out = [
+    `3. CPU per task on the SDK path, during the drains of section 1 (ms of CPU per task, median of ${ROUNDS} rounds)`,
+    row('', 'worker', 'per call', ...names, 'all'),
+    celeriac.text,
+    raw.text,
+    row('goal: celeriac worker at most', '1.00'),
+  ];
+  if (celeriac.worker !== undefined && raw.worker !== undefined) {
+    out.push(row('ratio celeriac worker / raw SDK worker', (celeriac.worker / raw.worker).toFixed(2)));
+  }
+  if (emulatorMs !== undefined && emulatorMs > 0) {
+    const bound = (cores * 1000) / emulatorMs;
+    out.push(
+      `  the emulators alone spend ${emulatorMs.toFixed(2)} ms of CPU per celeriac task: on ${cores} cores, even a worker`,
+      `  that cost nothing would drain at most ${bound.toFixed(0)} tasks/s, ${(bound / figures.pythonRate).toFixed(1)}x Python Celery threads ` +
+        `(celeriac: ${(figures.celeriacRate / figures.pythonRate).toFixed(1)}x)`,
+    );
+  } else if (names.length === 0) {
+    out.push('  (the emulator is moto, run by the test harness: its CPU is not read)');
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -214,7 +295,7 @@ async function main(): Promise<void> {
       );
       process.stderr.write(`round ${round}/${ROUNDS}: celeriac send and drain of ${TASKS} tasks...\n`);
       celeriacRuns.push(
-        await measureCeleriac(await createQueue(sqs, `bench-celeriac-${round}`), 'bench-results'),
+        await measureCeleriac(emulators, await createQueue(sqs, `bench-celeriac-${round}`), 'bench-results'),
       );
     }
     const measurePython = async (pool: 'threads' | 'prefork', queuePrefix: string, concurrency: number) => {
@@ -308,6 +389,13 @@ async function main(): Promise<void> {
     row('baseline: decode message + encode result', fixed(cpu.baselineMicros)),
     row('ratio core / baseline', fixed(cpu.coreMicros / cpu.baselineMicros, 2)),
     row('core alone, wall clock, tasks/s', fixed(cpu.coreTasksPerSecond, 0)),
+    '',
+    ...cpuSection(emulators, celeriacRuns, rawRuns, {
+      celeriacWorkerCalls,
+      rawCalls: sum(raw.calls) / TASKS,
+      pythonRate,
+      celeriacRate,
+    }),
     '',
     `bench took ${fixed((performance.now() - benchStarted) / 1000)} s`,
   ];
