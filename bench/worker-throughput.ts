@@ -224,12 +224,12 @@ function cpuSection(
     };
   };
   const celeriac = line(
-    'celeriac runWorker',
+    'celeriac worker process',
     celeriacRuns.map((r) => r.cpu),
     figures.celeriacWorkerCalls,
   );
   const raw = line(
-    'raw SDK, same calls',
+    'raw SDK drain process',
     rawRuns.map((r) => r.cpu),
     figures.rawCalls,
   );

@@ -48,5 +48,16 @@ describe('bench/worker-throughput.ts', () => {
       expect(cells(output, label)[0], label).toBeGreaterThan(0);
     }
     expect(cells(output, 'executeMessage (decode, claim, run, store)')[0]).toBeGreaterThan(0);
+    // CPU per task on the SDK path: the worker's process and each emulator's, for celeriac and the raw drain.
+    expect(output).toMatch(/3\. CPU per task on the SDK path/);
+    expect(output).toMatch(/worker +per call +ElasticMQ +dynalite +all/);
+    for (const label of ['celeriac worker process', 'raw SDK drain process']) {
+      const [worker = 0, perCall, elasticMq, dynalite, all] = cells(output, label);
+      expect(worker, label).toBeGreaterThan(0);
+      expect(perCall, label).toBeGreaterThan(0);
+      expect(elasticMq, label).toBeGreaterThanOrEqual(0);
+      expect(dynalite, label).toBeGreaterThanOrEqual(0);
+      expect(all, label).toBeGreaterThanOrEqual(worker);
+    }
   });
 });
