@@ -10,11 +10,13 @@
  *    draining N tasks on the same emulator (`python-celery-rate.ts`).
  * 2. `executeMessage` on the in-memory transport: CPU microseconds per task, against decoding the message and
  *    encoding its result alone (`core-cpu.ts`).
+ * 3. CPU per task on the SDK path during the drains of 1: the worker's process and each emulator's
+ *    (`process-cpu.ts`), for celeriac and the raw drain.
  *
- * The raw and celeriac drains alternate for BENCH_ROUNDS rounds (fresh queues each time); their medians and
- * ranges are printed. Python Celery runs once (its worker takes seconds to start).
+ * After a warm-up drain of BENCH_WARMUP tasks by each (not counted), the raw and celeriac drains alternate for
+ * BENCH_ROUNDS rounds (fresh queues each time); their medians and ranges are printed. Python Celery runs once (its worker takes seconds to start).
  *
- * Settings (environment): BENCH_EMULATOR (fast | moto), BENCH_TASKS (300), BENCH_CONCURRENCY (10), BENCH_ROUNDS (3), BENCH_CPU_MESSAGES (3000),
+ * Settings (environment): BENCH_EMULATOR (fast | moto), BENCH_TASKS (1000), BENCH_WARMUP (2000), BENCH_CONCURRENCY (10), BENCH_ROUNDS (3), BENCH_CPU_MESSAGES (3000),
  * BENCH_CPU_ROUNDS (5).
  */
 import { readFileSync } from 'node:fs';
@@ -50,7 +52,9 @@ function intSetting(name: string, fallback: number): number {
   return value;
 }
 
-const TASKS = intSetting('BENCH_TASKS', 300);
+const TASKS = intSetting('BENCH_TASKS', 1000);
+/** Tasks drained by celeriac and by the raw drain before the measured rounds, so JIT compilation is not timed. */
+const WARMUP = process.env.BENCH_WARMUP === '0' ? 0 : intSetting('BENCH_WARMUP', 2000);
 const CONCURRENCY = intSetting('BENCH_CONCURRENCY', 10);
 const ROUNDS = intSetting('BENCH_ROUNDS', 3);
 const CPU_MESSAGES = intSetting('BENCH_CPU_MESSAGES', 3000);
@@ -102,7 +106,12 @@ const addCalls = (count: number) =>
   Array.from({ length: count }, (_, i) => ({ name: 'bench.add', args: [i, 1] as unknown[] }));
 
 /** Queues N tasks with celeriac and drains them with `runWorker`, counting the worker's AWS calls. */
-async function measureCeleriac(emulators: BenchEndpoints, queueUrl: string, resultTable: string) {
+async function measureCeleriac(
+  emulators: BenchEndpoints,
+  queueUrl: string,
+  resultTable: string,
+  count = TASKS,
+) {
   // Endpoints come from AWS_ENDPOINT_URL_SQS / _DYNAMODB (startBenchEmulators).
   const settings = { queueUrls: { celery: queueUrl }, resultTable, region: 'us-east-1' };
   const config = resolveConfig(settings);
@@ -112,7 +121,7 @@ async function measureCeleriac(emulators: BenchEndpoints, queueUrl: string, resu
   app.task('bench.add', (a: number, b: number) => a + b);
 
   const sendStarted = performance.now();
-  const results = await app.sendTasks<number>(addCalls(TASKS));
+  const results = await app.sendTasks<number>(addCalls(count));
   const sendMs = performance.now() - sendStarted;
   const producerCalls = counter.snapshot();
   counter.reset();
@@ -132,7 +141,7 @@ async function measureCeleriac(emulators: BenchEndpoints, queueUrl: string, resu
     log: () => undefined,
     onOutcome: (outcome) => {
       states[outcome.state] = (states[outcome.state] ?? 0) + 1;
-      if (++finished === TASKS) allDone();
+      if (++finished === count) allDone();
     },
   });
   await done;
@@ -142,7 +151,7 @@ async function measureCeleriac(emulators: BenchEndpoints, queueUrl: string, resu
   await worker.stopped;
   const workerCalls = counter.snapshot();
 
-  if (states.SUCCESS !== TASKS) throw new Error(`celeriac outcomes: ${JSON.stringify(states)}`);
+  if (states.SUCCESS !== count) throw new Error(`celeriac outcomes: ${JSON.stringify(states)}`);
   const values = await Promise.all(results.map((r) => r.get({ timeoutMs: 30_000 })));
   const wrong = values.filter((value, i) => value !== i + 1).length;
   if (wrong > 0) throw new Error(`${wrong} celeriac results are wrong`);
@@ -150,9 +159,9 @@ async function measureCeleriac(emulators: BenchEndpoints, queueUrl: string, resu
 }
 
 /** Queues N celeriac messages and drains them with raw SDK calls, counting those calls. */
-async function measureRaw(emulators: BenchEndpoints, queueUrl: string, resultTable: string) {
+async function measureRaw(emulators: BenchEndpoints, queueUrl: string, resultTable: string, count = TASKS) {
   const sender = createApp({ queueUrls: { celery: queueUrl }, resultTable, region: 'us-east-1' });
-  await sender.sendTasks(addCalls(TASKS));
+  await sender.sendTasks(addCalls(count));
   const sqs = new SQSClient({
     endpoint: emulators.sqsEndpoint,
     region: 'us-east-1',
@@ -165,7 +174,7 @@ async function measureRaw(emulators: BenchEndpoints, queueUrl: string, resultTab
       buildResultMeta({
         taskId: '00000000-0000-4000-8000-000000000000',
         status: 'SUCCESS',
-        result: TASKS,
+        result: count,
         dateDone: new Date(),
       }),
     ),
@@ -176,7 +185,7 @@ async function measureRaw(emulators: BenchEndpoints, queueUrl: string, resultTab
     dynamodb,
     queueUrl,
     tableName: resultTable,
-    messages: TASKS,
+    messages: count,
     concurrency: CONCURRENCY,
     resultBytes,
   });
@@ -288,6 +297,17 @@ async function main(): Promise<void> {
     await createQueue(sqs, 'bench-py-celery');
     await createQueue(sqs, 'bench-pf-celery');
 
+    if (WARMUP > 0) {
+      // Warms V8 (the worker's and dynalite's) and the JVM (ElasticMQ) with the same code paths; not counted.
+      process.stderr.write(`warm-up: raw SDK drain and celeriac drain of ${WARMUP} tasks each...\n`);
+      await measureRaw(emulators, await createQueue(sqs, 'bench-raw-warm'), 'bench-results', WARMUP);
+      await measureCeleriac(
+        emulators,
+        await createQueue(sqs, 'bench-celeriac-warm'),
+        'bench-results',
+        WARMUP,
+      );
+    }
     for (let round = 1; round <= ROUNDS; round++) {
       process.stderr.write(`round ${round}/${ROUNDS}: raw SDK drain of ${TASKS} messages...\n`);
       rawRuns.push(
@@ -349,7 +369,7 @@ async function main(): Promise<void> {
 
   const lines = [
     '',
-    `celeriac bench: ${TASKS} tasks, concurrency ${CONCURRENCY}`,
+    `celeriac bench: ${TASKS} tasks, concurrency ${CONCURRENCY}, after a warm-up of ${WARMUP} tasks (not counted)`,
     `  ${cpuModel()}, ${cpus().length} cores; Node ${process.version}; @aws-sdk/client-sqs ${packageVersion('@aws-sdk/client-sqs')}, ` +
       `@aws-sdk/client-dynamodb ${packageVersion('@aws-sdk/client-dynamodb')}`,
     `  load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`,

@@ -20,6 +20,7 @@ describe('bench/worker-throughput.ts', () => {
     const { code, output } = await runBench('worker-throughput.ts', {
       BENCH_EMULATOR: 'fast',
       BENCH_TASKS: '20',
+      BENCH_WARMUP: '20',
       BENCH_ROUNDS: '1',
       BENCH_CPU_MESSAGES: '50',
       BENCH_CPU_ROUNDS: '1',
