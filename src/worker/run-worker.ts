@@ -16,7 +16,8 @@
  *   polls for at most a second, so the other queues get their turn.
  * - Received messages are invisible for `visibilityTimeoutSeconds`. From its receipt (while it waits, prefetched,
  *   too) a message's visibility is kept alive, and once its task runs its claim as well, independently
- *   (`keep-alive.ts`); a claim that cannot be kept stops the run and hands it back.
+ *   (`keep-alive.ts`); a claim that cannot be kept stops the run and hands it back. The visibility extensions of
+ *   messages received together come due together and go as one batch (`visibility-batcher.ts`).
  *   (A task that blocks the event loop stops the heartbeat too: tasks should yield, as any Node.js code should,
  *   or run in the `threads` or `processes` pool.)
  * - `pool` says where task functions run (`pool/`): inline by default, or in `concurrency` worker threads or
@@ -54,6 +55,7 @@ import { receiveUntilStopped } from './receive-loop.js';
 import { RegistryAgent } from './registry-agent.js';
 import { setVisibility } from './set-visibility.js';
 import { RECEIVE_BATCH, SlotPool } from './slot-pool.js';
+import { batchVisibilityChanges } from './visibility-batcher.js';
 import { WorkerEvents } from './worker-events.js';
 import { workerIdentity } from './worker-identity.js';
 import type { RunningWorker, WorkerOptions } from './worker-options.js';
@@ -123,6 +125,8 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const prefetched = new Prefetched(slots, (entry) => void run(entry));
   // Deletes wait for a full batch, at most a second and well inside the visibility timeout.
   const deletes = new DeleteBatcher(broker, log, Math.min(FLUSH_AFTER_MS, (visibility * 1000) / 4));
+  // Heartbeats of messages received together come due together: their extensions go as one batch.
+  const heartbeats = batchVisibilityChanges(broker);
   const processed = (): number => Object.values(counts).reduce((sum, n) => sum + n, 0);
   const workerEvents = runtime.events
     ? new WorkerEvents(
@@ -180,7 +184,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
       abort,
       kill,
       keepAlive: new KeepAlive({
-        broker,
+        broker: heartbeats,
         results,
         clock,
         queueUrl: queue.url,
