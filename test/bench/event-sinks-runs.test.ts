@@ -16,7 +16,9 @@ describe('bench/event-sinks.ts', () => {
     const off = perTaskOf(output, 'events off (the default)');
     expect(off).toBeGreaterThanOrEqual(2);
     expect(perTaskOf(output, 'eventbridge sink ')).toBeGreaterThan(off);
-    expect(perTaskOf(output, 'eventbridge sink + task-sent events')).toBeGreaterThan(
+    // Task-sent events add the producer's events to the same time-batched PutEvents: at 20 tasks a busy machine
+    // can fit them into batches that go anyway, so they add requests or none, never fewer.
+    expect(perTaskOf(output, 'eventbridge sink + task-sent events')).toBeGreaterThanOrEqual(
       perTaskOf(output, 'eventbridge sink '),
     );
     expect(output).toMatch(/PutEvents \d\.\d\d/);
