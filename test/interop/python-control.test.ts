@@ -224,12 +224,19 @@ describe('celeriac inspect and control over a Python worker and a celeriac worke
     expect(added.json).toEqual({ [pyHost]: 'add consumer extra' });
     const viaExtra = await client.sendTask<number>('flow.py_only', [7], {}, { queue: 'extra' });
     expect(await viaExtra.get({ timeoutMs: 15_000 })).toBe(7);
-    expect(await queuesOf()).toEqual(['celery', 'extra', 'pyonly']);
+    // `inspect stats` reads the worker's registry record, which the Python worker rewrites at its next
+    // heartbeat after it starts consuming: wait for it as for the cancel below.
+    let queues = await queuesOf();
+    for (let i = 0; i < 20 && !queues.includes('extra'); i++) {
+      await sleep(500);
+      queues = await queuesOf();
+    }
+    expect(queues).toEqual(['celery', 'extra', 'pyonly']);
 
     const cancelled = await cli(['control', 'cancel-consumer', 'extra', '-d', pyHost, '--timeout', '10']);
     expect(cancelled.json).toEqual({ [pyHost]: 'cancel consumer extra' });
-    let queues = await queuesOf();
-    for (let i = 0; i < 5 && queues.includes('extra'); i++) {
+    queues = await queuesOf();
+    for (let i = 0; i < 20 && queues.includes('extra'); i++) {
       await sleep(500);
       queues = await queuesOf();
     }
