@@ -25,6 +25,7 @@ import type { Broker, OutgoingMessage } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
 import type { EtaScheduleRequest } from './ports/eta-scheduler.js';
 import { SQS_MAX_DELAY_SECONDS } from './ports/service-limits.js';
+import { yamlLibrary } from './protocol/optional-libraries.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
 import { type BodyEncoding, encodeTaskMessage, type TaskMessage } from './protocol/task-message.js';
 import type { QueueRouter } from './queue-router.js';
@@ -89,10 +90,12 @@ export class Producer {
   async #prepare(request: SendRequest): Promise<PreparedSend> {
     const message = toTaskMessage(request);
     const queueUrl = request.queueUrl ?? (await this.#deps.queues.urlFor(request.queue));
+    const encoding = this.#encoding(request);
+    if (encoding.serializer === 'yaml') await yamlLibrary.load();
     const { body, attributes } = await this.#deps.payloads.offloadMessage(
       request.taskId,
       request.retries,
-      { body: encodeTaskMessage(message, this.#encoding(request)) },
+      { body: encodeTaskMessage(message, encoding) },
       `task message for ${request.name} (${request.taskId})`,
     );
     const extra = {

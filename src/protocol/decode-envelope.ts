@@ -9,6 +9,7 @@ import { describeDecoded } from './describe-value.js';
 import { envelopeBodyBytes, envelopeBodyBytesAsync, type KombuEnvelope } from './envelope.js';
 import { ContentDisallowed, DecodeError, InvalidTaskError } from './errors.js';
 import type { DecodeOptions } from './limits.js';
+import { yamlLibrary } from './optional-libraries.js';
 import {
   type Fields,
   readArgsKwargs,
@@ -19,6 +20,7 @@ import {
 import { SecurityError, SecurityReason } from './security-error.js';
 import { DEFAULT_ACCEPT_CONTENT, deserializeValue, PICKLE_CONTENT_TYPE } from './serializers.js';
 import type { TaskMessage, TaskProperties } from './task-message-types.js';
+import { YAML_CONTENT_TYPE } from './yaml-body.js';
 
 /**
  * Decodes a kombu envelope into a task message, whatever protocol the producer used.
@@ -45,7 +47,10 @@ export async function decodeEnvelopeAsync(
   options: DecodeOptions = {},
 ): Promise<TaskMessage> {
   const accept = admittedContent(envelope, options);
-  return decodeBody(envelope, await envelopeBodyBytesAsync(envelope, options), options, accept);
+  const bytes = await envelopeBodyBytesAsync(envelope, options);
+  // An app that accepts YAML loads its library before the (synchronous) decode needs it.
+  if (accept.includes(YAML_CONTENT_TYPE)) await yamlLibrary.load();
+  return decodeBody(envelope, bytes, options, accept);
 }
 
 /** Decodes the body bytes (inflated, still signed when signed) of an admitted envelope. */

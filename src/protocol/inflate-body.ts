@@ -12,6 +12,7 @@ import {
   nodeZstd,
   unsupportedCompression,
 } from './compression.js';
+import { bzip2Library } from './optional-libraries.js';
 import { inflateXz } from './xz-decoder.js';
 
 const inflateAsync = promisify(inflate);
@@ -42,7 +43,10 @@ export async function inflateBody(
     if (name === 'brotli') return await brotliAsync(bytes, { maxOutputLength });
     if (name === 'zstd' && zstdAsync) return await zstdAsync(bytes, { maxOutputLength });
     if (name === 'xz') return await inflateXz(bytes, maxOutputLength);
-    if (name === 'bzip2') return inflateBzip2(bytes, limit.bytes);
+    if (name === 'bzip2') {
+      await bzip2Library.load();
+      return inflateBzip2(bytes, limit.bytes);
+    }
   } catch (error) {
     throw inflateError(name ?? header, limit.bytes, error, limit.setting);
   }

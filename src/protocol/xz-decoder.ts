@@ -5,8 +5,8 @@
  * dictionary larger than 64 MiB (xz's largest preset) before allocating it.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import xzDecompress from 'xz-decompress';
 import { BoundedOutput } from './bounded-output.js';
+import { xzLibrary } from './optional-libraries.js';
 
 /**
  * Inflates an xz body.
@@ -20,6 +20,7 @@ export async function inflateXz(bytes: Uint8Array, maxOutputLength: number): Pro
       controller.close();
     },
   });
+  const xzDecompress = await xzLibrary.load();
   const reader = new xzDecompress.XzReadableStream(input).getReader();
   const output = new BoundedOutput(maxOutputLength);
   try {

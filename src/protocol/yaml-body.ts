@@ -13,12 +13,15 @@
  *
  * Aliases expand at most {@link MAX_YAML_ALIASES} times, so a "billion laughs" document is refused rather than
  * inflated, and nesting is bounded before parsing ({@link MAX_YAML_FLOW_DEPTH}, {@link MAX_YAML_BLOCK_DEPTH}).
+ *
+ * The `yaml` library loads on first use (`yamlLibrary`): the worker's decode and the producer load it first
+ * when an app reads or writes YAML.
  */
-import { parseDocument, stringify } from 'yaml';
 import { DecodeError } from './errors.js';
 import { PythonDateTime, PythonFloat } from './exact-values.js';
 import { MAX_NESTING_DEPTH } from './limits.js';
 import { nestsDeeperThan, tooDeepToDecode } from './nesting-depth.js';
+import { yamlLibrary } from './optional-libraries.js';
 import { NO_FORM, type PlainDataCodec, toPlainData } from './plain-data.js';
 import { setOwn } from './set-own.js';
 import { CalendarDate } from './type-tags.js';
@@ -48,7 +51,9 @@ const SCHEMA = { schema: 'yaml-1.1', merge: true } as const;
  *   instances), `undefined` in an array, or nesting past {@link MAX_NESTING_DEPTH}.
  */
 export function yamlDumps(value: unknown): string {
-  return stringify(toPlainData(value, YAML_LEAVES), { ...SCHEMA, customTags: exactWriteTags });
+  return yamlLibrary
+    .get()
+    .stringify(toPlainData(value, YAML_LEAVES), { ...SCHEMA, customTags: exactWriteTags });
 }
 
 /**
@@ -70,7 +75,7 @@ export function yamlLoads(text: string, options: { readonly exact?: boolean } = 
   }
   let value: unknown;
   try {
-    const document = parseDocument(text, {
+    const document = yamlLibrary.get().parseDocument(text, {
       ...SCHEMA,
       intAsBigInt: true,
       uniqueKeys: false,

@@ -5,8 +5,9 @@
  *   when the text had one), a date becomes {@link CalendarDate};
  * - writing (always): those three go out as PyYAML's `safe_dump` writes a float, a datetime and a date.
  */
-import { Scalar, type ScalarTag, type Tags } from 'yaml';
+import type { ScalarTag, Tags } from 'yaml';
 import { PythonDateTime, PythonFloat } from './exact-values.js';
+import { yamlLibrary } from './optional-libraries.js';
 import { pythonFloatRepr } from './python-json.js';
 import { CalendarDate } from './type-tags.js';
 
@@ -47,7 +48,7 @@ export function exactReadTags(tags: Tags): Tags {
         ...scalar,
         resolve: (source, onError, options) => {
           const resolved = scalar.resolve(source, onError, options);
-          const value = resolved instanceof Scalar ? resolved.value : resolved;
+          const value = resolved instanceof yamlLibrary.get().Scalar ? resolved.value : resolved;
           return typeof value === 'number' && Number.isInteger(value) ? new PythonFloat(value) : resolved;
         },
       };
