@@ -1,21 +1,24 @@
 /**
  * `npm run bench:cold-start`: what a Lambda worker's cold start pays for its code. Bundles the demo worker
- * (`functions/worker.ts`) with esbuild exactly as the `TaskQueue` construct does (`workerBundling`), in three
- * variants: the construct's default (minified, names kept, no source maps), with source maps (and
- * `--enable-source-maps`, as the construct sets with `sourceMap: true`), and not minified. For each it prints the
- * bundle's size split by package (esbuild's metafile) and the median time to import the bundle in a fresh Node
- * process (module parse and evaluation: Lambda's "init" minus the runtime's own start), over BENCH_COLD_RUNS
- * processes (default 15), alternating the variants.
+ * (`functions/worker.ts`) exactly as the `TaskQueue` construct does (`workerBundling`, then `bundleEntry`, the
+ * construct's esbuild build: split ES module chunks), in three variants: the construct's default (minified, names
+ * kept, no source maps), with source maps (and `--enable-source-maps`, as the construct sets with
+ * `sourceMap: true`), and not minified. For each it prints the size of what `index.mjs` loads at init (itself and
+ * the chunks it imports statically, transitively) against the whole output (with the chunks that load on first
+ * use, through a dynamic `import()`), that split by package (esbuild's metafile), and the median time to import
+ * `index.mjs` in a fresh Node process (module parse and evaluation of the static part: Lambda's "init" minus the
+ * runtime's own start), over BENCH_COLD_RUNS processes (default 15), alternating the variants.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import { build, type Metafile } from 'esbuild';
-import { workerBundling } from '../infra/constructs/worker-function.js';
+import type { Metafile } from 'esbuild';
+import type { FunctionBundlingOptions } from '../infra/constructs/bundling-options.js';
+import { bundleEntry } from '../infra/constructs/esbuild-code.js';
+import { WORKER_DEFAULTS, workerBundling } from '../infra/constructs/worker-function.js';
 import { repoRoot } from '../test/emulator/moto-server.js';
 import { BENCH_ENV } from './fast-emulators.js';
 
@@ -26,7 +29,7 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
 
 interface Variant {
   readonly label: string;
-  readonly bundling: nodejs.BundlingOptions;
+  readonly bundling: FunctionBundlingOptions;
   readonly nodeOptions?: string;
 }
 
@@ -40,44 +43,82 @@ const VARIANTS: readonly Variant[] = [
   { label: 'not minified, no source map', bundling: workerBundling({ minify: false }) },
 ];
 
-/** Bundles the demo worker with the construct's options; returns the file and esbuild's metafile. */
-async function bundle(variant: Variant, dir: string): Promise<{ file: string; metafile: Metafile }> {
-  const { bundling } = variant;
-  const outfile = path.join(dir, `${VARIANTS.indexOf(variant)}`, 'index.mjs');
-  const result = await build({
-    entryPoints: [path.join(repoRoot, 'functions', 'worker.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: bundling.format === 'cjs' ? 'cjs' : 'esm',
-    ...(bundling.mainFields ? { mainFields: bundling.mainFields } : {}),
-    ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
-    minify: bundling.minify ?? false,
-    keepNames: bundling.keepNames ?? false,
-    sourcemap: bundling.sourceMap ?? false,
-    metafile: true,
-    logLevel: 'error',
-  });
-  return { file: outfile, metafile: result.metafile };
+/** One variant's build: its `index.mjs`, esbuild's metafile, and the outputs `index.mjs` loads at init. */
+interface Bundle {
+  readonly variant: Variant;
+  readonly file: string;
+  readonly metafile: Metafile;
+  /** Metafile output keys of `index.mjs` and the chunks it imports statically, transitively. */
+  readonly atInit: ReadonlySet<string>;
 }
 
-/** Bytes of output by package (`@aws-sdk/client-sqs`, `@smithy/*`, `celeriac` for this repository's code). */
-function bytesByPackage(metafile: Metafile): Map<string, number> {
+/** The outputs loaded with `entryOutput`: it and its static imports, transitively (dynamic imports wait). */
+function staticClosure(metafile: Metafile, entryOutput: string): Set<string> {
+  const loaded = new Set<string>();
+  const visit = (output: string): void => {
+    if (loaded.has(output)) return;
+    loaded.add(output);
+    for (const imported of metafile.outputs[output]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && imported.external !== true) visit(imported.path);
+    }
+  };
+  visit(entryOutput);
+  return loaded;
+}
+
+/** Bundles the demo worker as the construct does, into its own directory under `dir`. */
+function bundle(variant: Variant, dir: string): Bundle {
+  const outdir = path.join(dir, `${VARIANTS.indexOf(variant)}`);
+  const metafile = bundleEntry(
+    {
+      entry: path.join(repoRoot, 'functions', 'worker.ts'),
+      runtime: WORKER_DEFAULTS.runtime,
+      bundling: variant.bundling,
+    },
+    outdir,
+  );
+  // Metafile keys are relative to the working directory; chunks of dynamic imports are entry points too.
+  const file = path.join(outdir, 'index.mjs');
+  const entryOutput = Object.keys(metafile.outputs).find((output) => path.resolve(output) === file);
+  if (entryOutput === undefined) throw new Error(`esbuild wrote no ${file}`);
+  return {
+    variant,
+    file,
+    metafile,
+    atInit: staticClosure(metafile, entryOutput),
+  };
+}
+
+/** Bytes of code in `outputs` (`.map` files apart), and of the source maps of that code. */
+function bytesOf(metafile: Metafile, outputs: Iterable<string>): { code: number; maps: number } {
+  let code = 0;
+  let maps = 0;
+  for (const output of outputs) {
+    if (output.endsWith('.map')) continue;
+    code += metafile.outputs[output]?.bytes ?? 0;
+    maps += metafile.outputs[`${output}.map`]?.bytes ?? 0;
+  }
+  return { code, maps };
+}
+
+/** The package an input file belongs to (`@aws-sdk/client-sqs`, `@smithy/*`, `celeriac` for this repository). */
+function packageOf(input: string): string {
+  const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? 'celeriac';
+  if (name.startsWith('@smithy/')) return '@smithy/*';
+  if (name.startsWith('@aws-crypto/')) return '@aws-crypto/*';
+  return name;
+}
+
+/** Bytes of output by package, in `outputs`. */
+function bytesByPackage(metafile: Metafile, outputs: Iterable<string>): Map<string, number> {
   const sizes = new Map<string, number>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-      const name = match?.[1] ?? 'celeriac';
-      const group = name.startsWith('@smithy/')
-        ? '@smithy/*'
-        : name.startsWith('@aws-crypto/')
-          ? '@aws-crypto/*'
-          : name;
-      sizes.set(group, (sizes.get(group) ?? 0) + bytesInOutput);
+  for (const output of outputs) {
+    for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[output]?.inputs ?? {})) {
+      const name = packageOf(input);
+      sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
     }
   }
-  return new Map([...sizes].sort(([, a], [, b]) => b - a));
+  return sizes;
 }
 
 const IMPORT_SCRIPT =
@@ -116,30 +157,41 @@ const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'celeriac-cold-start-'));
   try {
-    const bundles = [];
-    for (const variant of VARIANTS) bundles.push({ variant, ...(await bundle(variant, dir)) });
+    const bundles = VARIANTS.map((variant) => bundle(variant, dir));
     const times = bundles.map(() => [] as number[]);
     for (let run = 0; run < RUNS; run++) {
       for (const [i, b] of bundles.entries()) times[i]?.push(await importMs(b.file, b.variant.nodeOptions));
     }
     const lines = [
       '',
-      `celeriac cold start: the demo worker bundled as TaskQueue bundles it; Node ${process.version}, median of ${RUNS} imports each`,
+      'celeriac cold start: the demo worker bundled as TaskQueue bundles it (split ES module chunks); the import',
+      `loads index.mjs and the chunks it imports statically, as Lambda's init does. Node ${process.version}, median of ${RUNS} imports each`,
       '',
     ];
     for (const [i, b] of bundles.entries()) {
-      const size = statSync(b.file).size;
-      const map = b.variant.bundling.sourceMap ? statSync(`${b.file}.map`).size : 0;
+      const all = Object.keys(b.metafile.outputs);
+      const init = bytesOf(b.metafile, b.atInit);
+      const total = bytesOf(b.metafile, all);
+      const files = all.filter((output) => !output.endsWith('.map')).length;
       lines.push(
-        `  ${b.variant.label}: import ${median(times[i] ?? []).toFixed(1)} ms, bundle ${kib(size)}` +
-          (map ? ` + source map ${kib(map)}` : ''),
+        `  ${b.variant.label}: import ${median(times[i] ?? []).toFixed(1)} ms, bundle ${kib(init.code)} loaded ` +
+          `at init (${b.atInit.size} of ${files} files), ${kib(total.code)} in all` +
+          (total.maps ? `; source map ${kib(init.maps)} at init, ${kib(total.maps)} in all` : ''),
       );
     }
     const first = bundles[0];
     if (first) {
-      lines.push('', '  bundle by package (construct default):');
-      for (const [name, bytes] of bytesByPackage(first.metafile)) {
-        if (bytes >= 4096) lines.push(`    ${name.padEnd(36)}${kib(bytes).padStart(10)}`);
+      const atInit = bytesByPackage(first.metafile, first.atInit);
+      const inAll = bytesByPackage(first.metafile, Object.keys(first.metafile.outputs));
+      lines.push(
+        '',
+        `  bundle by package (construct default)${'at init'.padStart(11)}${'in all'.padStart(10)}`,
+      );
+      for (const [name, bytes] of [...inAll].sort(([, a], [, b]) => b - a)) {
+        if (bytes < 4096) continue;
+        lines.push(
+          `    ${name.padEnd(36)}${kib(atInit.get(name) ?? 0).padStart(10)}${kib(bytes).padStart(10)}`,
+        );
       }
     }
     console.log(lines.join('\n'));

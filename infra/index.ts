@@ -17,6 +17,7 @@ export type {
   ScheduleDefinition,
   ScheduleExpressionDefinition,
 } from '../src/config/schedule-definition.js';
+export type { FunctionBundlingOptions } from './constructs/bundling-options.js';
 export {
   CALLER_DEFAULT_TIMEOUT,
   CallerFunction,

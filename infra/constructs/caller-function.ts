@@ -1,16 +1,17 @@
 /**
  * A Lambda function that sends tasks and waits for their results (an API handler, a step of another service),
- * with the defaults such a caller needs: Node.js 22 on arm64, bundled locally with esbuild (no Docker), the AWS
- * SDK bundled at the version in your lock file, and a timeout that leaves room to wait for a result. A plain
- * `NodejsFunction` in a project without CDK's feature flags gets `nodejs16.x`, a 3-second timeout and Docker
- * bundling, and a caller waiting on `AsyncResult.get()` is killed.
+ * with the defaults such a caller needs: Node.js 22 on arm64, bundled like the worker (esbuild's API during synth,
+ * no Docker, split ES module chunks, the AWS SDK bundled at the version in your lock file), and a timeout that
+ * leaves room to wait for a result. A plain `NodejsFunction` in a project without CDK's feature flags gets
+ * `nodejs16.x`, a 3-second timeout and Docker bundling, and a caller waiting on `AsyncResult.get()` is killed.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type FunctionBundlingOptions, validateBundling } from './bundling-options.js';
+import { esbuildCode } from './esbuild-code.js';
 import type { ResultStore } from './result-store.js';
 import { grantSigningSecrets, type SigningSecrets, validateSigning } from './signing-secrets.js';
 import type { TaskQueue } from './task-queue.js';
@@ -18,6 +19,7 @@ import { PropValidator } from './validation.js';
 import {
   acknowledgePinnedRuntime,
   MAX_LAMBDA_TIMEOUT,
+  validateEntry,
   validateNodeRuntime,
   WORKER_DEFAULTS,
   workerBundling,
@@ -25,7 +27,7 @@ import {
 
 /** Props of {@link CallerFunction}. */
 export interface CallerFunctionProps {
-  /** Path to the handler's source file (TypeScript or JavaScript), bundled with esbuild. */
+  /** Path to the handler's source file (TypeScript or JavaScript), bundled with esbuild (see `bundling`). */
   readonly entry: string;
 
   /**
@@ -79,8 +81,14 @@ export interface CallerFunctionProps {
   /** @default lambda.Architecture.ARM_64 */
   readonly architecture?: lambda.Architecture;
 
-  /** esbuild options, merged over the same defaults as the worker's (see `TaskQueueWorkerProps.bundling`). */
-  readonly bundling?: nodejs.BundlingOptions;
+  /**
+   * esbuild options, merged over the same defaults as the worker's: split ES module chunks (`index.mjs` plus
+   * `chunks/*.mjs` loaded on first use), minified with names kept, the AWS SDK bundled, no source maps. Only the
+   * keys of {@link FunctionBundlingOptions} are accepted (see `TaskQueueWorkerProps.bundling`).
+   *
+   * @default - the worker's defaults
+   */
+  readonly bundling?: FunctionBundlingOptions;
 
   /** @default - a new log group whose events are kept for one month */
   readonly logGroup?: logs.ILogGroup;
@@ -108,17 +116,19 @@ export const CALLER_DEFAULT_TIMEOUT = Duration.seconds(30);
  *   sendsTo: [tasks],
  *   resultStore: results,
  * });
- * // api.function: a NodejsFunction with CELERIAC_QUEUE_URLS, CELERIAC_RESULT_TABLE, ... and their IAM rights
+ * // api.function: a lambda.Function with CELERIAC_QUEUE_URLS, CELERIAC_RESULT_TABLE, ... and their IAM rights
  */
 export class CallerFunction extends Construct {
   /** The function. */
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
 
   constructor(scope: Construct, id: string, props: CallerFunctionProps) {
     super(scope, id);
     const validate = new PropValidator('CallerFunction', this);
     const runtime = props.runtime ?? WORKER_DEFAULTS.runtime;
+    validateEntry(validate, 'entry', props.entry);
     validateNodeRuntime(validate, 'runtime', runtime);
+    validateBundling(validate, 'bundling', props.bundling);
     validate.durationInRange(
       'timeout',
       props.timeout,
@@ -146,15 +156,20 @@ export class CallerFunction extends Construct {
     const logGroup =
       props.logGroup ?? new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
     logGroup.grantWrite(role);
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    const { code, handler } = esbuildCode({
       entry: props.entry,
       handler: props.handler ?? WORKER_DEFAULTS.handler,
+      runtime,
+      bundling,
+    });
+    this.function = new lambda.Function(this, 'Function', {
+      code,
+      handler,
       runtime,
       architecture: props.architecture ?? WORKER_DEFAULTS.architecture,
       timeout: props.timeout ?? CALLER_DEFAULT_TIMEOUT,
       memorySize: props.memorySize ?? WORKER_DEFAULTS.memorySize,
       environment,
-      bundling,
       role,
       logGroup,
     });

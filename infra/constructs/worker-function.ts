@@ -2,6 +2,8 @@
  * The Lambda function that consumes one `TaskQueue`: its props, their validation, and the bundling defaults
  * that make the handler run the same on AWS and in a local emulator.
  */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +11,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../src/config/env.js';
+import { type FunctionBundlingOptions, validateBundling } from './bundling-options.js';
+import { esbuildCode } from './esbuild-code.js';
 import { grantSigningSecrets, type SigningSecrets, validateSigning } from './signing-secrets.js';
 import type { PropValidator } from './validation.js';
 import { applyWorkerEvents, validateWorkerEvents, type WorkerEventsProps } from './worker-events.js';
@@ -16,8 +20,8 @@ import { applyWorkerEvents, validateWorkerEvents, type WorkerEventsProps } from 
 /** The worker Lambda function of a `TaskQueue`. */
 export interface TaskQueueWorkerProps {
   /**
-   * Path to the handler's source file (TypeScript or JavaScript), bundled with esbuild. The handler receives
-   * SQS batches and must return `{ batchItemFailures }` (celeriac's Lambda adapter does).
+   * Path to the handler's source file (TypeScript or JavaScript), bundled with esbuild (see `bundling`). The
+   * handler receives SQS batches and must return `{ batchItemFailures }` (celeriac's Lambda adapter does).
    */
   readonly entry: string;
 
@@ -68,17 +72,24 @@ export interface TaskQueueWorkerProps {
   readonly architecture?: lambda.Architecture;
 
   /**
-   * esbuild options, merged over celeriac's defaults: local esbuild (no Docker), ES module output
-   * (`format: OutputFormat.ESM`, `mainFields: ['module', 'main']`, a banner defining `require` through
-   * `createRequire` for CommonJS dependencies), `externalModules: []` so the AWS SDK is bundled at the
-   * version in your lock file (and an emulator's Lambda executor needs no SDK of its own), minified with
-   * names kept (`keepNames`: an error's class name is its stored `exc_type`), and no source maps.
-   * `sourceMap: true` adds them, with `NODE_OPTIONS=--enable-source-maps` unless `environment` sets
-   * `NODE_OPTIONS`; they cost cold-start time (`npm run bench:cold-start`).
+   * esbuild options, merged over celeriac's defaults. celeriac bundles `entry` with esbuild's API during
+   * `cdk synth` (no Docker) into split ES module chunks: `index.mjs` holds what the handler imports statically,
+   * and each module reached only through a dynamic `import()` (the S3, EventBridge and Scheduler clients, ...)
+   * is a chunk under `chunks/` that loads on first use, so a cold start compiles only the code it runs. The
+   * defaults: `format: OutputFormat.ESM`, `mainFields: ['module', 'main']`, a banner defining `require` through
+   * `createRequire` for CommonJS dependencies, `externalModules: []` so the AWS SDK is bundled at the version
+   * in your lock file (and an emulator's Lambda executor needs no SDK of its own), minified with names kept
+   * (`keepNames`: an error's class name is its stored `exc_type`), and no source maps. `sourceMap: true` adds
+   * them, with `NODE_OPTIONS=--enable-source-maps` unless `environment` sets `NODE_OPTIONS`; they cost
+   * cold-start time (`npm run bench:cold-start`).
+   *
+   * Only the `nodejs.BundlingOptions` keys that map onto esbuild options are accepted (see
+   * {@link FunctionBundlingOptions}); Docker options, `nodeModules`, `commandHooks` and `esbuildArgs` are refused
+   * at synth, since `NodejsFunction`, which they configure, cannot split the code.
    *
    * @default - celeriac's defaults above
    */
-  readonly bundling?: nodejs.BundlingOptions;
+  readonly bundling?: FunctionBundlingOptions;
 
   /**
    * Concurrent executions reserved for (and capping) the worker. When set and `maxConcurrency` is not, the
@@ -137,7 +148,11 @@ const MANAGED_VARIABLES: readonly string[] = [
   ENV.RESULT_TTL_SECONDS,
 ];
 
-/** Defines `require` in an ES module bundle, for CommonJS dependencies that call it. */
+/**
+ * Defines `require` in an ES module bundle, for CommonJS dependencies that call it. esbuild puts the banner at the
+ * top of every output file; each chunk is a module scope of its own, and esbuild reserves the name `require` in a
+ * bundle (a module's own top-level `require` is renamed `require2`), so every file declares it exactly once.
+ */
 const CREATE_REQUIRE_BANNER =
   "import { createRequire as __celeriacCreateRequire } from 'node:module'; " +
   'const require = __celeriacCreateRequire(import.meta.url);';
@@ -160,9 +175,24 @@ export function validateNodeRuntime(validate: PropValidator, prop: string, runti
   }
 }
 
+/** Requires `entry` to be an existing file, which esbuild bundles. */
+export function validateEntry(validate: PropValidator, prop: string, entry: string): void {
+  const resolved = path.resolve(entry);
+  if (!existsSync(resolved) || !statSync(resolved).isFile()) {
+    validate.fail(
+      prop,
+      JSON.stringify(entry),
+      `is not a file (resolved to ${resolved}): give the path of the handler's source file, absolute or ` +
+        'relative to the directory `cdk synth` runs in.',
+    );
+  }
+}
+
 /** Checks the worker props that can be checked on their own. */
 export function validateWorkerProps(validate: PropValidator, props: TaskQueueWorkerProps): void {
+  validateEntry(validate, 'worker.entry', props.entry);
   validateNodeRuntime(validate, 'worker.runtime', props.runtime ?? WORKER_DEFAULTS.runtime);
+  validateBundling(validate, 'worker.bundling', props.bundling);
   validate.durationInRange(
     'worker.timeout',
     props.timeout,
@@ -198,7 +228,7 @@ export function validateWorkerProps(validate: PropValidator, props: TaskQueueWor
 }
 
 /** Creates the worker function, its role and its log group under `scope`. */
-export function createWorkerFunction(scope: Construct, props: TaskQueueWorkerProps): nodejs.NodejsFunction {
+export function createWorkerFunction(scope: Construct, props: TaskQueueWorkerProps): lambda.Function {
   const runtime = props.runtime ?? WORKER_DEFAULTS.runtime;
   const bundling = workerBundling(props.bundling);
   const environment: Record<string, string> = { ...props.environment };
@@ -213,16 +243,21 @@ export function createWorkerFunction(scope: Construct, props: TaskQueueWorkerPro
     props.logGroup ?? new logs.LogGroup(scope, 'WorkerLogs', { retention: logs.RetentionDays.ONE_MONTH });
   logGroup.grantWrite(role);
 
-  const fn = new nodejs.NodejsFunction(scope, 'Worker', {
+  const { code, handler } = esbuildCode({
     entry: props.entry,
     handler: props.handler ?? WORKER_DEFAULTS.handler,
+    runtime,
+    bundling,
+  });
+  const fn = new lambda.Function(scope, 'Worker', {
+    code,
+    handler,
     runtime,
     architecture: props.architecture ?? WORKER_DEFAULTS.architecture,
     timeout: props.timeout ?? WORKER_DEFAULTS.timeout,
     memorySize: props.memorySize ?? WORKER_DEFAULTS.memorySize,
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     environment,
-    bundling,
     role,
     logGroup,
   });
@@ -245,13 +280,21 @@ export function acknowledgePinnedRuntime(fn: lambda.Function, runtime: lambda.Ru
 }
 
 /**
- * celeriac's bundling defaults with the user's options merged over them: local esbuild (no Docker), ES module
- * output with a `require` banner, the AWS SDK bundled, minified, no source maps (source maps cost cold-start time,
- * `bench/cold-start.ts`; `sourceMap: true` brings them back with `--enable-source-maps`).
+ * celeriac's bundling defaults with the user's options merged over them (keys set to `undefined` keep the
+ * default): ES module output with a `require` banner (split into chunks by `esbuildCode`), the AWS SDK bundled,
+ * minified with names kept, no source maps (they cost cold-start time, `bench/cold-start.ts`; `sourceMap: true`
+ * brings them back with `--enable-source-maps`). The construct and `npm run bench:cold-start` build with what this
+ * returns.
+ *
+ * @example
+ * workerBundling({ sourceMap: true }); // { format: 'esm', ..., minify: true, keepNames: true, sourceMap: true }
  */
-export function workerBundling(options: nodejs.BundlingOptions | undefined): nodejs.BundlingOptions {
+export function workerBundling(options: FunctionBundlingOptions | undefined): FunctionBundlingOptions {
   const format = options?.format ?? nodejs.OutputFormat.ESM;
   const esm = format === nodejs.OutputFormat.ESM;
+  const given = Object.fromEntries(
+    Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
+  ) as FunctionBundlingOptions;
   return {
     format,
     ...(esm ? { mainFields: ['module', 'main'], banner: CREATE_REQUIRE_BANNER } : {}),
@@ -260,7 +303,6 @@ export function workerBundling(options: nodejs.BundlingOptions | undefined): nod
     // Error classes keep their names: a task's exception is stored as `exc_type` from its class name.
     keepNames: true,
     sourceMap: false,
-    forceDockerBundling: false,
-    ...options,
+    ...given,
   };
 }
