@@ -7,7 +7,9 @@
  * the chunks it imports statically, transitively) against the whole output (with the chunks that load on first
  * use, through a dynamic `import()`), that split by package (esbuild's metafile), and the median time to import
  * `index.mjs` in a fresh Node process (module parse and evaluation of the static part: Lambda's "init" minus the
- * runtime's own start), over BENCH_COLD_RUNS processes (default 15), alternating the variants.
+ * runtime's own start), over BENCH_COLD_RUNS processes (default 15), alternating the variants. The baseline,
+ * built the same way, is `bench/sdk-floor-handler.ts`: a handler that makes a worker's calls with the raw SDK and
+ * creates the same two clients at init, the floor of any worker on them.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,19 +31,36 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
 
 interface Variant {
   readonly label: string;
+  /** The handler bundled: the demo worker, or the raw-SDK baseline. */
+  readonly entry: string;
   readonly bundling: FunctionBundlingOptions;
   readonly nodeOptions?: string;
 }
 
+const WORKER_ENTRY = path.join(repoRoot, 'functions', 'worker.ts');
+const FLOOR_ENTRY = path.join(repoRoot, 'bench', 'sdk-floor-handler.ts');
+
 const VARIANTS: readonly Variant[] = [
-  { label: 'construct default (minified, no source map)', bundling: workerBundling(undefined) },
+  {
+    label: 'construct default (minified, no source map)',
+    entry: WORKER_ENTRY,
+    bundling: workerBundling(undefined),
+  },
   {
     label: 'with source map (--enable-source-maps)',
+    entry: WORKER_ENTRY,
     bundling: workerBundling({ sourceMap: true }),
     nodeOptions: '--enable-source-maps',
   },
-  { label: 'not minified, no source map', bundling: workerBundling({ minify: false }) },
+  { label: 'not minified, no source map', entry: WORKER_ENTRY, bundling: workerBundling({ minify: false }) },
+  {
+    label: 'baseline: raw SDK handler, same bundling',
+    entry: FLOOR_ENTRY,
+    bundling: workerBundling(undefined),
+  },
 ];
+const DEFAULT_VARIANT = 0;
+const FLOOR_VARIANT = VARIANTS.length - 1;
 
 /** One variant's build: its `index.mjs`, esbuild's metafile, and the outputs `index.mjs` loads at init. */
 interface Bundle {
@@ -71,7 +90,7 @@ function bundle(variant: Variant, dir: string): Bundle {
   const outdir = path.join(dir, `${VARIANTS.indexOf(variant)}`);
   const metafile = bundleEntry(
     {
-      entry: path.join(repoRoot, 'functions', 'worker.ts'),
+      entry: variant.entry,
       runtime: WORKER_DEFAULTS.runtime,
       bundling: variant.bundling,
     },
@@ -179,7 +198,14 @@ async function main(): Promise<void> {
           (total.maps ? `; source map ${kib(init.maps)} at init, ${kib(total.maps)} in all` : ''),
       );
     }
-    const first = bundles[0];
+    const celeriacMs = median(times[DEFAULT_VARIANT] ?? []);
+    const floorMs = median(times[FLOOR_VARIANT] ?? []);
+    lines.push(
+      '',
+      `  construct default vs the raw-SDK baseline: ${(celeriacMs / floorMs).toFixed(2)}x, ` +
+        `${(celeriacMs - floorMs).toFixed(1)} ms more (the baseline creates the same two SDK clients at init)`,
+    );
+    const first = bundles[DEFAULT_VARIANT];
     if (first) {
       const atInit = bytesByPackage(first.metafile, first.atInit);
       const inAll = bytesByPackage(first.metafile, Object.keys(first.metafile.outputs));

@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { runBench } from './run-bench.js';
 
 describe('bench/cold-start.ts', () => {
-  it('bundles the demo worker as the construct does and times its import, per variant, with sizes at init and in all, by package', async () => {
+  it('bundles the demo worker as the construct does and times its import, per variant and against the raw-SDK baseline, with sizes at init and in all, by package', async () => {
     const { code, output } = await runBench('cold-start.ts', { BENCH_COLD_RUNS: '1' });
     expect(code, output).toBe(0);
     for (const label of [
       'construct default (minified, no source map)',
       'with source map (--enable-source-maps)',
       'not minified, no source map',
+      'baseline: raw SDK handler, same bundling',
     ]) {
       expect(output).toMatch(
         new RegExp(
@@ -19,6 +20,7 @@ describe('bench/cold-start.ts', () => {
       );
     }
     expect(output).toMatch(/source map \d+ KiB/);
+    expect(output).toMatch(/construct default vs the raw-SDK baseline: \d+\.\d\dx, -?\d+\.\d ms more/);
     expect(output).toMatch(/@aws-sdk\/client-sqs\s+\d+ KiB\s+\d+ KiB/);
   });
 });
