@@ -108,7 +108,7 @@ describe('celeriac --version and --help', () => {
   it('prints the version of package.json for --version and -V', async () => {
     for (const flag of ['--version', '-V']) {
       const { code, output } = await run([flag]);
-      expect(code).toBe(0);
+      expect(code, output).toBe(0);
       expect(output.trim()).toBe(`celeriac ${packageVersion}`);
     }
     expect(JSON.parse((await run(['--version', '--json'])).output)).toEqual({ version: packageVersion });
@@ -117,7 +117,7 @@ describe('celeriac --version and --help', () => {
   it('gives every operator command a help with examples and the exit codes', async () => {
     for (const command of ['call', 'result', 'purge', 'dlq', 'status']) {
       const { code, output } = await run([command, '--help']);
-      expect(code).toBe(0);
+      expect(code, output).toBe(0);
       expect(output).toMatch(new RegExp(`^Usage: celeriac ${command}`));
       expect(output).toContain('Examples:');
       expect(output).toContain('Exit codes: 0 ok; 1 failed');
@@ -129,7 +129,7 @@ describe('celeriac --version and --help', () => {
 describe('celeriac call and result', () => {
   it('call --wait shows the progress the task reports, line by line off a terminal, then the result', async () => {
     const { code, output } = await run(['call', 'ops.progress', '3', '--wait', '--timeout', '30']);
-    expect(code).toBe(0);
+    expect(code, output).toBe(0);
     const lines = output.trim().split('\n');
     expect(lines.at(-2)).toBe('SUCCESS');
     expect(lines.at(-1)).toBe('3');
@@ -156,13 +156,13 @@ describe('celeriac call and result', () => {
       '--wait',
       '--json',
     ]);
-    expect(code).toBe(0);
+    expect(code, output).toBe(0);
     expect(lastJson(output)).toMatchObject({ state: 'SUCCESS', result: [-1, 'word', { a: [1, 2] }] });
   });
 
   it('a failed task exits 1, prints its FAILURE once, and result --traceback shows the traceback', async () => {
     const { code, output } = await run(['call', 'ops.boom', '--wait', '--timeout', '30']);
-    expect(code).toBe(1);
+    expect(code, output).toBe(1);
     const id = /^(\S+) sent$/m.exec(output)?.[1] ?? '';
     expect(output).toContain('FAILURE');
     expect(output.match(/failed; see its traceback/g)).toHaveLength(1);
@@ -175,7 +175,7 @@ describe('celeriac call and result', () => {
   it('result of an unknown id shows PENDING and says no such task, exit 1', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     const { code, output } = await run(['result', unknown]);
-    expect(code).toBe(1);
+    expect(code, output).toBe(1);
     expect(output).toContain('PENDING: no such task (or not started yet)');
     const json = await run(['result', unknown, '--json']);
     expect(lastJson(json.output)).toMatchObject({ id: unknown, state: 'PENDING', stored: false });
@@ -192,7 +192,7 @@ describe('celeriac call and result', () => {
       '--countdown',
       '60',
     ]);
-    expect(code).toBe(0);
+    expect(code, output).toBe(0);
     expect(output.trim()).toMatch(/^[0-9a-f-]{36}$/);
     const status = lastJson((await run(['status', '-Q', 'purgeme', '--json'])).output);
     expect((status.queues as { delayed: number }[])[0]?.delayed).toBe(1);
@@ -243,7 +243,7 @@ describe('celeriac purge', () => {
   it('names a queue that does not exist, once, and purges nothing when one of several is missing', async () => {
     await client().sendTask('ops.add', [1, 1], {}, { queue: 'purgeme' });
     const { code, output } = await run(['purge', '-Q', 'purgeme,no-such-queue-xyz', '--force']);
-    expect(code).toBe(1);
+    expect(code, output).toBe(1);
     expect(output.match(/No queue "no-such-queue-xyz" exists in this account and region/g)).toHaveLength(1);
     expect(await depth(sqs, queues.purgeme?.queueUrl ?? '')).toBe(1);
     const status = await run(['status', '-Q', 'no-such-queue-xyz']);
@@ -274,7 +274,7 @@ describe('celeriac dlq', () => {
 
   it('list shows the dead-letter queues of the app with their depth', async () => {
     const { code, output } = await run(['dlq', 'list', '--json']);
-    expect(code).toBe(0);
+    expect(code, output).toBe(0);
     const dlqs = lastJson(output).deadLetterQueues as { url: string; visible: number; sources: string[] }[];
     const parked = dlqs.find((d) => d.url === queues.parked?.deadLetterUrl);
     expect(parked).toMatchObject({ visible: 3, sources: ['parked'], maxReceiveCount: 1 });
@@ -285,7 +285,7 @@ describe('celeriac dlq', () => {
 
   it('show decodes each message, with the stored FAILURE, and a foreign one raw with its decode error', async () => {
     const { code, output } = await run(['dlq', 'show', 'parked', '--json']);
-    expect(code).toBe(0);
+    expect(code, output).toBe(0);
     const { messages } = lastJson(output) as { messages: Record<string, unknown>[] };
     expect(messages).toHaveLength(3);
     expect(messages).toEqual(
@@ -350,7 +350,7 @@ describe('celeriac dlq', () => {
     const sent = await app.sendTask('ops.add', [20, 22], {}, { queue: 'replay' });
     await deadLetterAll(sqs, queues.replay, 1);
     const { code, output } = await run(['dlq', 'redrive', 'replay', '--json']);
-    expect(code).toBe(0);
+    expect(code, output).toBe(0);
     expect(lastJson(output)).toMatchObject({ method: 'copy', moved: 1, failed: 0, unroutable: 0 });
     expect(await depth(sqs, queues.replay?.deadLetterUrl ?? '')).toBe(0);
     expect(await depth(sqs, queues.replay?.queueUrl ?? '')).toBe(1);
@@ -407,7 +407,7 @@ describe('celeriac status', () => {
 
   it('shows every queue with its dead-letter depth, and the online worker from the registry', async () => {
     const { code, output } = await run(['status', '--json']);
-    expect(code).toBe(0);
+    expect(code, output).toBe(0);
     const snapshot = lastJson(output) as {
       queues: { queue: string; url: string; deadLetter?: { url: string } }[];
       workers: { hostname: string; queues: string[] }[];
