@@ -8,7 +8,7 @@
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { awsErrorName } from './aws-error.js';
-import { type SdkClientOptions, sdkClientConfig, withoutNoOpLogging } from './clients.js';
+import { type SdkClientOptions, sdkClientConfig } from './clients.js';
 
 /** How far back the oldest message's age is looked for: SQS publishes every minute, sometimes late. */
 const LOOKBACK_MS = 10 * 60_000;
@@ -47,7 +47,7 @@ export class CloudWatchQueueMetrics {
   readonly #now: () => number;
 
   constructor(options: CloudWatchQueueMetricsOptions = {}) {
-    this.#client = options.client ?? withoutNoOpLogging(new CloudWatchClient(sdkClientConfig(options)));
+    this.#client = options.client ?? new CloudWatchClient(sdkClientConfig(options));
     this.#now = options.now ?? Date.now;
   }
 

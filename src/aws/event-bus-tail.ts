@@ -16,7 +16,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { backendError } from './aws-error.js';
-import { type AwsClientOptions, sdkClientConfig, withoutNoOpLogging } from './clients.js';
+import { type AwsClientOptions, sdkClientConfig } from './clients.js';
 
 /** What {@link openEventBusTail} needs. */
 export interface EventBusTailOptions {
@@ -41,7 +41,7 @@ export interface EventBusTail {
 export async function openEventBusTail(options: EventBusTailOptions): Promise<EventBusTail> {
   const sdk = await import('@aws-sdk/client-eventbridge');
   const { sqs, eventBusName } = options;
-  const eventbridge = withoutNoOpLogging(new sdk.EventBridgeClient(sdkClientConfig(options.clientOptions)));
+  const eventbridge = new sdk.EventBridgeClient(sdkClientConfig(options.clientOptions));
   const name = `celeriac-events-${randomUUID().slice(0, 8)}`;
   let queueUrl: string | undefined;
   let ruleCreated = false;

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { EtaScheduleRequest, EtaScheduleResult, EtaScheduler } from '../ports/eta-scheduler.js';
 import { awsErrorName, backendError } from './aws-error.js';
-import { type AwsClientOptions, sdkClientConfig, withoutNoOpLogging } from './clients.js';
+import { type AwsClientOptions, sdkClientConfig } from './clients.js';
 
 /** Options for {@link EventBridgeEtaScheduler}. */
 export interface EventBridgeEtaSchedulerOptions extends AwsClientOptions {
@@ -102,8 +102,7 @@ export class EventBridgeEtaScheduler implements EtaScheduler {
 
   async #load() {
     const sdk = await import('@aws-sdk/client-scheduler');
-    const client =
-      this.#options.client ?? withoutNoOpLogging(new sdk.SchedulerClient(sdkClientConfig(this.#options)));
+    const client = this.#options.client ?? new sdk.SchedulerClient(sdkClientConfig(this.#options));
     return { client, sdk };
   }
 

@@ -7,7 +7,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventBus, EventBusEntry } from '../ports/event-bus.js';
 import { backendError } from './aws-error.js';
-import { type AwsClientOptions, sdkClientConfig, withoutNoOpLogging } from './clients.js';
+import { type AwsClientOptions, sdkClientConfig } from './clients.js';
 
 /** Options for {@link EventBridgeEventBus}. */
 export interface EventBridgeEventBusOptions extends AwsClientOptions {
@@ -32,8 +32,7 @@ export class EventBridgeEventBus implements EventBus {
 
   async #load() {
     const sdk = await import('@aws-sdk/client-eventbridge');
-    const client =
-      this.#options.client ?? withoutNoOpLogging(new sdk.EventBridgeClient(sdkClientConfig(this.#options)));
+    const client = this.#options.client ?? new sdk.EventBridgeClient(sdkClientConfig(this.#options));
     const send = async (entries: readonly EventBusEntry[]): Promise<number> => {
       const output = await client.send(
         new sdk.PutEventsCommand({

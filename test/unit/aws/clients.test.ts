@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAwsClients, hasCustomEndpoint } from '../../../src/aws/clients.js';
 import { DynamoDbResultStore } from '../../../src/aws/dynamodb-result-store.js';
@@ -131,34 +130,6 @@ describe('createAwsClients: the SDK’s retries stay on', () => {
     const store = new DynamoDbResultStore(clients.dynamodb, { tableName: 'results' });
     await expect(store.get('t-1')).rejects.toMatchObject({ name: 'BackendError', retryable: false });
     expect(refusing.requests).toHaveLength(1);
-  });
-});
-
-describe('createAwsClients: per-call cost', () => {
-  it('builds each command’s middleware chain once, and drops the logger middleware that feeds a no-op logger', async () => {
-    stubAwsTestEnv();
-    const server = track(await startHttpServer((_request, response) => awsJson(response, 200, {})));
-    const clients = createAwsClients({ endpoint: server.endpoint });
-    for (const client of [clients.sqs, clients.dynamodb, await clients.s3()]) {
-      expect(client.config.cacheMiddleware).toBe(true);
-      expect(client.middlewareStack.identify().join('\n')).not.toMatch(/loggerMiddleware/);
-    }
-    const seen: string[] = [];
-    clients.dynamodb.middlewareStack.add(
-      (next, context) => (args) => {
-        seen.push(context.commandName ?? '');
-        return next(args);
-      },
-      { step: 'initialize', name: 'seenByTest' },
-    );
-    const resolve = vi.spyOn(GetItemCommand.prototype, 'resolveMiddleware');
-    const store = new DynamoDbResultStore(clients.dynamodb, { tableName: 'results' });
-    await store.get('t-1');
-    await store.get('t-2');
-    expect(server.requests).toHaveLength(2);
-    expect(seen).toEqual(['GetItemCommand', 'GetItemCommand']);
-    expect(resolve).toHaveBeenCalledTimes(1);
-    resolve.mockRestore();
   });
 });
 
