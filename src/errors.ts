@@ -14,6 +14,7 @@ export {
   isCeleriacError,
   PayloadTooLargeError,
 } from './protocol/errors.js';
+export { LibraryNotLoaded } from './protocol/lazy-library.js';
 export { SecurityError, SecurityReason } from './protocol/security-error.js';
 
 /** Configuration is missing or wrong; the message says which setting and how to fix it. */

@@ -91,7 +91,7 @@ export class Producer {
     const message = toTaskMessage(request);
     const queueUrl = request.queueUrl ?? (await this.#deps.queues.urlFor(request.queue));
     const encoding = this.#encoding(request);
-    if (encoding.serializer === 'yaml') await yamlLibrary.load();
+    if (encoding.serializer === 'yaml' && !yamlLibrary.loaded) await yamlLibrary.load();
     const { body, attributes } = await this.#deps.payloads.offloadMessage(
       request.taskId,
       request.retries,

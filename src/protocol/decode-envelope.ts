@@ -49,7 +49,7 @@ export async function decodeEnvelopeAsync(
   const accept = admittedContent(envelope, options);
   const bytes = await envelopeBodyBytesAsync(envelope, options);
   // An app that accepts YAML loads its library before the (synchronous) decode needs it.
-  if (accept.includes(YAML_CONTENT_TYPE)) await yamlLibrary.load();
+  if (!yamlLibrary.loaded && accept.includes(YAML_CONTENT_TYPE)) await yamlLibrary.load();
   return decodeBody(envelope, bytes, options, accept);
 }
 

@@ -12,6 +12,7 @@ export * from './exact-values.js';
 export * from './exception-info.js';
 export * from './inflate-body.js';
 export * from './iso-time.js';
+export { LibraryNotLoaded } from './lazy-library.js';
 export * from './limits.js';
 export * from './msgpack-body.js';
 export * from './payload-pointer.js';

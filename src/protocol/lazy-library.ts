@@ -8,8 +8,24 @@
  *   from `node_modules`, which works wherever celeriac runs unbundled.
  */
 import { createRequire } from 'node:module';
+import { CeleriacError, type CeleriacErrorOptions } from './errors.js';
 
 const requireFromHere = createRequire(import.meta.url);
+
+/**
+ * A library that loads on first use was needed synchronously before it was loaded, where it cannot be required
+ * (a bundle that holds it only as a chunk). The message names the asynchronous function that loads it first.
+ */
+export class LibraryNotLoaded extends CeleriacError {
+  override readonly name = 'LibraryNotLoaded';
+  /** The npm package that was needed, e.g. `yaml`. */
+  readonly packageName: string;
+
+  constructor(message: string, options: CeleriacErrorOptions & { readonly packageName: string }) {
+    super(message, options);
+    this.packageName = options.packageName;
+  }
+}
 
 /** A library loaded on first use: asynchronously by `load()`, synchronously by `get()`. */
 export class LazyLibrary<T> {
@@ -31,6 +47,11 @@ export class LazyLibrary<T> {
     this.#asyncAlternative = asyncAlternative;
   }
 
+  /** Whether the library is at hand synchronously, so `load()` need not be awaited. */
+  get loaded(): boolean {
+    return this.#module !== undefined;
+  }
+
   /** Imports the library once; later calls return the same promise. */
   load(): Promise<T> {
     this.#loading ??= this.#importer().then((module) => {
@@ -43,17 +64,18 @@ export class LazyLibrary<T> {
   /**
    * The library, synchronously.
    *
-   * @throws {Error} when it was not loaded and cannot be required, saying which asynchronous function loads it.
+   * @throws {LibraryNotLoaded} when it was not loaded and cannot be required, naming the asynchronous function
+   *   that loads it.
    */
   get(): T {
     if (this.#module !== undefined) return this.#module;
     try {
       this.#module = requireFromHere(this.#packageName) as T;
     } catch (error) {
-      throw new Error(
+      throw new LibraryNotLoaded(
         `The ${this.#packageName} library is not loaded and cannot be required here (a bundle holds it as a ` +
           `chunk that loads asynchronously): use ${this.#asyncAlternative}, which loads it first`,
-        { cause: error },
+        { packageName: this.#packageName, cause: error },
       );
     }
     return this.#module;

@@ -49,6 +49,7 @@ const SCHEMA = { schema: 'yaml-1.1', merge: true } as const;
  *
  * @throws {EncodeError} naming the path for values `safe_dump` has no form for (decimals, UUIDs, class
  *   instances), `undefined` in an array, or nesting past {@link MAX_NESTING_DEPTH}.
+ * @throws {LibraryNotLoaded} in a bundle, when the `yaml` library was not loaded first (`yamlLibrary.load()`).
  */
 export function yamlDumps(value: unknown): string {
   return yamlLibrary
@@ -62,6 +63,7 @@ export function yamlDumps(value: unknown): string {
  *
  * @throws {DecodeError} for malformed YAML, a tag outside YAML 1.1's standard ones (`!!python/*`), more than
  *   one document, too many aliases, or nesting past {@link MAX_NESTING_DEPTH}.
+ * @throws {LibraryNotLoaded} in a bundle, when the `yaml` library was not loaded first (`yamlLibrary.load()`).
  */
 export function yamlLoads(text: string, options: { readonly exact?: boolean } = {}): unknown {
   // The parser recurses once per level and runs out of stack near 900 levels: bound the depth first, in one
@@ -73,9 +75,11 @@ export function yamlLoads(text: string, options: { readonly exact?: boolean } = 
         `indicators past ${MAX_YAML_BLOCK_DEPTH} columns)`,
     );
   }
+  // Outside the try: a library that cannot load is not malformed YAML.
+  const yaml = yamlLibrary.get();
   let value: unknown;
   try {
-    const document = yamlLibrary.get().parseDocument(text, {
+    const document = yaml.parseDocument(text, {
       ...SCHEMA,
       intAsBigInt: true,
       uniqueKeys: false,

@@ -13,6 +13,7 @@ import {
   InvalidOptionError,
   InvalidTaskError,
   isCeleriacError,
+  LibraryNotLoaded,
   MaxRetriesExceededError,
   NotRegistered,
   PayloadTooLargeError,
@@ -78,6 +79,11 @@ describe('error constructors', () => {
     ],
     ['EncodeError', () => new EncodeError('m', { cause, path: 'args[0]' }), { path: 'args[0]' }],
     ['InvalidTaskError', () => new InvalidTaskError('m', { cause, taskId: 't' }), { taskId: 't' }],
+    [
+      'LibraryNotLoaded',
+      () => new LibraryNotLoaded('m', { cause, packageName: 'yaml' }),
+      { packageName: 'yaml' },
+    ],
     [
       'PayloadTooLargeError',
       () => new PayloadTooLargeError('m', { cause, subject: 's', sizeBytes: 2, limitBytes: 1 }),
