@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import type { FunctionBundlingOptions } from '../infra/constructs/bundling-options.js';
-import { bundleEntry } from '../infra/constructs/esbuild-code.js';
+import { bundleEntry, staticClosure } from '../infra/constructs/esbuild-code.js';
 import { WORKER_DEFAULTS, workerBundling } from '../infra/constructs/worker-function.js';
 import { repoRoot } from '../test/emulator/moto-server.js';
 import { BENCH_ENV } from './fast-emulators.js';
@@ -71,20 +71,6 @@ interface Bundle {
   readonly atInit: ReadonlySet<string>;
 }
 
-/** The outputs loaded with `entryOutput`: it and its static imports, transitively (dynamic imports wait). */
-function staticClosure(metafile: Metafile, entryOutput: string): Set<string> {
-  const loaded = new Set<string>();
-  const visit = (output: string): void => {
-    if (loaded.has(output)) return;
-    loaded.add(output);
-    for (const imported of metafile.outputs[output]?.imports ?? []) {
-      if (imported.kind === 'import-statement' && imported.external !== true) visit(imported.path);
-    }
-  };
-  visit(entryOutput);
-  return loaded;
-}
-
 /** Bundles the demo worker as the construct does, into its own directory under `dir`. */
 function bundle(variant: Variant, dir: string): Bundle {
   const outdir = path.join(dir, `${VARIANTS.indexOf(variant)}`);
@@ -104,7 +90,7 @@ function bundle(variant: Variant, dir: string): Bundle {
     variant,
     file,
     metafile,
-    atInit: staticClosure(metafile, entryOutput),
+    atInit: staticClosure(metafile.outputs, entryOutput),
   };
 }
 

@@ -129,6 +129,28 @@ export function bundleEntry(input: EsbuildEntry, outdir: string): Metafile {
   return result.metafile;
 }
 
+/** One side of an esbuild metafile, `metafile.outputs` or `metafile.inputs`: each file and what it imports. */
+export type ImportGraph = Readonly<
+  Record<string, { readonly imports: Metafile['outputs'][string]['imports'] }>
+>;
+
+/**
+ * The files that load with `start`: it and its static imports, transitively (dynamic `import()`s load later, on
+ * first use), in an esbuild metafile's `outputs` (a build's files) or `inputs` (built files read back).
+ */
+export function staticClosure(graph: ImportGraph, start: string): Set<string> {
+  const loaded = new Set<string>();
+  const visit = (file: string): void => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    for (const imported of graph[file]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && imported.external !== true) visit(imported.path);
+    }
+  };
+  visit(start);
+  return loaded;
+}
+
 /**
  * Asset bundling that always runs locally. Its `esbuild` field, the build options, is part of what CDK's asset
  * cache keys on, so two functions built differently from one directory never share a bundle.

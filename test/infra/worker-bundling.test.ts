@@ -12,6 +12,7 @@ import { App, DockerImage, type Stack } from 'aws-cdk-lib';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staticClosure } from '../../infra/constructs/esbuild-code.js';
 import {
   CallerFunction,
   CeleriacConfigurationError,
@@ -69,7 +70,7 @@ function filesOf(bundle: string): string[] {
  * The bundle's files that load with `index.mjs` (its static imports, transitively): read from the files
  * themselves, by having esbuild parse them and list each one's imports with their kind.
  */
-function staticClosure(bundle: string): string[] {
+function loadedAtInit(bundle: string): string[] {
   const { metafile } = buildSync({
     entryPoints: [path.join(bundle, 'index.mjs')],
     absWorkingDir: bundle,
@@ -80,16 +81,7 @@ function staticClosure(bundle: string): string[] {
     format: 'esm',
     logLevel: 'silent',
   });
-  const loaded = new Set<string>();
-  const visit = (file: string): void => {
-    if (loaded.has(file)) return;
-    loaded.add(file);
-    for (const imported of metafile.inputs[file]?.imports ?? []) {
-      if (imported.kind === 'import-statement' && imported.external !== true) visit(imported.path);
-    }
-  };
-  visit('index.mjs');
-  return [...loaded].sort();
+  return [...staticClosure(metafile.inputs, 'index.mjs')].sort();
 }
 
 interface SdkFixture {
@@ -123,7 +115,7 @@ describe('worker bundling defaults', () => {
   });
 
   it('leaves a lazily imported SDK client out of what index.mjs loads, in a chunk loaded on first use', () => {
-    const loaded = staticClosure(bundle);
+    const loaded = loadedAtInit(bundle);
     expect(loaded).toContain('index.mjs');
     const read = (file: string): string => readFileSync(path.join(bundle, file), 'utf8');
     for (const file of loaded) expect(read(file)).not.toContain(S3_CLIENT_MARKER);
