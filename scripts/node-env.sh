@@ -3,13 +3,29 @@
 # PATH is older, it fetches the pinned Node.js binary from the npm registry (the `node-linux-<arch>` package, the
 # same binary nodejs.org ships) into .cache/node-<version> once, and prints a PATH with it first.
 #
-#   eval "$(bash scripts/node-env.sh)"   # then node, npm and npx run on Node 22
+#   eval "$(bash scripts/node-env.sh)"      # then node, npm and npx run on Node 22.15 or later
+#   eval "$(bash scripts/node-env.sh 24)"   # Node 24, the constructs' Lambda runtime, for benchmarks
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-version="22.23.5"
 
-if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 15) ? 0 : 1)' 2>/dev/null; then
+case "${1:-}" in
+  "")
+    version="22.23.5"
+    # Any node on PATH that meets `engines` will do.
+    satisfied='const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 15) ? 0 : 1)'
+    ;;
+  24)
+    version="24.22.3"
+    satisfied='process.exit(process.versions.node.split(".")[0] === "24" ? 0 : 1)'
+    ;;
+  *)
+    echo "node-env: unknown Node.js line ${1}: give none (Node >= 22.15) or 24" >&2
+    exit 2
+    ;;
+esac
+
+if node -e "$satisfied" 2>/dev/null; then
   printf 'export PATH=%q\n' "$PATH"
   exit 0
 fi
@@ -28,7 +44,7 @@ esac
 prefix="$root/.cache/node-$version"
 bin="$prefix/node_modules/$package/bin"
 if [[ ! -x "$bin/node" ]]; then
-  echo "node-env: $(node -v 2>/dev/null || echo 'no node') is older than 22.15; fetching $package@$version from the npm registry into $prefix" >&2
+  echo "node-env: $(node -v 2>/dev/null || echo 'no node') is not the Node.js wanted; fetching $package@$version from the npm registry into $prefix" >&2
   npm install --no-save --no-audit --no-fund --no-package-lock --prefix "$prefix" "$package@$version" >&2
 fi
 printf 'export PATH=%q\n' "$bin:$PATH"

@@ -56,9 +56,9 @@ export interface FunctionBundlingOptions {
   readonly sourcesContent?: boolean;
 
   /**
-   * esbuild's target environment, e.g. `node22`.
+   * esbuild's target environment, e.g. `node24`.
    *
-   * @default - the Node.js version of the function's runtime (`node22` for `nodejs22.x`)
+   * @default - the Node.js version of the function's runtime (`node24` for `nodejs24.x`)
    */
   readonly target?: string;
 

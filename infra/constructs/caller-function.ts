@@ -1,6 +1,6 @@
 /**
  * A Lambda function that sends tasks and waits for their results (an API handler, a step of another service),
- * with the defaults such a caller needs: Node.js 22 on arm64, bundled like the worker (esbuild's API during synth,
+ * with the defaults such a caller needs: Node.js 24 on arm64, bundled like the worker (esbuild's API during synth,
  * no Docker, split ES module chunks, the AWS SDK bundled at the version in your lock file), and a timeout that
  * leaves room to wait for a result. A plain `NodejsFunction` in a project without CDK's feature flags gets
  * `nodejs16.x`, a 3-second timeout and Docker bundling, and a caller waiting on `AsyncResult.get()` is killed.
@@ -74,7 +74,7 @@ export interface CallerFunctionProps {
   /**
    * A Node.js runtime of major version 22 or later.
    *
-   * @default lambda.Runtime.NODEJS_22_X
+   * @default lambda.Runtime.NODEJS_24_X
    */
   readonly runtime?: lambda.Runtime;
 

@@ -35,13 +35,13 @@ export interface EsbuildCode {
   readonly handler: string;
 }
 
-/** The esbuild `target` of a Node.js runtime, as `NodejsFunction` derives it: `node22` for `nodejs22.x`. */
+/** The esbuild `target` of a Node.js runtime, as `NodejsFunction` derives it: `node24` for `nodejs24.x`. */
 export function nodeTarget(runtime: lambda.Runtime): string {
   const major = /^nodejs(\d+)\.x$/.exec(runtime.name)?.[1];
   if (major === undefined) {
     throw new Error(
       `Cannot derive an esbuild target from the runtime ${runtime.name}: expected a Node.js runtime such as ` +
-        'nodejs22.x. Use a Node.js runtime, or set `bundling.target` (e.g. `node22`).',
+        'nodejs24.x. Use a Node.js runtime, or set `bundling.target` (e.g. `node24`).',
     );
   }
   return `node${major}`;

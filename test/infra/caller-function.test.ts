@@ -1,5 +1,5 @@
 /**
- * CallerFunction: a function that sends tasks and waits for results, with defaults that let it wait (Node 22,
+ * CallerFunction: a function that sends tasks and waits for results, with defaults that let it wait (Node 24,
  * arm64, a 30 s timeout, local esbuild bundling) and the grants of the queues and result store it names.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
@@ -47,15 +47,15 @@ function deployment(
 }
 
 describe('CallerFunction', () => {
-  it('defaults to Node.js 22 on arm64 with a 30 s timeout, so a caller can wait for a result', () => {
+  it('defaults to Node.js 24 on arm64 with a 30 s timeout, so a caller can wait for a result', () => {
     const { template, api } = deployment();
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Timeout: 30,
       MemorySize: 512,
     });
-    expect(api.function.runtime.name).toBe('nodejs22.x');
+    expect(api.function.runtime.name).toBe('nodejs24.x');
   });
 
   it('tells the function every queue it sends to, its default queue and the result store', () => {

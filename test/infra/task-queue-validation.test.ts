@@ -95,6 +95,7 @@ describe('TaskQueue validation', () => {
     expect(build({ worker: { runtime: lambda.Runtime.NODEJS_20_X } })).toThrow(
       /`worker\.runtime` \(nodejs20\.x\)/,
     );
+    expect(build({ worker: { runtime: lambda.Runtime.NODEJS_22_X } })).not.toThrow();
     expect(build({ worker: { runtime: lambda.Runtime.NODEJS_24_X } })).not.toThrow();
   });
 

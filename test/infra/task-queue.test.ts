@@ -108,10 +108,10 @@ describe('TaskQueue defaults', () => {
     }
   });
 
-  it('runs the worker on nodejs22.x, arm64, 1 minute, 512 MiB, handler export `handler`', () => {
+  it('runs the worker on nodejs24.x, arm64, 1 minute, 512 MiB, handler export `handler`', () => {
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Timeout: 60,
       MemorySize: 512,

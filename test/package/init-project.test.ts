@@ -113,10 +113,10 @@ async function checkProject(dir: string, stackName: string): Promise<void> {
   await sh('npx', ['cdk', 'synth', '--quiet'], dir);
   const resources = Object.values(synthesized(dir, stackName).Resources);
   const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
-  // The worker and the API Lambda, on Node.js 22 and arm64 (CDK adds no others: no custom resources).
+  // The worker and the API Lambda, on Node.js 24 and arm64 (CDK adds no others: no custom resources).
   expect(functions).toHaveLength(2);
   for (const fn of functions) {
-    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
   }
   expect(resources.map((r) => r.Type)).toEqual(
     expect.arrayContaining(['AWS::SQS::Queue', 'AWS::DynamoDB::Table', 'AWS::Scheduler::Schedule']),

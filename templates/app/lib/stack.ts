@@ -23,7 +23,7 @@ export class AppStack extends Stack {
       resultStore: results,
       worker: { entry: path.join(ROOT, 'functions', 'worker.ts'), timeout: Duration.seconds(30) },
     });
-    // Node.js 22, arm64, a 30 s timeout, local esbuild bundling; granted to send to `tasks` and read results.
+    // Node.js 24, arm64, a 30 s timeout, local esbuild bundling; granted to send to `tasks` and read results.
     const api = new CallerFunction(this, 'Api', {
       entry: path.join(ROOT, 'functions', 'api.ts'),
       sendsTo: [tasks],
