@@ -59,7 +59,7 @@ export interface TaskQueueWorkerProps {
 
   /**
    * A Node.js runtime of major version 22 or later. The default is Node.js 24 LTS: Node.js 22 reaches its end of
-   * life on 2027-04-30, and a drain costs about 14% less CPU per task on Node 24 (BENCHMARKS.md).
+   * life on 2027-04-30. Node 24 measured no slower than Node 22, per task and at cold start (BENCHMARKS.md).
    *
    * @default lambda.Runtime.NODEJS_24_X
    */
