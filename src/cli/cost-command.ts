@@ -1,14 +1,21 @@
 /** `celeriac cost`: what a task mix costs on AWS, on Lambda, on a container, and as Python Celery. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type CostEstimate, estimateCost, LIST_PRICES, type TaskMixEntry } from '../cost/cost-model.js';
+import {
+  type CostEstimate,
+  type DynamodbBilling,
+  dynamodbUnitPrices,
+  estimateCost,
+  LIST_PRICES,
+  type TaskMixEntry,
+} from '../cost/cost-model.js';
 import type { Guarantee } from '../task-options.js';
 import { EXIT_CODES_USAGE } from './ops-options.js';
 import { UsageError } from './usage-error.js';
 
 export const COST_USAGE = `Usage: celeriac cost [options]
 
-Prices a task mix at AWS list prices (us-east-1, on-demand, no free tier) with results stored in DynamoDB, for
+Prices a task mix at AWS list prices (us-east-1, no free tier) with results stored in DynamoDB, for
 celeriac on Lambda, celeriac on a container (Fargate, arm64) and Python Celery on a container. Requests per task
 are the counted floors (BENCHMARKS.md, "Requests per task by guarantee"); nothing is sent to AWS.
 
@@ -20,6 +27,10 @@ Options:
   --mix <file.json>        Instead of the four above: a JSON array of
                            {"name", "tasks", "guarantee"?, "durationMs"?, "resultKiB"?}
   --batched-sends          Producers send in batches (sendTasks, coalesced delay()) instead of one by one
+  --billing <b>            The results table's DynamoDB billing: on-demand (default) or provisioned
+                           (ResultStore's provisionedCapacity), priced per capacity unit-hour
+  --utilization <share>    With --billing provisioned, the share of the capacity the load uses, in (0, 1]
+                           (default 0.7, auto scaling's default target)
   --lambda-memory-mb <mb>  Lambda memory (default 512, the TaskQueue construct's)
   --lambda-concurrency <n> Tasks one invocation runs at once (default 10)
   --celeriac-rate <n>      Tasks/s one busy celeriac container drains (default 500)
@@ -29,6 +40,7 @@ Options:
 Examples:
   celeriac cost
   celeriac cost --tasks 50000000 --guarantee at-least-once --batched-sends
+  celeriac cost --batched-sends --billing provisioned --utilization 0.5
   celeriac cost --mix mix.json --json
 
 ${EXIT_CODES_USAGE}
@@ -102,6 +114,8 @@ export function parseCostArgs(argv: readonly string[]): { estimate: CostEstimate
       'result-kib': { type: 'string' },
       mix: { type: 'string' },
       'batched-sends': { type: 'boolean' },
+      billing: { type: 'string' },
+      utilization: { type: 'string' },
       'lambda-memory-mb': { type: 'string' },
       'lambda-concurrency': { type: 'string' },
       'celeriac-rate': { type: 'string' },
@@ -127,10 +141,19 @@ export function parseCostArgs(argv: readonly string[]): { estimate: CostEstimate
           ...(resultKiB === undefined ? {} : { resultKiB }),
         },
       ];
+  const billing = values.billing;
+  if (billing !== undefined && billing !== 'on-demand' && billing !== 'provisioned') {
+    throw new UsageError(`Expected --billing to be on-demand or provisioned, got ${JSON.stringify(billing)}`);
+  }
+  if (values.utilization !== undefined && billing !== 'provisioned') {
+    throw new UsageError('--utilization prices provisioned capacity: give it with --billing provisioned');
+  }
   const optional = (key: string, value: number | undefined) => (value === undefined ? {} : { [key]: value });
   try {
     const estimate = estimateCost(mix, {
       batchedSends: values['batched-sends'] === true,
+      ...(billing === undefined ? {} : { dynamodbBilling: billing as DynamodbBilling }),
+      ...optional('provisionedUtilization', number('utilization', values.utilization)),
       ...optional('lambdaMemoryMb', number('lambda-memory-mb', values['lambda-memory-mb'])),
       ...optional('lambdaConcurrency', number('lambda-concurrency', values['lambda-concurrency'])),
       ...optional('celeriacTasksPerSecond', number('celeriac-rate', values['celeriac-rate'])),
@@ -158,9 +181,15 @@ export function formatCost(estimate: CostEstimate): string {
       `${host.host.padEnd(30)}${dollars(host.dollars.sqs).padEnd(10)}${dollars(host.dollars.dynamodb).padEnd(10)}${dollars(host.dollars.compute).padEnd(10)}${dollars(host.dollars.total).padEnd(10)}${dollars(host.perMillionTasks)}`,
     );
   }
+  const units = dynamodbUnitPrices(a.dynamodbBilling, a.provisionedUtilization);
+  const dynamodb =
+    a.dynamodbBilling === 'on-demand'
+      ? `DynamoDB on demand $${LIST_PRICES.dynamodbPerMillionWriteUnits}/M write units, $${LIST_PRICES.dynamodbPerMillionReadUnits}/M read units`
+      : `DynamoDB provisioned $${LIST_PRICES.dynamodbPerWcuHour}/WCU-h, $${LIST_PRICES.dynamodbPerRcuHour}/RCU-h at ${Math.round(a.provisionedUtilization * 100)} % utilization ` +
+        `($${units.perMillionWrites.toFixed(3)}/M writes, $${units.perMillionReads.toFixed(3)}/M reads)`;
   lines.push(
     '',
-    `Prices (us-east-1): SQS $${LIST_PRICES.sqsPerMillionRequests}/M requests; DynamoDB $${LIST_PRICES.dynamodbPerMillionWriteUnits}/M write units, $${LIST_PRICES.dynamodbPerMillionReadUnits}/M read units;`,
+    `Prices (us-east-1): SQS $${LIST_PRICES.sqsPerMillionRequests}/M requests; ${dynamodb};`,
     `Lambda arm64 $${LIST_PRICES.lambdaPerMillionInvocations}/M invocations, $${LIST_PRICES.lambdaPerGbSecond}/GB-s (${a.lambdaMemoryMb} MB, ${a.lambdaConcurrency} tasks at once);`,
     `Fargate arm64 $${LIST_PRICES.fargatePerVcpuHour}/vCPU-h, $${LIST_PRICES.fargatePerGbHour}/GB-h (${a.containerVcpu} vCPU, ${a.containerMemoryGb} GB, kept busy at ${a.celeriacTasksPerSecond} tasks/s celeriac, ${a.pythonTasksPerSecond} tasks/s Python).`,
   );

@@ -1,6 +1,6 @@
 /**
  * What a task costs on AWS, from the requests counted per task and the durations measured, at AWS list prices
- * (us-east-1, on-demand, free tiers not subtracted). It prices one task mix for three hosts: celeriac on Lambda
+ * (us-east-1, free tiers not subtracted; DynamoDB on demand, or as provisioned capacity kept at a utilization). It prices one task mix for three hosts: celeriac on Lambda
  * (the event source mapping's batches of 10), celeriac on a container (`celeriac worker` on Fargate), and Python
  * Celery on a container, all with results stored in DynamoDB.
  *
@@ -10,8 +10,8 @@
  * - Python Celery's are those `bench/python-celery-rate.ts` records inside its processes (boto3 and kombu);
  * - a container's throughput is the caller's (default: the drain rates of BENCHMARKS.md on two vCPU).
  *
- * It is an estimate: a retry is one more run, a payload above the S3 threshold adds an S3 PUT and GET, and a
- * container is priced as if kept busy.
+ * It is an estimate: a retry is one more run, a payload above the S3 threshold adds an S3 PUT and GET, a
+ * container is priced as if kept busy, and provisioned DynamoDB capacity as if the load used the given share of it.
  */
 import type { Guarantee } from '../task-options.js';
 
@@ -23,6 +23,10 @@ export const LIST_PRICES = {
   dynamodbPerMillionWriteUnits: 0.625,
   /** DynamoDB on-demand, per million read request units (4 KiB strongly consistent, 8 KiB eventually). */
   dynamodbPerMillionReadUnits: 0.125,
+  /** DynamoDB provisioned capacity, per write capacity unit-hour (one 1 KiB write per second for an hour). */
+  dynamodbPerWcuHour: 0.00065,
+  /** DynamoDB provisioned capacity, per read capacity unit-hour (one strongly consistent 4 KiB read per second). */
+  dynamodbPerRcuHour: 0.00013,
   /** Lambda, per million invocations. */
   lambdaPerMillionInvocations: 0.2,
   /** Lambda on arm64, per GB-second of duration. */
@@ -93,8 +97,21 @@ export const MIX_DEFAULTS = {
   resultKiB: 1,
 } as const satisfies Required<Omit<TaskMixEntry, 'name' | 'tasks'>>;
 
+/** How the results table pays for DynamoDB: per request, or for capacity provisioned by the hour. */
+export type DynamodbBilling = 'on-demand' | 'provisioned';
+
 /** The hosts' settings. */
 export interface CostAssumptions {
+  /**
+   * `on-demand` (the `ResultStore` default) or `provisioned` (`ResultStore`'s `provisionedCapacity`), priced per
+   * capacity unit-hour at {@link CostAssumptions.provisionedUtilization}. Default `on-demand`.
+   */
+  readonly dynamodbBilling?: DynamodbBilling;
+  /**
+   * With provisioned capacity, the share of the capacity paid for that the load uses, in (0, 1]: auto scaling
+   * keeps it near its target (default 70 %), a load that varies within the hour lowers it. Default 0.7.
+   */
+  readonly provisionedUtilization?: number;
   /** Whether producers send in batches (`sendTasks`, or coalesced `delay()` calls). Default false. */
   readonly batchedSends?: boolean;
   /** Lambda memory in MB. Default 512. */
@@ -137,6 +154,8 @@ export interface CostEstimate {
 }
 
 const DEFAULTS: Required<CostAssumptions> = {
+  dynamodbBilling: 'on-demand',
+  provisionedUtilization: 0.7,
   batchedSends: false,
   lambdaMemoryMb: 512,
   lambdaConcurrency: 10,
@@ -167,6 +186,39 @@ function check(mix: readonly TaskMixEntry[], assumptions: Required<CostAssumptio
       throw new RangeError(`Expected ${field} to be a number > 0, got ${value}`);
     }
   }
+  if (assumptions.provisionedUtilization > 1) {
+    throw new RangeError(
+      `Expected provisionedUtilization to be a share of the capacity, at most 1, got ${assumptions.provisionedUtilization}`,
+    );
+  }
+  if (assumptions.dynamodbBilling !== 'on-demand' && assumptions.dynamodbBilling !== 'provisioned') {
+    throw new RangeError(
+      `Expected dynamodbBilling to be on-demand or provisioned, got ${JSON.stringify(assumptions.dynamodbBilling)}`,
+    );
+  }
+}
+
+const SECONDS_PER_HOUR = 3600;
+
+/**
+ * Dollars per million write units and per million read units under `billing`. One provisioned unit serves one
+ * request per second, so a million requests take 1,000,000 / 3,600 unit-hours, divided by the utilization.
+ */
+export function dynamodbUnitPrices(
+  billing: DynamodbBilling,
+  utilization: number,
+): { readonly perMillionWrites: number; readonly perMillionReads: number } {
+  if (billing === 'on-demand') {
+    return {
+      perMillionWrites: LIST_PRICES.dynamodbPerMillionWriteUnits,
+      perMillionReads: LIST_PRICES.dynamodbPerMillionReadUnits,
+    };
+  }
+  const unitHours = 1_000_000 / SECONDS_PER_HOUR / utilization;
+  return {
+    perMillionWrites: unitHours * LIST_PRICES.dynamodbPerWcuHour,
+    perMillionReads: unitHours * LIST_PRICES.dynamodbPerRcuHour,
+  };
 }
 
 /** Prices a task mix on Lambda, on a container, and as Python Celery on a container. */
@@ -184,6 +236,7 @@ export function estimateCost(mix: readonly TaskMixEntry[], options: CostAssumpti
   const celeriacWrites = writeUnits((e) => CELERIAC_REQUESTS.writes[e.guarantee ?? MIX_DEFAULTS.guarantee]);
   const containerHour =
     a.containerVcpu * LIST_PRICES.fargatePerVcpuHour + a.containerMemoryGb * LIST_PRICES.fargatePerGbHour;
+  const unitPrices = dynamodbUnitPrices(a.dynamodbBilling, a.provisionedUtilization);
 
   const host = (
     name: HostCost['host'],
@@ -194,8 +247,8 @@ export function estimateCost(mix: readonly TaskMixEntry[], options: CostAssumpti
   ): HostCost => {
     const sqsDollars = perMillion(sqs, LIST_PRICES.sqsPerMillionRequests);
     const dynamodb =
-      perMillion(dynamodbWrites, LIST_PRICES.dynamodbPerMillionWriteUnits) +
-      perMillion(dynamodbReads, LIST_PRICES.dynamodbPerMillionReadUnits);
+      perMillion(dynamodbWrites, unitPrices.perMillionWrites) +
+      perMillion(dynamodbReads, unitPrices.perMillionReads);
     const total = sqsDollars + dynamodb + compute;
     return {
       host: name,

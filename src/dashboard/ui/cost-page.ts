@@ -19,6 +19,8 @@ const PRICE_LABELS: Record<keyof CostReport['prices'], (p: string) => string> = 
   sqsPerMillionRequests: (p) => `SQS standard queue: ${p} per million requests`,
   dynamodbPerMillionWriteUnits: (p) => `DynamoDB on-demand: ${p} per million write request units`,
   dynamodbPerMillionReadUnits: (p) => `DynamoDB on-demand: ${p} per million read request units`,
+  dynamodbPerWcuHour: (p) => `DynamoDB provisioned: ${p} per write capacity unit-hour`,
+  dynamodbPerRcuHour: (p) => `DynamoDB provisioned: ${p} per read capacity unit-hour`,
   lambdaPerMillionInvocations: (p) => `Lambda: ${p} per million invocations`,
   lambdaPerGbSecond: (p) => `Lambda arm64: ${p} per GB-second`,
   fargatePerVcpuHour: (p) => `Fargate arm64: ${p} per vCPU-hour`,
@@ -29,6 +31,9 @@ const PRICE_LABELS: Record<keyof CostReport['prices'], (p: string) => string> = 
 const ASSUMPTION_LABELS: {
   [K in keyof CostReport['assumptions']]: (v: CostReport['assumptions'][K]) => string;
 } = {
+  dynamodbBilling: (v) => `the results table's DynamoDB billing: ${v}`,
+  provisionedUtilization: (v) =>
+    `share of provisioned capacity the load uses (provisioned billing only): ${v}`,
   batchedSends: (v) => `producers send in batches (sendTasks, coalesced delay()): ${v ? 'yes' : 'no'}`,
   lambdaMemoryMb: (v) => `Lambda memory: ${v} MB`,
   lambdaConcurrency: (v) => `tasks one Lambda invocation runs at once: ${v}`,
@@ -45,7 +50,7 @@ function Assumptions({ report }: { report: CostReport }) {
     (ASSUMPTION_LABELS[key] as (v: unknown) => string)(a[key]),
   );
   return html`<div class="prices"><h3>Prices and assumptions used</h3>
-    <p class="hint">AWS list prices, us-east-1, on-demand, free tiers not subtracted; results stored in DynamoDB;
+    <p class="hint">AWS list prices, us-east-1, free tiers not subtracted; results stored in DynamoDB;
       requests per task are the counted floors of <code>celeriac cost</code>'s model.</p>
     <ul data-prices>${(Object.keys(PRICE_LABELS) as (keyof typeof report.prices)[]).map(
       (key) => html`<li>${PRICE_LABELS[key](price(report.prices[key]))}</li>`,

@@ -10,6 +10,7 @@ import { formatCost, parseCostArgs } from '../../../src/cli/cost-command.js';
 import { UsageError } from '../../../src/cli/usage-error.js';
 import {
   CELERIAC_REQUESTS,
+  dynamodbUnitPrices,
   estimateCost,
   LIST_PRICES,
   PYTHON_CELERY_REQUESTS,
@@ -81,6 +82,47 @@ describe('estimateCost', () => {
       /lambdaMemoryMb to be a number > 0, got 0/,
     );
   });
+
+  it('prices provisioned capacity per unit-hour: a million writes take 1e6 / 3600 unit-hours at the utilization', () => {
+    // One unit serves one request per second: 277.8 unit-hours per million requests, 396.8 at 70 % busy.
+    const unitHours = MILLION / 3600 / 0.7;
+    const prices = dynamodbUnitPrices('provisioned', 0.7);
+    expect(prices.perMillionWrites).toBeCloseTo(unitHours * LIST_PRICES.dynamodbPerWcuHour, 10);
+    expect(prices.perMillionReads).toBeCloseTo(unitHours * LIST_PRICES.dynamodbPerRcuHour, 10);
+    expect(dynamodbUnitPrices('on-demand', 0.7)).toEqual({
+      perMillionWrites: LIST_PRICES.dynamodbPerMillionWriteUnits,
+      perMillionReads: LIST_PRICES.dynamodbPerMillionReadUnits,
+    });
+
+    const estimate = estimateCost([{ name: 'a', tasks: MILLION }], {
+      batchedSends: true,
+      dynamodbBilling: 'provisioned',
+    });
+    const lambda = byHost(estimate, 'celeriac on Lambda');
+    expect(lambda.requests.dynamodbWrites).toBe(2 * MILLION);
+    expect(lambda.dollars.dynamodb).toBeCloseTo(2 * prices.perMillionWrites, 10);
+    // Python Celery's table is priced the same way: one write and one strongly consistent read per task.
+    const python = byHost(estimate, 'Python Celery on a container');
+    expect(python.dollars.dynamodb).toBeCloseTo(prices.perMillionWrites + prices.perMillionReads, 10);
+    const half = estimateCost([{ name: 'a', tasks: MILLION }], {
+      dynamodbBilling: 'provisioned',
+      provisionedUtilization: 0.35,
+    });
+    expect(byHost(half, 'celeriac on Lambda').dollars.dynamodb).toBeCloseTo(2 * lambda.dollars.dynamodb, 10);
+  });
+
+  it('refuses a utilization above 1 or at 0, and an unknown billing', () => {
+    const one = [{ name: 'a', tasks: 1 }];
+    expect(() => estimateCost(one, { dynamodbBilling: 'provisioned', provisionedUtilization: 1.5 })).toThrow(
+      /provisionedUtilization to be a share of the capacity, at most 1, got 1\.5/,
+    );
+    expect(() => estimateCost(one, { dynamodbBilling: 'provisioned', provisionedUtilization: 0 })).toThrow(
+      /provisionedUtilization to be a number > 0, got 0/,
+    );
+    expect(() => estimateCost(one, { dynamodbBilling: 'reserved' as 'provisioned' })).toThrow(
+      /dynamodbBilling to be on-demand or provisioned, got "reserved"/,
+    );
+  });
 });
 
 describe('celeriac cost', () => {
@@ -130,5 +172,36 @@ describe('celeriac cost', () => {
     expect(() => parseCostArgs(['--duration-ms', 'soon'])).toThrow(
       /--duration-ms to be a number >= 0, got "soon"/,
     );
+  });
+
+  it('prices provisioned capacity with --billing provisioned and --utilization, and says so in the prices line', () => {
+    const { estimate } = parseCostArgs([
+      '--batched-sends',
+      '--billing',
+      'provisioned',
+      '--utilization',
+      '0.5',
+    ]);
+    expect(estimate).toEqual(
+      estimateCost([{ name: 'tasks', tasks: MILLION }], {
+        batchedSends: true,
+        dynamodbBilling: 'provisioned',
+        provisionedUtilization: 0.5,
+      }),
+    );
+    const text = formatCost(estimate);
+    expect(text).toContain(
+      `DynamoDB provisioned $${LIST_PRICES.dynamodbPerWcuHour}/WCU-h, $${LIST_PRICES.dynamodbPerRcuHour}/RCU-h at 50 % utilization ($0.361/M writes, $0.072/M reads)`,
+    );
+    expect(formatCost(parseCostArgs([]).estimate)).toContain(
+      `DynamoDB on demand $${LIST_PRICES.dynamodbPerMillionWriteUnits}/M write units`,
+    );
+    expect(() => parseCostArgs(['--billing', 'reserved'])).toThrow(
+      /Expected --billing to be on-demand or provisioned, got "reserved"/,
+    );
+    expect(() => parseCostArgs(['--utilization', '0.5'])).toThrow(
+      /--utilization prices provisioned capacity: give it with --billing provisioned/,
+    );
+    expect(() => parseCostArgs(['--billing', 'provisioned', '--utilization', '2'])).toThrow(UsageError);
   });
 });
