@@ -25,7 +25,12 @@ export {
 } from './constructs/caller-function.js';
 export { PeriodicTasks, type PeriodicTasksProps } from './constructs/periodic-tasks.js';
 export type { CeleryQueue } from './constructs/periodic-tasks-rules.js';
-export { ResultStore, type ResultStoreProps } from './constructs/result-store.js';
+export {
+  type CapacityRange,
+  type ProvisionedCapacity,
+  ResultStore,
+  type ResultStoreProps,
+} from './constructs/result-store.js';
 export type { SigningSecrets } from './constructs/signing-secrets.js';
 export {
   type DeadLetterAlarmOptions,

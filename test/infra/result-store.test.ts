@@ -419,3 +419,96 @@ describe('ResultStore forget grant condition', () => {
     });
   });
 });
+
+describe('ResultStore provisionedCapacity', () => {
+  const capacity = {
+    writeUnits: { min: 5, max: 500 },
+    readUnits: { min: 2, max: 100 },
+  } as const;
+
+  it('provisions the table at the minimum and scales each capacity at 70 % utilization', () => {
+    const { template } = store({ provisionedCapacity: capacity });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: Match.absent(),
+      ProvisionedThroughput: { ReadCapacityUnits: 2, WriteCapacityUnits: 5 },
+    });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 2);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+      MinCapacity: 5,
+      MaxCapacity: 500,
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ScalableDimension: 'dynamodb:table:ReadCapacityUnits',
+      MinCapacity: 2,
+      MaxCapacity: 100,
+    });
+    const policies = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'));
+    expect(
+      policies
+        .map((p) => p.Properties.TargetTrackingScalingPolicyConfiguration)
+        .map((c) => [c.PredefinedMetricSpecification.PredefinedMetricType, c.TargetValue]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['DynamoDBWriteCapacityUtilization', 70],
+        ['DynamoDBReadCapacityUtilization', 70],
+      ]),
+    );
+    expect(policies).toHaveLength(2);
+  });
+
+  it('gives the task index the same capacity and scaling, and takes another target utilization', () => {
+    const { template } = store({
+      taskIndex: true,
+      provisionedCapacity: { ...capacity, targetUtilizationPercent: 50 },
+    });
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    const indexes = table?.Properties.GlobalSecondaryIndexes as { ProvisionedThroughput: unknown }[];
+    expect(indexes).toHaveLength(2);
+    for (const index of indexes) {
+      expect(index.ProvisionedThroughput).toEqual({ ReadCapacityUnits: 2, WriteCapacityUnits: 5 });
+    }
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 6);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ScalableDimension: 'dynamodb:index:WriteCapacityUnits',
+      ResourceId: Match.objectLike({
+        'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('celeriac-by-state')])],
+      }),
+    });
+    const targets = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).map(
+      (p) => p.Properties.TargetTrackingScalingPolicyConfiguration.TargetValue,
+    );
+    expect(targets).toEqual([50, 50, 50, 50, 50, 50]);
+  });
+
+  it('fixes the capacity without auto scaling when min equals max', () => {
+    const { template } = store({
+      provisionedCapacity: { writeUnits: { min: 10, max: 10 }, readUnits: { min: 3, max: 3 } },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      ProvisionedThroughput: { ReadCapacityUnits: 3, WriteCapacityUnits: 10 },
+    });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+  });
+
+  it('refuses ranges that are not whole units from 1 to 40,000 with max at least min, and targets outside 20-90', () => {
+    const build = (provisionedCapacity: ResultStoreProps['provisionedCapacity']) => () =>
+      new ResultStore(newStack(), 'Results', { provisionedCapacity });
+    expect(build({ ...capacity, writeUnits: { min: 0, max: 5 } })).toThrow(
+      /`provisionedCapacity\.writeUnits\.min` \(0\) must be a whole number from 1 to 40000/,
+    );
+    expect(build({ ...capacity, readUnits: { min: 10, max: 5 } })).toThrow(
+      /`provisionedCapacity\.readUnits\.max` \(5\) must be a whole number from 10 to 40000: auto scaling keeps the capacity between `min` \(10\) and `max`/,
+    );
+    expect(build({ ...capacity, writeUnits: { min: 1.5, max: 5 } })).toThrow(
+      /`provisionedCapacity\.writeUnits\.min` \(1\.5\)/,
+    );
+    expect(build({ ...capacity, writeUnits: { min: 1, max: 50_000 } })).toThrow(
+      /`provisionedCapacity\.writeUnits\.max` \(50000\)/,
+    );
+    expect(build({ ...capacity, targetUtilizationPercent: 95 })).toThrow(
+      /`provisionedCapacity\.targetUtilizationPercent` \(95\) must be a whole number from 20 to 90/,
+    );
+    expect(build(capacity)).not.toThrow();
+  });
+});
