@@ -261,16 +261,25 @@ export class ResultStore extends Construct {
    * Lets `grantee` act as a worker: claim task ids, store states and results, update chord counters, and read,
    * write and delete payloads.
    *
-   * Adds exactly: `dynamodb:GetItem`, `dynamodb:PutItem`, `dynamodb:UpdateItem`, `dynamodb:DeleteItem` on the
-   * table; `s3:GetObject`, `s3:PutObject`, `s3:DeleteObject` on `<bucket>/<payloadPrefix>*`; with
-   * `encryptionKey`, `kms:Encrypt`, `kms:Decrypt`, `kms:GenerateDataKey` on the key; with `taskIndex`,
-   * `dynamodb:Query` on the `celeriac-by-state` index (the worker registry's control records). A `lambda.Function`
-   * grantee also gets the store's {@link ResultStore.clientEnvironment}.
+   * Adds exactly: `dynamodb:GetItem`, `dynamodb:PutItem`, `dynamodb:UpdateItem`, `dynamodb:DeleteItem`,
+   * `dynamodb:BatchGetItem` (a chord's joining worker reads its members' results 100 at a time) and
+   * `dynamodb:BatchWriteItem` (the results of `guarantee: 'bulk'` tasks, 25 at a time) on the table;
+   * `s3:GetObject`, `s3:PutObject`, `s3:DeleteObject` on `<bucket>/<payloadPrefix>*`; with `encryptionKey`,
+   * `kms:Encrypt`, `kms:Decrypt`, `kms:GenerateDataKey` on the key; with `taskIndex`, `dynamodb:Query` on the
+   * `celeriac-by-state` index (the worker registry's control records). A `lambda.Function` grantee also gets the
+   * store's {@link ResultStore.clientEnvironment}.
    */
   grantWriteResults(grantee: iam.IGrantable): iam.Grant {
     const grant = this.grantStore(
       grantee,
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+      ],
       ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
       ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
     );

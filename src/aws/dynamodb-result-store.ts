@@ -37,6 +37,7 @@ import { decodeResultMeta, type ResultMeta } from '../protocol/result-meta.js';
 import { awsErrorName, backendError } from './aws-error.js';
 import { encodeGroupMeta, groupMemberIds } from './celery-group-meta.js';
 import { celeryChordCounterKey, celeryGroupKey, celeryTaskKey, celeryTimestamp } from './celery-keys.js';
+import { batchGetItems } from './dynamodb-batch-get.js';
 import { batchPutItems } from './dynamodb-batch-write.js';
 import {
   allOf,
@@ -123,6 +124,20 @@ export class DynamoDbResultStore implements ResultStore {
     } catch (error) {
       throw backendError(`DynamoDB GetItem(${this.#table})`, error, this.#hint(error));
     }
+    return this.#meta(item);
+  }
+
+  async getMany(taskIds: readonly string[]): Promise<(ResultMeta | undefined)[]> {
+    const items = await batchGetItems(this.#ddb, this.#table, taskIds.map(celeryTaskKey), {
+      keyAttribute: 'id',
+      consistentRead: this.#consistent,
+      hint: (error) => this.#hint(error),
+    });
+    return items.map((item) => this.#meta(item));
+  }
+
+  /** The meta an item holds, or `undefined` for no item (or one without a result). */
+  #meta(item: Record<string, AttributeValue> | undefined): ResultMeta | undefined {
     const bytes = item?.result?.B;
     if (!bytes) return undefined;
     return decodeResultMeta(utf8Decoder.decode(bytes), { exact: this.#exact });

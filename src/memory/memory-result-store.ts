@@ -71,6 +71,10 @@ export class MemoryResultStore implements ResultStore {
     return meta ? copyMeta(meta, this.#exact) : undefined;
   }
 
+  async getMany(taskIds: readonly string[]): Promise<(ResultMeta | undefined)[]> {
+    return Promise.all(taskIds.map((taskId) => this.get(taskId)));
+  }
+
   async put(taskId: string, meta: ResultMeta, options: PutOptions): Promise<boolean> {
     const record = this.#live(taskId);
     if (record?.state === 'SUCCESS') return false;

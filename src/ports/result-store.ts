@@ -121,6 +121,11 @@ export interface ResultStore {
   /** The stored meta, or `undefined` when nothing is stored (PENDING). */
   get(taskId: string): Promise<ResultMeta | undefined>;
   /**
+   * The stored metas of many tasks, in the order asked (`undefined` where nothing is stored), in as few requests
+   * as the store allows (`BatchGetItem`s of 100 on DynamoDB): how a chord's joining worker reads its members.
+   */
+  getMany(taskIds: readonly string[]): Promise<(ResultMeta | undefined)[]>;
+  /**
    * Stores a meta unless the stored one is SUCCESS (Celery's guard against overwriting a success). Used for
    * progress and custom states, REVOKED, and results written outside a claim. Returns false when kept.
    */

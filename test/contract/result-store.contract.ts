@@ -436,6 +436,24 @@ export function describeResultStoreContract(
       expect((await store.get(ids[0] as string))?.status).toBe('RETRY');
     });
 
+    it('reads many results in the order asked, in batches past 100, with PENDING as undefined', async () => {
+      const store = await makeStore();
+      const ids = Array.from({ length: 130 }, () => newId());
+      for (const [i, id] of ids.entries()) {
+        if (i % 3 !== 1) await store.put(id, meta(id, 'SUCCESS', i), { nowMs: NOW });
+      }
+      const asked = [...ids].reverse();
+      asked.push(ids[0] as string); // asked for twice: read once, answered twice
+      const metas = await store.getMany(asked);
+      expect(metas).toHaveLength(asked.length);
+      metas.forEach((m, j) => {
+        const i = ids.indexOf(asked[j] as string);
+        if (i % 3 === 1) expect(m).toBeUndefined();
+        else expect(m).toMatchObject({ task_id: asked[j], status: 'SUCCESS', result: i });
+      });
+      expect(await store.getMany([])).toEqual([]);
+    });
+
     it('forgets a result', async () => {
       const store = await makeStore();
       const id = newId();

@@ -252,7 +252,14 @@ describe('ResultStore grants', () => {
       [
         ...pairs(
           stack,
-          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:BatchWriteItem',
+          ],
           [results.table.tableArn],
         ),
         ...pairs(stack, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(results)]),
@@ -266,7 +273,14 @@ describe('ResultStore grants', () => {
     testGrant(stack, (fn) => results.grantWriteResults(fn), [
       ...pairs(
         stack,
-        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+        ],
         [results.table.tableArn],
       ),
       ...pairs(stack, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(results)]),

@@ -90,7 +90,14 @@ describe('ResultStore taskIndex', () => {
     testGrant(stack, (fn) => results.grantWriteResults(fn), [
       ...pairs(
         stack,
-        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+        ],
         [table],
       ),
       ...pairs(stack, ['dynamodb:Query'], [`${table}/index/${TASK_INDEX.BY_STATE}`]),

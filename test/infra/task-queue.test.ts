@@ -174,7 +174,14 @@ describe('TaskQueue defaults', () => {
         ),
         ...pairs(
           stack,
-          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:BatchWriteItem',
+          ],
           [results.table.tableArn],
         ),
         ...pairs(

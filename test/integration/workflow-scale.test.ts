@@ -27,8 +27,13 @@ const endpoint = process.env.AWS_ENDPOINT_URL;
 const GET = { timeoutMs: 240_000, intervalMs: 200, maxIntervalMs: 1000 } as const;
 /** Members of the emulator chord. */
 const CHORD_MEMBERS = Number(process.env.SCALE_CHORD_MEMBERS ?? 1000);
-/** AWS requests per chord member, producer and worker together (measured: about 4, SQS polling included). */
-const MAX_REQUESTS_PER_MEMBER = 6;
+/**
+ * AWS requests per chord member, producer and worker together (measured: about 3, SQS and result polling
+ * included: a claim, a result, a share of the counter writes, receives and deletes).
+ */
+const MAX_REQUESTS_PER_MEMBER = 4;
+/** The most keys one BatchGetItem reads: the joining worker reads the members' results 100 at a time. */
+const MEMBERS_PER_READ = 100;
 
 describe('workflows at scale on the emulator', () => {
   const queuePrefix = `${uniqueName('scale')}-`;
@@ -40,8 +45,11 @@ describe('workflows at scale on the emulator', () => {
   let bodyRuns = 0;
   let tasks: ReturnType<typeof register>;
   const calls = new AwsCallCounter();
-  /** Requests on the chord's records, by kind: reads of its saved group, writes of its counter. */
-  const chordRecords = { groupReads: 0, counterWrites: 0 };
+  /**
+   * Requests on the chord's records, by kind: reads of its saved group, writes of its counter, and reads of its
+   * members' results (keys asked for, in BatchGetItem requests).
+   */
+  const chordRecords = { groupReads: 0, counterWrites: 0, memberReads: 0, memberKeysRead: 0 };
 
   function register(target: App) {
     const add = target.task('tasks.add', (a: number, b: number) => a + b);
@@ -69,6 +77,11 @@ describe('workflows at scale on the emulator', () => {
         }
         if (context.commandName === 'UpdateItemCommand' && key.startsWith("b'chord-unlock-")) {
           chordRecords.counterWrites += 1;
+        }
+        if (context.commandName === 'BatchGetItemCommand') {
+          const items = (args.input as { RequestItems?: Record<string, { Keys?: unknown[] }> }).RequestItems;
+          chordRecords.memberReads += 1;
+          chordRecords.memberKeysRead += items?.[resultTable]?.Keys?.length ?? 0;
         }
         return next(args);
       },
@@ -141,10 +154,17 @@ describe('workflows at scale on the emulator', () => {
     console.log(
       `[scale] chord of ${CHORD_MEMBERS} (a tenth delivered twice): ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
         `${perMember.toFixed(2)} requests per member, ${chordRecords.counterWrites} counter writes, ` +
-        `${chordRecords.groupReads} group read(s): ${JSON.stringify(calls.snapshot())}`,
+        `${chordRecords.groupReads} group read(s), ${chordRecords.memberReads} member read(s) of ` +
+        `${chordRecords.memberKeysRead} key(s): ${JSON.stringify(calls.snapshot())}`,
     );
     // One worker process reads the saved group once, not once per member.
     expect(chordRecords.groupReads).toBe(1);
+    // The joining worker reads every member's result, 100 to a request, and again only those not ready yet (every
+    // 100 ms for at most the 3 s join timeout); no member's result is read alone (the GetItems are the producer
+    // polling the chord's result).
+    expect(chordRecords.memberKeysRead).toBeGreaterThanOrEqual(CHORD_MEMBERS);
+    expect(chordRecords.memberReads).toBeLessThanOrEqual(Math.ceil(CHORD_MEMBERS / MEMBERS_PER_READ) + 30);
+    expect(calls.snapshot().GetItem ?? 0).toBeLessThan(CHORD_MEMBERS / 2);
     // Each member is counted in at most one write, and each duplicate's refused write is its only other one.
     expect(chordRecords.counterWrites).toBeLessThanOrEqual(CHORD_MEMBERS + twice.length);
     expect(perMember).toBeLessThanOrEqual(MAX_REQUESTS_PER_MEMBER);
