@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   type CostEstimate,
-  type DynamodbBilling,
+  DYNAMODB_BILLINGS,
   dynamodbUnitPrices,
   estimateCost,
+  isDynamodbBilling,
   LIST_PRICES,
   type TaskMixEntry,
 } from '../cost/cost-model.js';
@@ -142,8 +143,10 @@ export function parseCostArgs(argv: readonly string[]): { estimate: CostEstimate
         },
       ];
   const billing = values.billing;
-  if (billing !== undefined && billing !== 'on-demand' && billing !== 'provisioned') {
-    throw new UsageError(`Expected --billing to be on-demand or provisioned, got ${JSON.stringify(billing)}`);
+  if (billing !== undefined && !isDynamodbBilling(billing)) {
+    throw new UsageError(
+      `Expected --billing to be ${DYNAMODB_BILLINGS.join(' or ')}, got ${JSON.stringify(billing)}`,
+    );
   }
   if (values.utilization !== undefined && billing !== 'provisioned') {
     throw new UsageError('--utilization prices provisioned capacity: give it with --billing provisioned');
@@ -152,7 +155,7 @@ export function parseCostArgs(argv: readonly string[]): { estimate: CostEstimate
   try {
     const estimate = estimateCost(mix, {
       batchedSends: values['batched-sends'] === true,
-      ...(billing === undefined ? {} : { dynamodbBilling: billing as DynamodbBilling }),
+      ...(billing === undefined ? {} : { dynamodbBilling: billing }),
       ...optional('provisionedUtilization', number('utilization', values.utilization)),
       ...optional('lambdaMemoryMb', number('lambda-memory-mb', values['lambda-memory-mb'])),
       ...optional('lambdaConcurrency', number('lambda-concurrency', values['lambda-concurrency'])),

@@ -97,8 +97,16 @@ export const MIX_DEFAULTS = {
   resultKiB: 1,
 } as const satisfies Required<Omit<TaskMixEntry, 'name' | 'tasks'>>;
 
-/** How the results table pays for DynamoDB: per request, or for capacity provisioned by the hour. */
-export type DynamodbBilling = 'on-demand' | 'provisioned';
+/** How the results table can pay for DynamoDB: per request, or for capacity provisioned by the hour. */
+export const DYNAMODB_BILLINGS = ['on-demand', 'provisioned'] as const;
+
+/** How the results table pays for DynamoDB (one of {@link DYNAMODB_BILLINGS}). */
+export type DynamodbBilling = (typeof DYNAMODB_BILLINGS)[number];
+
+/** Whether `value` names a {@link DynamodbBilling}. */
+export function isDynamodbBilling(value: unknown): value is DynamodbBilling {
+  return (DYNAMODB_BILLINGS as readonly unknown[]).includes(value);
+}
 
 /** The hosts' settings. */
 export interface CostAssumptions {
@@ -191,9 +199,9 @@ function check(mix: readonly TaskMixEntry[], assumptions: Required<CostAssumptio
       `Expected provisionedUtilization to be a share of the capacity, at most 1, got ${assumptions.provisionedUtilization}`,
     );
   }
-  if (assumptions.dynamodbBilling !== 'on-demand' && assumptions.dynamodbBilling !== 'provisioned') {
+  if (!isDynamodbBilling(assumptions.dynamodbBilling)) {
     throw new RangeError(
-      `Expected dynamodbBilling to be on-demand or provisioned, got ${JSON.stringify(assumptions.dynamodbBilling)}`,
+      `Expected dynamodbBilling to be ${DYNAMODB_BILLINGS.join(' or ')}, got ${JSON.stringify(assumptions.dynamodbBilling)}`,
     );
   }
 }
