@@ -73,7 +73,6 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           globalSetup: ['test/emulator/global-setup.ts'],
           setupFiles: ['test/emulator/setup-env.ts'],
-          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },
