@@ -13,7 +13,7 @@
  */
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -58,23 +58,45 @@ const POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
 </project>
 `;
 
-/** Fetches ElasticMQ's jars into the cache the first time; returns the directory that holds them. */
+/**
+ * Fetches ElasticMQ's jars into the cache the first time; returns the directory that holds them. Each fetch
+ * works in a directory of its own and moves the finished `lib` into place in one rename, so benchmarks started
+ * together (the test run's bench files) never see a half-copied `lib`: the first rename wins, and the others
+ * find its `lib` there.
+ */
 export async function ensureElasticMq(): Promise<string> {
   const home = path.join(repoRoot, '.cache', `elasticmq-${ELASTICMQ_VERSION}`);
   const lib = path.join(home, 'lib');
-  if (existsSync(lib) && readdirSync(lib).some((file) => file.startsWith('elasticmq-server'))) return lib;
+  const ready = (): boolean =>
+    existsSync(lib) && readdirSync(lib).some((file) => file.startsWith('elasticmq-server'));
+  if (ready()) return lib;
   mkdirSync(home, { recursive: true });
-  writeFileSync(path.join(home, 'pom.xml'), POM);
+  const staging = mkdtempSync(path.join(home, 'fetch-'));
   process.stderr.write(`bench: fetching ElasticMQ ${ELASTICMQ_VERSION} from Maven Central into ${lib}\n`);
   try {
-    await promisify(execFile)('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], {
-      cwd: home,
-    });
-  } catch (error) {
-    throw new Error(
-      `Could not fetch ElasticMQ with Maven (mvn in ${home}); the benchmarks need Maven and Java 17 or later`,
-      { cause: error },
-    );
+    writeFileSync(path.join(staging, 'pom.xml'), POM);
+    try {
+      await promisify(execFile)(
+        'mvn',
+        ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'],
+        {
+          cwd: staging,
+        },
+      );
+    } catch (error) {
+      throw new Error(
+        `Could not fetch ElasticMQ with Maven (mvn in ${staging}); the benchmarks need Maven and Java 17 or later`,
+        { cause: error },
+      );
+    }
+    try {
+      renameSync(path.join(staging, 'lib'), lib);
+    } catch (error) {
+      // Another fetch moved its lib into place first.
+      if (!ready()) throw error;
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
   return lib;
 }
