@@ -79,11 +79,20 @@ async function busToQueue(): Promise<{ busName: string; read: () => Promise<AnyE
   return { busName, read };
 }
 
-/** One task's events in the order they were sent: by time, then by each sender's Lamport clock. */
+/**
+ * One task's events in the order they were sent: the producer's task-sent first, then the worker's by time and
+ * by its Lamport clock. The producer sends task-sent after its SendMessage returns, so a worker that receives at
+ * once can stamp task-received a millisecond earlier, in another process: times do not order the two senders.
+ */
 const eventsOf = (events: readonly AnyEvent[], uuid: string): AnyEvent[] =>
   events
     .filter((event) => event.uuid === uuid)
-    .sort((a, b) => a.timestamp - b.timestamp || a.clock - b.clock);
+    .sort(
+      (a, b) =>
+        Number(b.type === 'task-sent') - Number(a.type === 'task-sent') ||
+        a.timestamp - b.timestamp ||
+        a.clock - b.clock,
+    );
 
 /** An event's field names with the JSON type of each value (`null` apart), the shape both sides must share. */
 const shapeOf = (event: AnyEvent): Record<string, string> =>
