@@ -8,7 +8,11 @@ import type { TaskEventSource } from './dashboard-context.js';
 /** The most tasks whose events are kept. */
 export const MAX_TASKS = 10_000;
 
-/** Task events by task id, each task's in the order of their timestamps. */
+/**
+ * Task events by task id, each task's in the order of their timestamps, the producer's task-sent first: it is
+ * stamped after the send returns, in another process, so a worker that receives at once can stamp task-received
+ * a moment earlier.
+ */
 export class EventLog implements TaskEventSource {
   readonly #byTask = new Map<string, object[]>();
 
@@ -32,6 +36,7 @@ export class EventLog implements TaskEventSource {
 
   forTask(taskId: string): readonly object[] {
     const time = (event: object) => Number((event as { timestamp?: unknown }).timestamp ?? 0);
-    return [...(this.#byTask.get(taskId) ?? [])].sort((a, b) => time(a) - time(b));
+    const sent = (event: object) => Number((event as { type?: unknown }).type === 'task-sent');
+    return [...(this.#byTask.get(taskId) ?? [])].sort((a, b) => sent(b) - sent(a) || time(a) - time(b));
   }
 }

@@ -21,6 +21,20 @@ describe('EventLog', () => {
     expect(log.forTask('c')).toEqual([]);
   });
 
+  it("puts the producer's task-sent first, even when a worker stamped task-received a moment earlier", () => {
+    const log = new EventLog();
+    log.add([
+      { type: 'task-started', uuid: 'a', timestamp: 10.002 },
+      { type: 'task-sent', uuid: 'a', timestamp: 10.001 },
+      { type: 'task-received', uuid: 'a', timestamp: 10.0005 },
+    ]);
+    expect(log.forTask('a').map((e) => (e as { type: string }).type)).toEqual([
+      'task-sent',
+      'task-received',
+      'task-started',
+    ]);
+  });
+
   it('forgets the oldest task first beyond MAX_TASKS', () => {
     const log = new EventLog();
     log.add(
