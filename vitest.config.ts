@@ -21,8 +21,8 @@ import { defineConfig } from 'vitest/config';
  *   Lambda handler against a moto server of its own, behind a fault-injecting proxy (SIGKILL, SIGTERM, redelivery,
  *   poison, an emulator freeze, throttling, resets, hung requests). It runs last and alone (group 2), two files at
  *   a time, so its worker processes and moto have the cores to themselves; a few minutes in all.
- * - `bench`: runs the benchmarks at a tiny size (they are not timed here, only kept working); the worker benchmark
- *   fetches ElasticMQ from Maven Central the first time.
+ * - `bench`: runs the benchmarks at a tiny size (they are not timed here, only kept working); its global setup
+ *   fetches ElasticMQ from Maven Central the first time, once for all its files.
  * - `e2e`: on MiniStacks of their own (free ports), deploys the demo stack with the CDK CLI and runs tasks through
  *   the deployed Lambda worker inside the emulator; runs the built `celeriac local` CLI on a fixture app; redrives
  *   dead letters (test/e2e/). The demo's periodic-task case waits for two schedule firings (up to 3.5 minutes).
@@ -113,6 +113,7 @@ export default defineConfig({
           name: 'bench',
           sequence: { groupOrder: 1 },
           include: ['test/bench/**/*.test.ts'],
+          globalSetup: ['test/bench/global-setup.ts'],
           testTimeout: 240_000,
         },
       },
