@@ -230,12 +230,18 @@ export class ResultStore extends Construct {
   /**
    * Lets `grantee` read task states and results (`AsyncResult.get()`, including large results in S3).
    *
-   * Adds exactly: `dynamodb:GetItem` on the table; `s3:GetObject` on `<bucket>/<payloadPrefix>*`; with
+   * Adds exactly: `dynamodb:GetItem` and `dynamodb:BatchGetItem` (a `GroupResult`'s states, 100 members a
+   * request) on the table; `s3:GetObject` on `<bucket>/<payloadPrefix>*`; with
    * `encryptionKey`, `kms:Decrypt` on the key. A `lambda.Function` grantee also gets the store's
    * {@link ResultStore.clientEnvironment}.
    */
   grantReadResults(grantee: iam.IGrantable): iam.Grant {
-    return this.grantStore(grantee, ['dynamodb:GetItem'], ['s3:GetObject'], ['kms:Decrypt']);
+    return this.grantStore(
+      grantee,
+      ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+      ['s3:GetObject'],
+      ['kms:Decrypt'],
+    );
   }
 
   /**

@@ -208,13 +208,13 @@ describe('ResultStore grants', () => {
     [ENV.PAYLOAD_PREFIX]: 'celeriac/',
   });
 
-  it('grantReadResults: dynamodb:GetItem on the table and s3:GetObject under the prefix', () => {
+  it('grantReadResults: dynamodb:GetItem and BatchGetItem on the table and s3:GetObject under the prefix', () => {
     const { stack, results } = setup();
     testGrant(
       stack,
       (fn) => results.grantReadResults(fn),
       [
-        ...pairs(stack, ['dynamodb:GetItem'], [results.table.tableArn]),
+        ...pairs(stack, ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], [results.table.tableArn]),
         ...pairs(stack, ['s3:GetObject'], [objects(results)]),
       ],
       environment(stack, results),
@@ -224,7 +224,7 @@ describe('ResultStore grants', () => {
   it('grantReadResults with a key: also kms:Decrypt on the key', () => {
     const { stack, results, key } = setupKeyed();
     testGrant(stack, (fn) => results.grantReadResults(fn), [
-      ...pairs(stack, ['dynamodb:GetItem'], [results.table.tableArn]),
+      ...pairs(stack, ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], [results.table.tableArn]),
       ...pairs(stack, ['s3:GetObject'], [objects(results)]),
       ...pairs(stack, ['kms:Decrypt'], [key.keyArn]),
     ]);
@@ -328,7 +328,11 @@ describe('ResultStore grants', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalIdOf(role) }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'dynamodb:GetItem' })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] }),
+        ]),
+      },
     });
     template.resourceCountIs('AWS::Lambda::Function', 0);
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CanvasError, chain, chord, group, signature } from '../../../src/canvas/index.js';
 import { GroupResult } from '../../../src/group-result.js';
 import { AsyncResult } from '../../../src/result.js';
@@ -103,6 +103,19 @@ describe('group', () => {
     expect(await result.ready()).toBe(true);
     expect(await result.successful()).toBe(true);
     expect(await result.completedCount()).toBe(3);
+  });
+
+  it("reads a group's states in one batch read, not one read per member", async () => {
+    const { fx, add } = fixture();
+    const result = await group(...Array.from({ length: 250 }, (_, i) => add.s(i, i))).applyAsync();
+    await drain(fx);
+    const store = fx.app.runtime.results;
+    const getMany = vi.spyOn(store, 'getMany');
+    expect(await result.completedCount()).toBe(250);
+    expect(await result.successful()).toBe(true);
+    // One batch read per question asked of the group (on DynamoDB, BatchGetItems of 100 keys).
+    expect(getMany).toHaveBeenCalledTimes(2);
+    expect(getMany.mock.calls[0]?.[0]).toEqual(result.results.map((r) => r.id));
   });
 
   it('prepends partial args to each mutable member and flattens nested groups', async () => {
