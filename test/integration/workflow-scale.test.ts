@@ -38,6 +38,8 @@ const CHORD_MEMBERS = Number(process.env.SCALE_CHORD_MEMBERS ?? 1000);
  * included: a claim, a result, a share of the counter writes, receives and deletes).
  */
 const MAX_REQUESTS_PER_MEMBER = 4;
+/** The worker's slots. */
+const WORKER_CONCURRENCY = 16;
 /** The most keys one BatchGetItem reads: the joining worker reads the members' results 100 at a time. */
 const MEMBERS_PER_READ = 100;
 
@@ -102,7 +104,7 @@ describe('workflows at scale on the emulator', { timeout: TEST_TIMEOUT_MS }, () 
   });
 
   const startWorker = (): void => {
-    worker = runWorker(app, { concurrency: 16, waitTimeSeconds: 1, log: () => undefined });
+    worker = runWorker(app, { concurrency: WORKER_CONCURRENCY, waitTimeSeconds: 1, log: () => undefined });
   };
 
   it('a group of 1,000 completes, in order', async () => {
@@ -163,8 +165,11 @@ describe('workflows at scale on the emulator', { timeout: TEST_TIMEOUT_MS }, () 
         `${chordRecords.groupReads} group read(s), ${chordRecords.memberReads} member read(s) of ` +
         `${chordRecords.memberKeysRead} key(s): ${JSON.stringify(calls.snapshot())}`,
     );
-    // One worker process reads the saved group once, not once per member.
-    expect(chordRecords.groupReads).toBe(1);
+    // One worker process reads the saved group once, not once per member. It forgets the group once the chord is
+    // joined, so a duplicate delivery counted while the join deletes the chord's records reads it again (and finds
+    // it gone): at most one such read per slot of the worker.
+    expect(chordRecords.groupReads).toBeGreaterThanOrEqual(1);
+    expect(chordRecords.groupReads).toBeLessThanOrEqual(1 + WORKER_CONCURRENCY);
     // The joining worker reads every member's result, 100 to a request, and again only those not ready yet (every
     // 100 ms for at most the 3 s join timeout); no member's result is read alone (the GetItems are the producer
     // polling the chord's result).
