@@ -135,7 +135,7 @@ async function startElasticMq(): Promise<{ endpoint: string; child: ChildProcess
   });
   pipeErrors(child, 'ElasticMQ', []);
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(endpoint, 60_000, child);
+  await answering(endpoint, 60_000, child);
   return { endpoint, child };
 }
 
@@ -150,13 +150,34 @@ async function startDynalite(): Promise<{ endpoint: string; child: ChildProcess 
   );
   pipeErrors(child, 'dynalite', []);
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(endpoint, 30_000, child);
+  await answering(endpoint, 30_000, child);
   return { endpoint, child };
 }
 
-/** Starts ElasticMQ and dynalite on loopback (fetching ElasticMQ the first time). */
+/** Waits for `child` to answer on `endpoint`; stops it when it does not. */
+async function answering(endpoint: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+  try {
+    await waitForHttp(endpoint, timeoutMs, child);
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
+  }
+}
+
+/**
+ * Starts ElasticMQ and dynalite on loopback (fetching ElasticMQ the first time). When one cannot start, the
+ * other is stopped before the error is thrown, so no emulator outlives a failed benchmark.
+ */
 export async function startFastEmulators(): Promise<FastEmulators> {
-  const [sqs, dynamodb] = await Promise.all([startElasticMq(), startDynalite()]);
+  const [sqsStart, dynamodbStart] = await Promise.allSettled([startElasticMq(), startDynalite()]);
+  if (sqsStart.status === 'rejected' || dynamodbStart.status === 'rejected') {
+    for (const start of [sqsStart, dynamodbStart]) {
+      if (start.status === 'fulfilled') await stopProcess(start.value.child);
+    }
+    throw sqsStart.status === 'rejected' ? sqsStart.reason : (dynamodbStart as PromiseRejectedResult).reason;
+  }
+  const sqs = sqsStart.value;
+  const dynamodb = dynamodbStart.value;
   const { version: dynalite } = (await import('dynalite/package.json', { with: { type: 'json' } }))
     .default as {
     version: string;
