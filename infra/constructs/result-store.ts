@@ -11,7 +11,8 @@ import { Construct, type IConstruct } from 'constructs';
 import { ENV } from '../../src/config/env.js';
 import { TASK_INDEX } from '../../src/config/task-index.js';
 import { environmentTargetOf, registerResultStore } from './client-environment.js';
-import type { CapacityRange, ProvisionedCapacity, ResultStoreProps } from './result-store-props.js';
+import { autoScale, validateCapacity } from './provisioned-capacity.js';
+import type { ResultStoreProps } from './result-store-props.js';
 import { CeleriacConfigurationError, describeDuration, PropValidator, secondsOf } from './validation.js';
 
 export type { CapacityRange, ProvisionedCapacity, ResultStoreProps } from './result-store-props.js';
@@ -20,9 +21,6 @@ const DEFAULT_PAYLOAD_PREFIX = 'celeriac/';
 const DEFAULT_PAYLOAD_EXPIRATION = Duration.days(14);
 const PAYLOAD_PREFIX_PATTERN = /^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/$/;
 const SECONDS_PER_DAY = 86_400;
-const DEFAULT_TARGET_UTILIZATION_PERCENT = 70;
-/** DynamoDB's default quota of provisioned units per table (and per index), in each of reads and writes. */
-const MAX_TABLE_CAPACITY_UNITS = 40_000;
 
 /**
  * The result store: a DynamoDB table in Celery's DynamoDB result-backend schema (partition key `id`, a string;
@@ -377,59 +375,4 @@ function defaultPayloadExpiration(ttlSeconds: number | undefined): Duration {
 function ttlSecondsString(ttl: Duration): string {
   const seconds = secondsOf(ttl);
   return seconds === undefined ? Token.asString(ttl.toSeconds()) : String(seconds);
-}
-
-/** Checks each capacity range and the target utilization. */
-function validateCapacity(validate: PropValidator, capacity: ProvisionedCapacity): void {
-  for (const [name, range] of [
-    ['writeUnits', capacity.writeUnits],
-    ['readUnits', capacity.readUnits],
-  ] as const) {
-    const prop = `provisionedCapacity.${name}`;
-    validate.integerInRange(
-      `${prop}.min`,
-      range.min,
-      1,
-      MAX_TABLE_CAPACITY_UNITS,
-      'a provisioned table has at least one unit of each capacity.',
-    );
-    validate.integerInRange(
-      `${prop}.max`,
-      range.max,
-      range.min,
-      MAX_TABLE_CAPACITY_UNITS,
-      `auto scaling keeps the capacity between \`min\` (${range.min}) and \`max\`, and DynamoDB's default ` +
-        `quota is ${MAX_TABLE_CAPACITY_UNITS} units per table.`,
-    );
-  }
-  validate.integerInRange(
-    'provisionedCapacity.targetUtilizationPercent',
-    capacity.targetUtilizationPercent,
-    20,
-    90,
-    'the target tracking policy of DynamoDB auto scaling takes 20 to 90 percent.',
-  );
-}
-
-/**
- * Target tracking on each capacity of the table and of `indexes` whose range is not fixed. With `min` equal to
- * `max` there is nothing to scale, and no scalable target is created.
- */
-function autoScale(table: dynamodb.Table, capacity: ProvisionedCapacity, indexes: readonly string[]): void {
-  const targetUtilizationPercent = capacity.targetUtilizationPercent ?? DEFAULT_TARGET_UTILIZATION_PERCENT;
-  const scale = (
-    range: CapacityRange,
-    start: (props: dynamodb.EnableScalingProps) => dynamodb.IScalableTableAttribute,
-  ) => {
-    if (range.min === range.max) return;
-    start({ minCapacity: range.min, maxCapacity: range.max }).scaleOnUtilization({
-      targetUtilizationPercent,
-    });
-  };
-  scale(capacity.writeUnits, (props) => table.autoScaleWriteCapacity(props));
-  scale(capacity.readUnits, (props) => table.autoScaleReadCapacity(props));
-  for (const index of indexes) {
-    scale(capacity.writeUnits, (props) => table.autoScaleGlobalSecondaryIndexWriteCapacity(index, props));
-    scale(capacity.readUnits, (props) => table.autoScaleGlobalSecondaryIndexReadCapacity(index, props));
-  }
 }
