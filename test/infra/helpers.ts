@@ -73,6 +73,19 @@ export function allowedPairs(template: Template, roleLogicalId: string): string[
   return pairs.sort();
 }
 
+/**
+ * The DynamoDB actions a worker has on the results table (`ResultStore.grantWriteResults`): the claim, the result,
+ * the chord counter, a chord's join (`BatchGetItem`) and bulk results (`BatchWriteItem`).
+ */
+export const WORKER_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
 /** The expected pairs for `actions` on each of `resources` (resolved CloudFormation values), sorted. */
 export function pairs(stack: Stack, actions: readonly string[], resources: readonly unknown[]): string[] {
   return actions.flatMap((action) =>

@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { CeleriacConfigurationError, ResultStore, type ResultStoreProps } from '../../infra/index.js';
 import { ENV } from '../../src/config/env.js';
 import { isCeleriacError } from '../../src/protocol/errors.js';
-import { callerFunction, logicalIdOf, newStack, pairs, rendered, testGrant } from './helpers.js';
+import {
+  callerFunction,
+  logicalIdOf,
+  newStack,
+  pairs,
+  rendered,
+  testGrant,
+  WORKER_TABLE_ACTIONS,
+} from './helpers.js';
 
 function store(props: ResultStoreProps = {}): { stack: Stack; results: ResultStore; template: Template } {
   const stack = newStack();
@@ -250,18 +258,7 @@ describe('ResultStore grants', () => {
       stack,
       (fn) => results.grantWriteResults(fn),
       [
-        ...pairs(
-          stack,
-          [
-            'dynamodb:GetItem',
-            'dynamodb:PutItem',
-            'dynamodb:UpdateItem',
-            'dynamodb:DeleteItem',
-            'dynamodb:BatchGetItem',
-            'dynamodb:BatchWriteItem',
-          ],
-          [results.table.tableArn],
-        ),
+        ...pairs(stack, WORKER_TABLE_ACTIONS, [results.table.tableArn]),
         ...pairs(stack, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(results)]),
       ],
       environment(stack, results),
@@ -271,18 +268,7 @@ describe('ResultStore grants', () => {
   it('grantWriteResults with a key: also kms:Encrypt, kms:Decrypt and kms:GenerateDataKey', () => {
     const { stack, results, key } = setupKeyed();
     testGrant(stack, (fn) => results.grantWriteResults(fn), [
-      ...pairs(
-        stack,
-        [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:BatchWriteItem',
-        ],
-        [results.table.tableArn],
-      ),
+      ...pairs(stack, WORKER_TABLE_ACTIONS, [results.table.tableArn]),
       ...pairs(stack, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(results)]),
       ...pairs(stack, ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], [key.keyArn]),
     ]);

@@ -16,6 +16,7 @@ import {
   pairs,
   testGrant,
   WORKER_ENTRY,
+  WORKER_TABLE_ACTIONS,
 } from './helpers.js';
 
 describe('ResultStore taskIndex', () => {
@@ -88,18 +89,7 @@ describe('ResultStore taskIndex', () => {
     const results = new ResultStore(stack, 'Results', { taskIndex: true });
     const table = results.table.tableArn;
     testGrant(stack, (fn) => results.grantWriteResults(fn), [
-      ...pairs(
-        stack,
-        [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:BatchWriteItem',
-        ],
-        [table],
-      ),
+      ...pairs(stack, WORKER_TABLE_ACTIONS, [table]),
       ...pairs(stack, ['dynamodb:Query'], [`${table}/index/${TASK_INDEX.BY_STATE}`]),
       ...pairs(
         stack,

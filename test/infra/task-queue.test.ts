@@ -19,6 +19,7 @@ import {
   rendered,
   testGrant,
   WORKER_ENTRY,
+  WORKER_TABLE_ACTIONS,
 } from './helpers.js';
 
 type QueueOptions = Omit<TaskQueueProps, 'resultStore' | 'worker'> & {
@@ -172,18 +173,7 @@ describe('TaskQueue defaults', () => {
           ],
           [tasks.queue.queueArn],
         ),
-        ...pairs(
-          stack,
-          [
-            'dynamodb:GetItem',
-            'dynamodb:PutItem',
-            'dynamodb:UpdateItem',
-            'dynamodb:DeleteItem',
-            'dynamodb:BatchGetItem',
-            'dynamodb:BatchWriteItem',
-          ],
-          [results.table.tableArn],
-        ),
+        ...pairs(stack, WORKER_TABLE_ACTIONS, [results.table.tableArn]),
         ...pairs(
           stack,
           ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
