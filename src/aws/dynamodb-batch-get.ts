@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BackendError } from '../errors.js';
+import { runBounded } from '../run-bounded.js';
 import { backendError } from './aws-error.js';
 
 /** The most keys one `BatchGetItem` takes. */
@@ -49,13 +50,9 @@ export async function batchGetItems(
     chunks.push(unique.slice(start, start + DYNAMODB_MAX_BATCH_GET));
   }
   const found = new Map<string, Item>();
-  let next = 0;
-  const reader = async (): Promise<void> => {
-    for (let i = next++; i < chunks.length; i = next++) {
-      await getChunk(ddb, table, chunks[i] as string[], options, found);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(REQUESTS_IN_FLIGHT, chunks.length) }, reader));
+  await runBounded(chunks.length, REQUESTS_IN_FLIGHT, (i) =>
+    getChunk(ddb, table, chunks[i] as string[], options, found),
+  );
   return keys.map((key) => found.get(key));
 }
 

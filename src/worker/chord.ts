@@ -22,6 +22,7 @@ import { buildResultMeta, pendingResultMeta, type ResultMeta } from '../protocol
 import type { SignatureDict } from '../protocol/signature.js';
 import { READY_STATES, TaskState } from '../protocol/states.js';
 import type { TaskMessage } from '../protocol/task-message.js';
+import { runBounded } from '../run-bounded.js';
 import { type Runtime, resultTtl } from '../runtime.js';
 import { countChordMember } from './chord-counter.js';
 import { describeError, isTransient } from './execution-context.js';
@@ -172,13 +173,9 @@ const PAYLOAD_READS_IN_FLIGHT = 16;
 async function readMembers(runtime: Runtime, members: readonly string[]): Promise<ResultMeta[]> {
   const stored = await runtime.results.getMany(members);
   const metas: ResultMeta[] = new Array(members.length);
-  let next = 0;
-  const resolver = async (): Promise<void> => {
-    for (let i = next++; i < members.length; i = next++) {
-      const meta = stored[i];
-      metas[i] = meta ? await runtime.payloads.resolveMeta(meta) : pendingResultMeta(members[i] as string);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PAYLOAD_READS_IN_FLIGHT, members.length) }, resolver));
+  await runBounded(members.length, PAYLOAD_READS_IN_FLIGHT, async (i) => {
+    const meta = stored[i];
+    metas[i] = meta ? await runtime.payloads.resolveMeta(meta) : pendingResultMeta(members[i] as string);
+  });
   return metas;
 }
