@@ -2,7 +2,6 @@
  * Asynchronous, size-bounded inflation of a compressed body: what the worker uses, so that a decompression bomb
  * neither fills memory nor holds the event loop (see `compression.ts` for what each method runs on).
  */
-import { promisify } from 'node:util';
 import { brotliDecompress, inflate } from 'node:zlib';
 import { inflateBzip2 } from './bzip2-decoder.js';
 import {
@@ -15,9 +14,26 @@ import {
 import { bzip2Library } from './optional-libraries.js';
 import { inflateXz } from './xz-decoder.js';
 
-const inflateAsync = promisify(inflate);
-const brotliAsync = promisify(brotliDecompress);
-const zstdAsync = nodeZstd ? promisify(nodeZstd.zstdDecompress.bind(nodeZstd)) : undefined;
+/**
+ * A zlib one-shot call with a callback, as a promise. Not `util.promisify`: importing `node:util` loads a dozen
+ * more of Node's modules (parseArgs, worker threads, diff) at a Lambda's init.
+ */
+type Options = { readonly maxOutputLength: number };
+type OneShot = (
+  bytes: Uint8Array,
+  options: Options,
+  done: (error: Error | null, result: Buffer) => void,
+) => void;
+const promised =
+  (call: OneShot) =>
+  (bytes: Uint8Array, options: Options): Promise<Buffer> =>
+    new Promise((resolve, reject) =>
+      call(bytes, options, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+
+const inflateAsync = promised(inflate);
+const brotliAsync = promised(brotliDecompress);
+const zstdAsync = nodeZstd ? promised(nodeZstd.zstdDecompress.bind(nodeZstd)) : undefined;
 
 /**
  * Inflates a body compressed with the method the `compression` header names (a MIME type, or one of kombu's

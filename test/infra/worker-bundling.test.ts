@@ -145,6 +145,33 @@ describe('worker bundling defaults', () => {
   });
 });
 
+describe("the demo worker's bundle", () => {
+  /** The Node built-ins imported by the files `index.mjs` loads at init. */
+  let builtinsAtInit: Set<string>;
+  beforeAll(() => {
+    const bundle = bundleWorker({
+      entry: path.join(import.meta.dirname, '..', '..', 'functions', 'worker.ts'),
+    });
+    builtinsAtInit = new Set(
+      loadedAtInit(bundle).flatMap((file) =>
+        [...readFileSync(path.join(bundle, file), 'utf8').matchAll(/from\s*["'](node:[\w/]+)["']/g)].map(
+          (match) => match[1] ?? '',
+        ),
+      ),
+    );
+  });
+
+  it('loads at init only the built-ins a task needs: not node:util, whose import loads a dozen more modules', () => {
+    // Each of these costs a cold start milliseconds of compiling Node's own modules, for a path a task
+    // seldom takes (worker threads and child processes are the CLI's pools; parseArgs is the CLI's).
+    for (const builtin of ['node:util', 'node:worker_threads', 'node:child_process']) {
+      expect(builtinsAtInit.has(builtin), builtin).toBe(false);
+    }
+    // What a task does need is there, so the scan reads the bundle's imports at all.
+    expect(builtinsAtInit.has('node:crypto')).toBe(true);
+  });
+});
+
 describe('worker bundling overrides', () => {
   it('emits a source map for every output file with bundling.sourceMap', () => {
     const bundle = bundleWorker({ bundling: { sourceMap: true } });
