@@ -1,12 +1,15 @@
 /** The Workers, Periodic tasks, Cost and overview API. */
+import { DYNAMODB_BILLINGS, isDynamodbBilling } from '../cost/cost-model.js';
 import { DashboardRequestError } from './api-errors.js';
 import { type CostReportOptions, costReport } from './cost-report.js';
 import { periodicViews } from './periodic-view.js';
 import type { Route } from './route.js';
 
 /**
- * The cost model's settings a request may change: `batched=1` (producers send in batches) and `durationMs=<n>`
- * (a task's average run time); anything else is the model's default.
+ * The cost model's settings a request may change: `batched=1` (producers send in batches), `durationMs=<n>` (a
+ * task's average run time), `billing=on-demand|provisioned` (the results table's DynamoDB billing) and, with
+ * provisioned billing, `utilization=<share>` (the share of the capacity the load uses, in (0, 1]); anything else
+ * is the model's default, as in `celeriac cost`.
  */
 function costOptions(query: URLSearchParams): CostReportOptions {
   const batched = query.get('batched');
@@ -29,8 +32,38 @@ function costOptions(query: URLSearchParams): CostReportOptions {
       `durationMs must be a task's average run time in milliseconds, a number >= 0, got ${JSON.stringify(durationText)}`,
     );
   }
+  const billing = query.get('billing');
+  if (billing !== null && !isDynamodbBilling(billing)) {
+    throw new DashboardRequestError(
+      400,
+      'bad-request',
+      `billing must be ${DYNAMODB_BILLINGS.join(' or ')}, got ${JSON.stringify(billing)}`,
+    );
+  }
+  const utilizationText = query.get('utilization');
+  const utilization = Number(utilizationText);
+  if (utilizationText !== null) {
+    if (billing !== 'provisioned') {
+      throw new DashboardRequestError(
+        400,
+        'bad-request',
+        'utilization prices provisioned capacity: give it with billing=provisioned',
+      );
+    }
+    if (utilizationText.trim() === '' || !(utilization > 0 && utilization <= 1)) {
+      throw new DashboardRequestError(
+        400,
+        'bad-request',
+        `utilization must be the share of the provisioned capacity the load uses, in (0, 1], got ${JSON.stringify(utilizationText)}`,
+      );
+    }
+  }
   return {
-    assumptions: { batchedSends: batched === '1' },
+    assumptions: {
+      batchedSends: batched === '1',
+      ...(billing === null ? {} : { dynamodbBilling: billing }),
+      ...(utilizationText === null ? {} : { provisionedUtilization: utilization }),
+    },
     ...(durationText === null ? {} : { durationMs }),
   };
 }

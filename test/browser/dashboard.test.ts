@@ -227,7 +227,7 @@ describe('the dashboard in Chromium', () => {
       .toMatch(/Purged celery: \d+ messages/);
   });
 
-  it('Cost prices each task name on the three hosts of the cost model, and batched sends lower the Lambda total', async () => {
+  it('Cost prices each task name on the three hosts of the cost model; batched sends and provisioned billing lower the totals', async () => {
     await open('#/cost');
     const line = page.locator(`tr[data-cost="${fx.names.add}"]`);
     await line.waitFor();
@@ -256,6 +256,13 @@ describe('the dashboard in Chromium', () => {
     expect(await dollars('celeriac on Lambda')).toBeLessThan(lambda);
     // Python Celery's producers send one by one whatever celeriac's do.
     expect(await dollars('Python Celery on a container')).toBe(python);
+
+    // Provisioned capacity at the model's 70 % utilization costs less per write than on-demand, on every host.
+    const batchedLambda = await dollars('celeriac on Lambda');
+    await page.getByLabel('DynamoDB billing').selectOption('provisioned');
+    await expect.poll(() => page.locator('.prices').textContent()).toMatch(/DynamoDB billing: provisioned/);
+    expect(await dollars('celeriac on Lambda')).toBeLessThan(batchedLambda);
+    expect(await dollars('Python Celery on a container')).toBeLessThan(python);
   });
 
   it('names the missing IAM action when AWS refuses', async () => {

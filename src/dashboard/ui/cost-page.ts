@@ -66,9 +66,13 @@ function Assumptions({ report }: { report: CostReport }) {
 export function CostPage() {
   const [hours, setHours] = useState(24);
   const [batched, setBatched] = useState(false);
+  const [billing, setBilling] = useState('on-demand');
   const { value, error } = useLoad(
-    () => getJson<CostReport>(`/api/cost?hours=${hours}${batched ? '&batched=1' : ''}`),
-    [hours, batched],
+    () =>
+      getJson<CostReport>(
+        `/api/cost?hours=${hours}${batched ? '&batched=1' : ''}&billing=${encodeURIComponent(billing)}`,
+      ),
+    [hours, batched, billing],
   );
   return html`<section><h2>Cost</h2>
     <label>Window <select aria-label="cost window" value=${hours} onChange=${(e: Event) => setHours(Number((e.target as HTMLSelectElement).value))}>
@@ -76,6 +80,9 @@ export function CostPage() {
     </select></label>
     <label><input type="checkbox" aria-label="producers send in batches" checked=${batched}
       onChange=${(e: Event) => setBatched((e.target as HTMLInputElement).checked)} /> producers send in batches</label>
+    <label>DynamoDB billing <select aria-label="DynamoDB billing" value=${billing} onChange=${(e: Event) => setBilling((e.target as HTMLSelectElement).value)}>
+      <option value="on-demand">on demand</option><option value="provisioned">provisioned</option>
+    </select></label>
     ${error ? html`<${ErrorBox} error=${error} />` : null}
     ${
       value

@@ -185,7 +185,32 @@ describe('GET /api/cost', () => {
     });
   });
 
+  it('prices the results table on provisioned capacity with billing=provisioned and utilization', async () => {
+    const port = await start();
+    const response = await get(port, '/api/cost?hours=24&billing=provisioned&utilization=0.5');
+    expect(response.status).toBe(200);
+    const mix = [
+      { name: 'tasks.add', tasks: 42 },
+      { name: 'tasks.resize', tasks: 7, guarantee: 'at-least-once' as const },
+    ];
+    const provisioned = { dynamodbBilling: 'provisioned', provisionedUtilization: 0.5 } as const;
+    expect(response.body).toMatchObject({
+      hosts: estimateCost(mix, provisioned).hosts,
+      assumptions: provisioned,
+    });
+    const onDemand = await get(port, '/api/cost?hours=24&billing=on-demand');
+    expect(onDemand.body).toMatchObject({
+      hosts: estimateCost(mix).hosts,
+      assumptions: { dynamodbBilling: 'on-demand' },
+    });
+  });
+
   it.each([
+    ['billing=reserved', /billing must be on-demand or provisioned, got "reserved"/],
+    ['utilization=0.5', /utilization prices provisioned capacity: give it with billing=provisioned/],
+    ['billing=provisioned&utilization=0', /utilization must be .* in \(0, 1\], got "0"/],
+    ['billing=provisioned&utilization=1.5', /utilization must be .* in \(0, 1\], got "1.5"/],
+    ['billing=provisioned&utilization=', /utilization must be .* in \(0, 1\], got ""/],
     ['batched=yes', /batched must be 1 .* or 0, got "yes"/],
     ['batched=', /batched must be 1 .* or 0, got ""/],
     ['durationMs=abc', /durationMs must be .* >= 0, got "abc"/],
