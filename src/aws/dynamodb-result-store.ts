@@ -33,6 +33,8 @@ import type {
   RenewClaimRequest,
   ResultStore,
 } from '../ports/result-store.js';
+import { DYNAMODB_MAX_ITEM_BYTES } from '../ports/service-limits.js';
+import { PayloadTooLargeError } from '../protocol/errors.js';
 import { decodeResultMeta, type ResultMeta } from '../protocol/result-meta.js';
 import { awsErrorName, backendError } from './aws-error.js';
 import { encodeGroupMeta, groupMemberIds } from './celery-group-meta.js';
@@ -67,6 +69,9 @@ import { withIndexKeys } from './task-index-attributes.js';
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
+
+/** The largest saved-group meta: a DynamoDB item, less room for its key and timestamp. */
+const SAVED_GROUP_MAX_BYTES = DYNAMODB_MAX_ITEM_BYTES - 1024;
 
 /** Options for {@link DynamoDbResultStore}. */
 export interface DynamoDbResultStoreOptions {
@@ -230,13 +235,23 @@ export class DynamoDbResultStore implements ResultStore {
 
   async saveGroup(groupId: string, memberIds: readonly string[], nowMs: number): Promise<void> {
     // Celery's `_save_group`: the saved-group meta, then the chord counter at 0.
+    const meta = utf8.encode(encodeGroupMeta(groupId, memberIds));
+    if (meta.length > SAVED_GROUP_MAX_BYTES) {
+      // Refused here, before any member is sent, with what to do, rather than as DynamoDB's ValidationException.
+      throw PayloadTooLargeError.of(
+        `saved group ${groupId} of ${memberIds.length} members`,
+        meta.length,
+        SAVED_GROUP_MAX_BYTES,
+        "A saved group is one DynamoDB item in Celery's format, about 56 bytes a member, so a group or chord holds at most about 7,000 members: split the work into several, or into chunks (`task.chunks`).",
+      );
+    }
     try {
       await this.#ddb.send(
         new PutItemCommand({
           TableName: this.#table,
           Item: {
             id: { S: celeryGroupKey(groupId) },
-            result: { B: utf8.encode(encodeGroupMeta(groupId, memberIds)) },
+            result: { B: meta },
             timestamp: { N: celeryTimestamp(nowMs) },
           },
         }),
@@ -276,28 +291,30 @@ export class DynamoDbResultStore implements ResultStore {
 
   async incrementChordCounter(
     groupId: string,
-    memberIds: readonly string[],
+    positions: readonly number[],
   ): Promise<ChordCount | undefined> {
     const key = { id: { S: celeryChordCounterKey(groupId) } };
-    let pending = [...new Set(memberIds)];
+    let pending = [...new Set(positions)];
     // Each pass either counts every pending member in one write or learns which were counted before; a member
     // counted meanwhile by another worker drops out, so the passes end.
     while (pending.length > 0) {
       const counted = notCountedYet(pending);
       try {
-        // Celery increments `chord_count` (`SET chord_count = chord_count + :num`). celeriac also adds the members
-        // to a set in the same item, and increments only if none is in the set yet, so a redelivered member is
-        // counted once; Python workers sharing the chord increment the same `chord_count`.
+        // Celery increments `chord_count` (`SET chord_count = chord_count + :num`). celeriac also adds the members'
+        // positions in the saved group to a number set in the same item, and increments only if none is in the
+        // set yet, so a redelivered member is counted once; Python workers sharing the chord increment the same
+        // `chord_count`. Positions, not task ids: a few bytes a member instead of 37, so the item (whose size
+        // each write pays for in write units) stays small.
         const { Attributes } = await this.#ddb.send(
           new UpdateItemCommand({
             TableName: this.#table,
             Key: key,
-            UpdateExpression: 'ADD chord_count :num, chord_members :members',
+            UpdateExpression: 'ADD chord_count :num, chord_positions :positions',
             ConditionExpression: counted.expression,
             ExpressionAttributeValues: {
               ...counted.values,
               ':num': { N: String(pending.length) },
-              ':members': { SS: pending },
+              ':positions': { NS: pending.map(String) },
             },
             ReturnValues: 'UPDATED_NEW',
           }),
@@ -317,8 +334,8 @@ export class DynamoDbResultStore implements ResultStore {
         throw backendError(`DynamoDB GetItem(${this.#table}) chord counter`, error, this.#hint(error));
       }
       if (item?.chord_count?.N === undefined) return undefined;
-      const before = new Set(item.chord_members?.SS ?? []);
-      pending = pending.filter((id) => !before.has(id));
+      const before = new Set((item.chord_positions?.NS ?? []).map(Number));
+      pending = pending.filter((position) => !before.has(position));
       if (pending.length === 0) return { count: Number(item.chord_count.N), counted: [] };
     }
     return undefined;

@@ -131,14 +131,14 @@ export function completeCondition(owner: string): Condition {
  * The chord still has its counter, and none of the members is counted towards it yet. Refused: the chord is gone,
  * or one of them was counted and none is counted again.
  */
-export function notCountedYet(memberIds: readonly string[]): Condition {
+export function notCountedYet(positions: readonly number[]): Condition {
   const values: Record<string, AttributeValue> = {};
-  const any = memberIds.map((id, i) => {
-    values[`:m${i}`] = { S: id };
-    return `contains(chord_members, :m${i})`;
+  const any = positions.map((position, i) => {
+    values[`:p${i}`] = { N: String(position) };
+    return `contains(chord_positions, :p${i})`;
   });
   return condition(
-    `attribute_exists(chord_count) AND (attribute_not_exists(chord_members) OR NOT (${any.join(' OR ')}))`,
+    `attribute_exists(chord_count) AND (attribute_not_exists(chord_positions) OR NOT (${any.join(' OR ')}))`,
     values,
   );
 }

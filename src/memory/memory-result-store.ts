@@ -172,11 +172,11 @@ export class MemoryResultStore implements ResultStore {
   }
 
   readonly #groups = new Map<string, string[]>();
-  readonly #chordCounters = new Map<string, { count: number; members: Set<string>; joiner?: string }>();
+  readonly #chordCounters = new Map<string, { count: number; positions: Set<number>; joiner?: string }>();
 
   async saveGroup(groupId: string, memberIds: readonly string[]): Promise<void> {
     this.#groups.set(groupId, [...memberIds]);
-    this.#chordCounters.set(groupId, { count: 0, members: new Set() });
+    this.#chordCounters.set(groupId, { count: 0, positions: new Set() });
   }
 
   async getGroupMembers(groupId: string): Promise<string[] | undefined> {
@@ -186,12 +186,12 @@ export class MemoryResultStore implements ResultStore {
 
   async incrementChordCounter(
     groupId: string,
-    memberIds: readonly string[],
+    positions: readonly number[],
   ): Promise<ChordCount | undefined> {
     const counter = this.#chordCounters.get(groupId);
     if (!counter) return undefined;
-    const counted = memberIds.filter((id, i) => !counter.members.has(id) && memberIds.indexOf(id) === i);
-    for (const id of counted) counter.members.add(id);
+    const counted = positions.filter((p, i) => !counter.positions.has(p) && positions.indexOf(p) === i);
+    for (const p of counted) counter.positions.add(p);
     counter.count += counted.length;
     return { count: counter.count, counted };
   }

@@ -113,7 +113,8 @@ export interface ReleaseClaimRequest {
 /** A chord counter after a write: its count, and the members this write counted (see `incrementChordCounter`). */
 export interface ChordCount {
   readonly count: number;
-  readonly counted: readonly string[];
+  /** The positions, in the saved group, of the members this write counted, in the order given. */
+  readonly counted: readonly number[];
 }
 
 /** Task states and results, keyed by task id. */
@@ -171,11 +172,14 @@ export interface ResultStore {
   getGroupMembers(groupId: string): Promise<string[] | undefined>;
   /**
    * Counts members towards their chord (Celery's `chord-unlock-<id>` counter, which `saveGroup` creates at 0),
-   * each once however often it is asked, in one write when it can. Returns the count after the write and the
-   * members it counted, in the order given (the others had been counted before); `undefined` when the chord has
-   * no counter (its body was sent and its records deleted, or it was never saved).
+   * each once however often it is asked, in one write when it can. A member is named by its position in the
+   * saved group (0 for the first), which the counter keeps, a few bytes each: a chord of 100,000 members stays
+   * under DynamoDB's 400 KB item, and a write's size (its write units) grows by bytes, not kilobytes, per
+   * member. Returns the count after the write and the positions it counted, in the order given (the others had
+   * been counted before); `undefined` when the chord has no counter (its body was sent and its records deleted,
+   * or it was never saved).
    */
-  incrementChordCounter(groupId: string, memberIds: readonly string[]): Promise<ChordCount | undefined>;
+  incrementChordCounter(groupId: string, positions: readonly number[]): Promise<ChordCount | undefined>;
   /**
    * Makes `memberId` the one member that joins the chord and sends its body, once the count reached the chord's
    * size: true for the first member to ask and again for that member (its delivery repeated after a crash), false

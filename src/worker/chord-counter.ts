@@ -22,7 +22,8 @@ export interface MemberCount {
 const MAX_BATCH = 50;
 
 interface Waiter {
-  readonly memberId: string;
+  /** The member's position in the saved group. */
+  readonly position: number;
   readonly resolve: (count: MemberCount | undefined) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -30,13 +31,14 @@ interface Waiter {
 const queues = new WeakMap<ResultStore, Map<string, Waiter[]>>();
 
 /**
- * Counts `memberId` towards the chord `groupId`, coalescing with the members of the same chord that this process
- * counts meanwhile. Resolves `undefined` when the chord has no counter (it completed, or was never saved).
+ * Counts the member at `position` in the saved group towards the chord `groupId`, coalescing with the members of
+ * the same chord that this process counts meanwhile. Resolves `undefined` when the chord has no counter (it
+ * completed, or was never saved).
  */
 export function countChordMember(
   results: ResultStore,
   groupId: string,
-  memberId: string,
+  position: number,
 ): Promise<MemberCount | undefined> {
   let chords = queues.get(results);
   if (!chords) {
@@ -45,7 +47,7 @@ export function countChordMember(
   }
   const waiting = chords.get(groupId);
   return new Promise((resolve, reject) => {
-    const waiter = { memberId, resolve, reject };
+    const waiter = { position, resolve, reject };
     if (waiting) {
       waiting.push(waiter);
       return;
@@ -68,22 +70,22 @@ async function drain(
     try {
       const after = await results.incrementChordCounter(
         groupId,
-        batch.map((w) => w.memberId),
+        batch.map((w) => w.position),
       );
       if (!after) {
         for (const w of batch) w.resolve(undefined);
         continue;
       }
-      const counted = new Map(after.counted.map((id, i) => [id, i]));
+      const counted = new Map(after.counted.map((position, i) => [position, i]));
       const before = after.count - after.counted.length;
       for (const w of batch) {
-        const position = counted.get(w.memberId);
+        const order = counted.get(w.position);
         // A member given twice in one batch is counted once: its first waiter gets the count, later ones not.
-        if (position !== undefined) counted.delete(w.memberId);
+        if (order !== undefined) counted.delete(w.position);
         w.resolve(
-          position === undefined
+          order === undefined
             ? { count: after.count, counted: false }
-            : { count: before + position + 1, counted: true },
+            : { count: before + order + 1, counted: true },
         );
       }
     } catch (error) {

@@ -8,7 +8,8 @@
  * celeriac workers share the same records, so a chord's header may run on either.
  *
  * Every step can be repeated safely, because a worker may crash anywhere and SQS delivers again:
- * - a member is counted once, however often it is counted (the store keeps the counted members);
+ * - a member is counted once, however often it is counted (the store keeps the counted members' positions in the
+ *   saved group; a task that names the chord but is not in its saved group is not counted);
  * - the saved group is read once per process (`saved-group-cache.ts`), and the counter is written once per batch
  *   of members finishing together (`chord-counter.ts`), so a member costs a constant number of requests;
  * - the body has a fixed task id, so a body sent twice runs once (the worker's claim);
@@ -27,7 +28,7 @@ import { type Runtime, resultTtl } from '../runtime.js';
 import { countChordMember } from './chord-counter.js';
 import { describeError, isTransient } from './execution-context.js';
 import { errbackFollowUps } from './follow-ups.js';
-import { forgetSavedGroup, savedGroupMembers } from './saved-group-cache.js';
+import { forgetSavedGroup, savedGroupOf } from './saved-group-cache.js';
 
 /** What the chord step needs: the runtime's stores and a client to send the body. */
 export interface ChordDeps {
@@ -98,10 +99,16 @@ export async function onChordPartReturn(
   // expected; only a first count is an error.
   const gone = (): Promise<string | undefined> | undefined =>
     options.repeat ? undefined : failBody(deps, body, `GroupResult ${groupId} no longer exists`);
-  const counted = await countChordMember(results, groupId, headers.id);
+  const group = await savedGroupOf(results, groupId);
+  if (!group) return gone();
+  const position = group.positionOf(headers.id);
+  if (position === undefined) {
+    // Not one of the header's tasks (the saved group lists them all): counting it would join the chord early.
+    return `task ${headers.id} names chord group ${groupId} but is not in its saved group: not counted`;
+  }
+  const counted = await countChordMember(results, groupId, position);
   if (!counted) return gone();
-  const members = await savedGroupMembers(results, groupId);
-  if (!members) return gone();
+  const { members } = group;
   const declared = body.chord_size;
   const size = typeof declared === 'number' ? declared : members.length;
   if (counted.count < size) return undefined;

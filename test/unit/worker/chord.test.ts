@@ -123,7 +123,10 @@ describe('chords', () => {
       });
       await results.put(taskId, meta, { nowMs: Date.now() });
     }
-    await results.incrementChordCounter('g4', ids);
+    await results.incrementChordCounter(
+      'g4',
+      ids.map((_, i) => i),
+    );
     // Member 1 reached the size and is joining; member 0's duplicate delivery finds the count at the size too.
     expect(await results.claimChordJoin('g4', ids[1] ?? '')).toBe(true);
     expect(
@@ -140,5 +143,42 @@ describe('chords', () => {
         .slice(2)
         .map((m) => [m.headers.id, m.args]),
     ).toEqual([[bodyId, [[2, 4]]]]);
+  });
+
+  it('does not count a task that names the chord but is not in its saved group, so the chord does not join early', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const { bodyId, ids } = await sendChord(
+      fx,
+      [
+        [1, 1],
+        [2, 2],
+      ],
+      'g5',
+    );
+    const [m0, m1] = fx.queued();
+    if (!m0 || !m1) throw new Error('expected two header messages');
+    const deps = { runtime: fx.app.runtime, client: fx.app.client };
+    const finished = async (i: number, value: number) => {
+      const taskId = ids[i] ?? '';
+      const meta = buildResultMeta({
+        taskId,
+        status: TaskState.SUCCESS,
+        result: value,
+        dateDone: new Date(),
+      });
+      await fx.app.runtime.results.put(taskId, meta, { nowMs: Date.now() });
+    };
+    const stranger = { ...m0, headers: { ...m0.headers, id: 'g5-stranger' } };
+    expect(await onChordPartReturn(deps, stranger)).toBe(
+      'task g5-stranger names chord group g5 but is not in its saved group: not counted',
+    );
+    // The stranger took no one's place: the first member makes the count 1 of 2, and nothing is sent.
+    await finished(0, 2);
+    expect(await onChordPartReturn(deps, m0)).toBeUndefined();
+    expect(fx.queued()).toHaveLength(2);
+    await finished(1, 4);
+    expect(await onChordPartReturn(deps, m1)).toMatch(/chord g5 complete/);
+    expect(fx.queued().find((m) => m.headers.id === bodyId)?.args).toEqual([[2, 4]]);
   });
 });
