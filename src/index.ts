@@ -48,6 +48,26 @@ export {
   type Schedule,
   UnsupportedScheduleError,
 } from './beat/index.js';
+export {
+  Canvas,
+  type CanvasApplyOptions,
+  CanvasError,
+  Chain,
+  Chord,
+  chain,
+  chord,
+  chunks,
+  Group,
+  group,
+  MapSignature,
+  type MissingOf,
+  type ResultOf,
+  registerMapTasks,
+  Signature,
+  signature,
+  xmap,
+  xstarmap,
+} from './canvas/index.js';
 export type { Client, RevokeOptions, TaskLookup } from './client.js';
 export { ENV } from './config/env.js';
 export type { LongEtaConfig, ResolvedLongEtaConfig } from './config/long-eta-config.js';

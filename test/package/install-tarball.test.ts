@@ -39,6 +39,7 @@ const ENTRY_POINTS = {
   'celeriac/protocol': 'encodeTaskMessage',
   'celeriac/lambda': 'createSqsHandler',
   'celeriac/testing': 'createMemoryTransport',
+  'celeriac/worker': 'runWorker',
   'celeriac/cdk': 'TaskQueue',
 } as const;
 
