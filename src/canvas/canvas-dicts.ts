@@ -13,9 +13,24 @@ export function members(dict: SignatureDict, key = 'tasks'): SignatureDict[] {
   return list as SignatureDict[];
 }
 
-/** A chord dict's header group. */
+/**
+ * A chord dict's header group. Celery 5.6 serializes a chord's header as the list of its signatures (its
+ * `_maybe_group`), celeriac as a group dict; a list is read as a group of those signatures.
+ */
 export function header(dict: SignatureDict): SignatureDict {
-  return dict.kwargs.header as SignatureDict;
+  const value = dict.kwargs.header;
+  if (Array.isArray(value)) {
+    return {
+      task: 'celery.group',
+      args: [],
+      kwargs: { tasks: value },
+      options: {},
+      subtask_type: 'group',
+      immutable: false,
+    };
+  }
+  if (!value || typeof value !== 'object') throw CanvasError.notSignature('chord header', value);
+  return value as SignatureDict;
 }
 
 /** A chord dict's body, if any. */

@@ -64,6 +64,22 @@ describe('Python workflows on a celeriac worker', () => {
     expect(out.value).toBe(20);
   });
 
+  it('runs a chord given as a link callback: the worker reads the header Celery sends as a list of signatures', async () => {
+    const out = await python<{ value: number; chord: number }>(
+      [
+        'import json, uuid',
+        'from celery import chord',
+        'from celery.result import AsyncResult',
+        'from celeriac_fixtures import tasks',
+        'body = tasks.tsum.s().set(task_id="body-" + uuid.uuid4().hex)',
+        'r = tasks.add.apply_async((1, 1), link=chord([tasks.add.s(10), tasks.add.s(20)], body))',
+        'print(json.dumps({"value": r.get(timeout=30), "chord": AsyncResult(body.id).get(timeout=30)}))',
+      ].join('\n'),
+    );
+    // The callback gets the task's 2, which goes to each header task: 12 + 22.
+    expect(out).toEqual({ value: 2, chord: 34 });
+  });
+
   it('fails a chord body with ChordError when a header task fails, which Python sees', async () => {
     const out = await python<{ state: string; type: string; message: string }>(
       [
