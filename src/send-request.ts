@@ -112,12 +112,34 @@ function nonNegativeSeconds(option: string, value: unknown): number {
   return value;
 }
 
+/** The years an ISO-8601 datetime with a 4-digit year holds, as Python's `datetime` (`MINYEAR`, `MAXYEAR`). */
+const YEARS = 'in the years 0001 to 9999 UTC';
+
+/**
+ * `date`, when the message can carry it: an `eta` or `expires` outside the years 1-9999 (or a countdown that
+ * overflows a `Date`) would be written as a time no worker reads, and Celery's `datetime` cannot hold it.
+ */
+function writable(option: string, date: Date, value: unknown, expected: string): Date {
+  const year = date.getUTCFullYear();
+  if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
+    throw InvalidOptionError.expected(option, expected, value);
+  }
+  return date;
+}
+
 function toDate(option: string, value: Date | string): Date {
   const date = typeof value === 'string' ? parseIsoDateTime(value) : value;
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
     throw InvalidOptionError.expected(option, 'a valid Date or ISO-8601 time', value);
   }
-  return date;
+  return writable(option, date, value, `a Date or ISO-8601 time ${YEARS}`);
+}
+
+/** Now plus `seconds` of the option, refused when the time it gives cannot be written. */
+function secondsFromNow(option: string, value: unknown, nowMs: number): Date {
+  const seconds = nonNegativeSeconds(option, value);
+  const expected = `a number of seconds >= 0 that gives a time ${YEARS}`;
+  return writable(option, new Date(nowMs + seconds * 1000), value, expected);
 }
 
 /**
@@ -185,7 +207,7 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
   }
   let eta: Date | null = null;
   if (options.countdown !== undefined) {
-    eta = new Date(defaults.nowMs + nonNegativeSeconds('countdown', options.countdown) * 1000);
+    eta = secondsFromNow('countdown', options.countdown, defaults.nowMs);
   } else if (options.eta !== undefined) {
     eta = toDate('eta', options.eta);
   }
@@ -193,7 +215,7 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
   if (options.expires !== undefined) {
     expires =
       typeof options.expires === 'number'
-        ? new Date(defaults.nowMs + nonNegativeSeconds('expires', options.expires) * 1000)
+        ? secondsFromNow('expires', options.expires, defaults.nowMs)
         : toDate('expires', options.expires);
   }
   const retries = workflow.retries ?? 0;

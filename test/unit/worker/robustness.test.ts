@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { every } from '../../../src/beat/every.js';
+import { chain } from '../../../src/canvas/index.js';
 import { BackendError } from '../../../src/errors.js';
 import { createApp } from '../../../src/index.js';
 import { createMemoryTransport } from '../../../src/memory/index.js';
@@ -69,6 +70,34 @@ describe('outcomes that cannot be recorded as they are', () => {
     expect(await result.info()).toMatchObject({ exc_message: [expect.stringMatching(/nowhere/)] });
     expect(runs).toBe(1);
   });
+
+  it.each([
+    ['countdown', 'a callback'],
+    ['expires', 'a chain step'],
+  ] as const)(
+    'fails the task, sending nothing, when %s in %s gives a time past the year 9999',
+    async (option, where) => {
+      const fx = memoryApp();
+      const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+      const next = add.s(10).set({ [option]: 1e308, taskId: 'next-1' });
+      if (where === 'a callback') await add.applyAsync([1, 2], {}, { taskId: 'parent-1', link: next });
+      else await chain(add.s(1, 2).set({ taskId: 'parent-1' }), next).applyAsync();
+      const result = fx.app.asyncResult('parent-1');
+      const outcome = await execute(fx, await receiveOne(fx));
+      const message = `Expected \`${option}\` to be a number of seconds >= 0 that gives a time in the years 0001 to 9999 UTC, got 1e+308`;
+      expect(outcome).toMatchObject({
+        action: 'delete',
+        state: 'FAILURE',
+        reason: `recording the outcome failed: ${message}`,
+      });
+      expect(await result.info()).toEqual({
+        exc_type: 'InvalidOptionError',
+        exc_message: [message],
+        exc_module: 'celeriac',
+      });
+      expect(fx.queued().map((m) => m.headers.id)).not.toContain('next-1');
+    },
+  );
 
   it('leaves the message for redelivery when a store fails for a moment, and deletes it only once stored', async () => {
     const fx = memoryApp();
