@@ -95,8 +95,9 @@ async function execute(
       createTaskContext(scope, message, record, abort.signal),
       abort,
       {
-        timeLimitSeconds: hard ?? task.options.timeLimitSeconds ?? null,
-        softTimeLimitSeconds: soft ?? task.options.softTimeLimitSeconds ?? null,
+        // Celery's `time_limit or task.time_limit`: a limit of 0 in the message, like none, means the task's.
+        timeLimitSeconds: hard || task.options.timeLimitSeconds || null,
+        softTimeLimitSeconds: soft || task.options.softTimeLimitSeconds || null,
       },
       {
         ...(scope.ctx.pool ? { pool: scope.ctx.pool } : {}),

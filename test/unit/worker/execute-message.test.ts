@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SoftTimeLimitExceeded, TaskError } from '../../../src/errors.js';
-import { base64Encode } from '../../../src/protocol/envelope.js';
+import { base64Encode, encodeSqsMessageBody } from '../../../src/protocol/envelope.js';
 import { type ExecutionContext, executeMessage } from '../../../src/worker/execute-message.js';
 import type { InboundMessage } from '../../../src/worker/message-outcome.js';
 import { type MemoryAppFixture, memoryApp } from '../../helpers/memory-app.js';
@@ -395,5 +395,100 @@ describe('delays on FIFO queues', () => {
     expect(outcome).toMatchObject({ action: 'retry-later', state: 'DELAYED' });
     expect(outcome.delaySeconds).toBeGreaterThanOrEqual(119);
     expect(ran).toBe(false);
+  });
+});
+
+describe('a message whose timelimit header holds 0', () => {
+  /** A Python client's message for `name` with the header `timelimit` as given. */
+  function withTimelimit(fx: MemoryAppFixture, name: string, timelimit: unknown): InboundMessage {
+    const id = `${name}-${JSON.stringify(timelimit)}`;
+    const body = encodeSqsMessageBody({
+      body: base64Encode('[[], {}, null]'),
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: { lang: 'py', task: name, id, root_id: id, timelimit },
+      properties: { body_encoding: 'base64', delivery_info: { exchange: '', routing_key: 'celery' } },
+    });
+    return {
+      messageId: id,
+      receiptHandle: `${id}#1`,
+      body,
+      receiveCount: 1,
+      queueUrl: fx.queueUrl,
+      attributes: {},
+    };
+  }
+
+  /** Sleeps `ms`, or rejects with the signal's reason when the run is aborted (a soft time limit). */
+  function sleeper(ms: number) {
+    return function (this: { signal: AbortSignal }): Promise<string> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => resolve('finished'), ms);
+        this.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(this.signal.reason);
+        });
+      });
+    };
+  }
+
+  it.each([[[0, 0]], [[0, null]]])(
+    'keeps the task’s hard limit for timelimit %j, as Celery reads 0',
+    async (timelimit) => {
+      const fx = memoryApp();
+      fx.app.task('tasks.slow', sleeper(2000), { timeLimitSeconds: 0.05 });
+      const message = withTimelimit(fx, 'tasks.slow', timelimit);
+      const outcome = await executeMessage(message, context(fx));
+      expect(outcome).toMatchObject({
+        state: 'FAILURE',
+        reason: 'TimeLimitExceeded: Time limit (0.05 s) exceeded',
+      });
+      expect(await fx.app.asyncResult(outcome.taskId ?? '').info()).toEqual({
+        exc_type: 'TimeLimitExceeded',
+        exc_message: ['Time limit (0.05 s) exceeded'],
+        exc_module: 'billiard.exceptions',
+      });
+    },
+  );
+
+  it.each([[[0, 0]], [[null, 0]]])('keeps the task’s soft limit for timelimit %j', async (timelimit) => {
+    const fx = memoryApp();
+    fx.app.task('tasks.slow', sleeper(2000), { softTimeLimitSeconds: 0.05 });
+    const outcome = await executeMessage(withTimelimit(fx, 'tasks.slow', timelimit), context(fx));
+    expect(outcome.state).toBe('FAILURE');
+    expect(await fx.app.asyncResult(outcome.taskId ?? '').info()).toMatchObject({
+      exc_type: 'SoftTimeLimitExceeded',
+      exc_module: 'billiard.exceptions',
+    });
+  });
+
+  it('runs a task with no limits of its own to the end, as a Celery worker without task_time_limit', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.slow', sleeper(100));
+    const outcome = await executeMessage(withTimelimit(fx, 'tasks.slow', [0, 0]), context(fx));
+    expect(outcome.state).toBe('SUCCESS');
+    expect(await fx.app.asyncResult(outcome.taskId ?? '').get()).toBe('finished');
+  });
+
+  it('still lets a limit above 0 in the message win over the task’s', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.slow', sleeper(2000), { timeLimitSeconds: 30 });
+    const outcome = await executeMessage(withTimelimit(fx, 'tasks.slow', [0.05, 0]), context(fx));
+    expect(outcome).toMatchObject({
+      state: 'FAILURE',
+      reason: 'TimeLimitExceeded: Time limit (0.05 s) exceeded',
+    });
+  });
+
+  it('leaves what a send puts in timelimit as it was', () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.limited', () => 1, { timeLimitSeconds: 0.2, softTimeLimitSeconds: 0.1 });
+    fx.app.task('tasks.free', () => 1);
+    expect(fx.message('tasks.limited', [], {}).headers.timelimit).toEqual([0.2, 0.1]);
+    expect(fx.message('tasks.free', [], {}).headers.timelimit).toEqual([null, null]);
+    expect(fx.message('tasks.free', [], {}, { timeLimitSeconds: 5 }).headers.timelimit).toEqual([5, null]);
+    expect(() => fx.request('tasks.free', [], {}, { timeLimitSeconds: 0 })).toThrow(
+      'Expected `timeLimitSeconds` to be a number of seconds > 0, got 0',
+    );
   });
 });
