@@ -79,6 +79,14 @@ describe('the packed package', () => {
     expect(
       files.filter((file) => file.startsWith('package/test/') || file.startsWith('package/src/')),
     ).toEqual([]);
+    // The sources are not shipped, so each source map carries its own: a stack trace or a debugger mapped
+    // through it shows the TypeScript, not a path that is not in node_modules.
+    const map = JSON.parse(run('tar', ['-xzOf', tarball, 'package/dist/src/errors.js.map'], work)) as {
+      sources: string[];
+      sourcesContent?: string[];
+    };
+    expect(map.sources).toEqual(['../../src/errors.ts']);
+    expect(map.sourcesContent?.[0]).toContain('export class BackendError');
   });
 
   it('loads every entry point with require() in a CommonJS project', () => {
