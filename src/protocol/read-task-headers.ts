@@ -4,6 +4,7 @@
  */
 import { describeDecoded } from './describe-value.js';
 import { InvalidTaskError } from './errors.js';
+import { checkNestedSignatures } from './nested-signatures.js';
 import { argsRepr, kwargsRepr } from './python-repr.js';
 import { normaliseSignature, type SignatureDict } from './signature.js';
 import type { TaskEmbed, TaskHeaders } from './task-message-types.js';
@@ -71,6 +72,7 @@ function signatures(value: unknown, key: string, taskId: string): SignatureDict[
     const signature = normaliseSignature(item);
     if (!signature)
       throw new InvalidTaskError(`\`${key}[${index}]\` is not a signature (it has no \`task\`)`, { taskId });
+    checkNestedSignatures(signature, `${key}[${index}]`, taskId);
     return signature;
   });
 }
@@ -89,6 +91,7 @@ export function readTaskEmbed(raw: unknown, taskId: string): TaskEmbed {
   const embed = raw as Fields;
   const chord = embed.chord === undefined || embed.chord === null ? null : normaliseSignature(embed.chord);
   if (chord === undefined) throw new InvalidTaskError('`chord` is not a signature', { taskId });
+  if (chord) checkNestedSignatures(chord, 'chord', taskId);
   return {
     callbacks: signatures(embed.callbacks, 'callbacks', taskId),
     errbacks: signatures(embed.errbacks, 'errbacks', taskId),

@@ -377,6 +377,34 @@ describe('executeMessage', () => {
   });
 });
 
+describe('a message with a malformed signature nested in its follow-ups', () => {
+  it('is rejected before the task runs, naming where the bad signature sits', async () => {
+    const fx = memoryApp();
+    let ran = false;
+    fx.app.task('tasks.add', (a: number, b: number) => {
+      ran = true;
+      return a + b;
+    });
+    const callback = { task: 'tasks.add', args: [10], kwargs: {}, options: { link: [null] } };
+    const body = encodeSqsMessageBody({
+      body: base64Encode(JSON.stringify([[1, 2], {}, { callbacks: [callback] }])),
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: { lang: 'py', task: 'tasks.add', id: 'nested-1', root_id: 'nested-1' },
+      properties: { body_encoding: 'base64', delivery_info: { exchange: '', routing_key: 'celery' } },
+    });
+    const outcome = await executeMessage(
+      { messageId: 'n', receiptHandle: 'n#1', body, receiveCount: 1, queueUrl: fx.queueUrl, attributes: {} },
+      context(fx),
+    );
+    expect(ran).toBe(false);
+    expect(outcome).toMatchObject({ action: 'reject', state: 'INVALID', taskId: 'nested-1' });
+    expect(outcome.reason).toContain('`callbacks[0].options.link[0]` is not a signature (it has no `task`)');
+    expect(outcome.reason).toContain('dead-letter queue');
+    expect(fx.queued()).toHaveLength(0);
+  });
+});
+
 describe('delays on FIFO queues', () => {
   it('sends at once and keeps the message invisible in its group until the ETA', async () => {
     const fx = memoryApp({ queueUrls: {} });
