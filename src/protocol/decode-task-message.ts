@@ -12,7 +12,8 @@ import type { TaskMessage } from './task-message-types.js';
  * Decodes an SQS `MessageBody` into a task message: base64 or plain JSON, a kombu envelope or a bare v1 task.
  *
  * @throws {ContentDisallowed} for pickle, and any content type not in `options.acceptContent` (JSON only by
- *   default).
+ *   default); a bare task object counts as JSON.
+ * @throws {SecurityError} with `options.verifier`, for a message that is not signed (a bare task object never is).
  * @throws {DecodeError} when a layer is not base64/UTF-8/JSON, a type tag is unknown, the JSON nests too deeply
  *   or a compressed body inflates past `options.maxPayloadBytes`.
  * @throws {InvalidTaskError} when the message is not a Celery task.
@@ -22,7 +23,7 @@ import type { TaskMessage } from './task-message-types.js';
  */
 export function decodeTaskMessage(messageBody: string, options: DecodeOptions = {}): TaskMessage {
   const { envelope, bare } = decodeSqsMessageBody(messageBody);
-  return envelope ? decodeEnvelope(envelope, options) : decodeBareTask(bare);
+  return envelope ? decodeEnvelope(envelope, options) : decodeBareTask(bare, options);
 }
 
 /**
@@ -38,5 +39,5 @@ export async function decodeTaskMessageAsync(
   options: DecodeOptions = {},
 ): Promise<TaskMessage> {
   const { envelope, bare } = decodeSqsMessageBody(messageBody);
-  return envelope ? decodeEnvelopeAsync(envelope, options) : decodeBareTask(bare);
+  return envelope ? decodeEnvelopeAsync(envelope, options) : decodeBareTask(bare, options);
 }

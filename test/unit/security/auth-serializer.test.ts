@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUTH_CONTENT_TYPE, signBody, verifyBody } from '../../../src/protocol/auth-serializer.js';
 import { encodeSqsMessageBody } from '../../../src/protocol/envelope.js';
+import { ContentDisallowed } from '../../../src/protocol/errors.js';
 import { SecurityError, SecurityReason } from '../../../src/protocol/security-error.js';
 import { serializeValue } from '../../../src/protocol/serializers.js';
 import {
@@ -11,6 +12,7 @@ import {
 import {
   buildTaskMessage,
   decodeTaskMessage,
+  decodeTaskMessageAsync,
   encodeTaskMessage,
   toEnvelope,
 } from '../../../src/protocol/task-message.js';
@@ -93,6 +95,27 @@ describe('signing and verifying', () => {
   it('refuses an unsigned message when verification is on', () => {
     expect(reasonOf(() => decodeTaskMessage(encodeTaskMessage(message()), { verifier }))).toBe(
       SecurityReason.UNSIGNED,
+    );
+  });
+
+  it('refuses a bare JSON task (no kombu envelope, so never signed) when verification is on', async () => {
+    const bare = JSON.stringify({ task: 'tasks.add', id: 'forged-1', args: [2, 3], kwargs: {} });
+    for (const body of [bare, Buffer.from(bare).toString('base64')]) {
+      expect(reasonOf(() => decodeTaskMessage(body, { verifier }))).toBe(SecurityReason.UNSIGNED);
+      await expect(decodeTaskMessageAsync(body, { verifier })).rejects.toMatchObject({
+        reason: SecurityReason.UNSIGNED,
+        message: expect.stringContaining('bare JSON, no kombu envelope'),
+      });
+    }
+    expect(decodeTaskMessage(bare).args).toEqual([2, 3]);
+  });
+
+  it('refuses a bare JSON task when the receiver does not accept JSON', async () => {
+    const bare = JSON.stringify({ task: 'tasks.add', id: 'json-1', args: [2, 3], kwargs: {} });
+    const options = { acceptContent: ['application/x-msgpack'] };
+    expect(() => decodeTaskMessage(bare, options)).toThrow(ContentDisallowed);
+    await expect(decodeTaskMessageAsync(bare, options)).rejects.toThrow(
+      'Refusing content type "application/json": this receiver accepts application/x-msgpack',
     );
   });
 
