@@ -29,6 +29,7 @@ import { parseIsoDateTime } from './protocol/iso-time.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
 import { isSerializerName, type SerializerName } from './protocol/serializers.js';
 import type { SignatureDict } from './protocol/signature.js';
+import { isTaskId, TASK_ID_RULE } from './protocol/task-id.js';
 import { buildTaskMessage, type TaskMessage, type TaskMessageInput } from './protocol/task-message.js';
 import type { TaskOptions } from './task-options.js';
 
@@ -103,8 +104,6 @@ export interface SendDefaults {
   readonly newId: () => string;
 }
 
-const TASK_ID = /^[\x21-\x7e]+$/;
-
 function nonNegativeSeconds(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw InvalidOptionError.expected(option, 'a number of seconds >= 0', value);
@@ -147,13 +146,7 @@ function secondsFromNow(option: string, value: unknown, nowMs: number): Date {
  * ASCII without quotes or backslashes (Python would escape those in the bytes repr).
  */
 export function validateTaskId(taskId: unknown): string {
-  if (typeof taskId !== 'string' || !TASK_ID.test(taskId) || /['"\\]/.test(taskId) || taskId.length > 200) {
-    throw InvalidOptionError.expected(
-      'taskId',
-      "printable ASCII of 1-200 characters without quotes or backslashes (Celery's DynamoDB keys quote it)",
-      taskId,
-    );
-  }
+  if (!isTaskId(taskId)) throw InvalidOptionError.expected('taskId', TASK_ID_RULE, taskId);
   return taskId;
 }
 

@@ -7,6 +7,7 @@ import { InvalidTaskError } from './errors.js';
 import { checkNestedSignatures } from './nested-signatures.js';
 import { argsRepr, kwargsRepr } from './python-repr.js';
 import { normaliseSignature, type SignatureDict } from './signature.js';
+import { isTaskId, TASK_ID_RULE } from './task-id.js';
 import type { TaskEmbed, TaskHeaders } from './task-message-types.js';
 
 /** Decoded JSON fields of a message: headers, or a v1 body. */
@@ -50,6 +51,17 @@ function timelimit(value: unknown, taskId: string | undefined): [number | null, 
       taskId,
     },
   );
+}
+
+/** The id of a related task or group (`root_id`, `parent_id`, `group`): null, or a valid task id. */
+function relatedId(fields: Fields, key: string, taskId: string): string | null {
+  const value = str(fields, key, taskId);
+  if (value !== null && !isTaskId(value)) {
+    throw new InvalidTaskError(`Header \`${key}\` must be ${TASK_ID_RULE}, got ${describeDecoded(value)}`, {
+      taskId,
+    });
+  }
+  return value;
 }
 
 /** A required non-empty string field, `task` or `id`. */
@@ -126,6 +138,9 @@ export function readTaskHeaders(
   kwargs: Record<string, unknown>,
 ): TaskHeaders {
   const id = requiredField(fields, 'id', undefined);
+  // No task id on the error: an id that cannot be a key must not be stored under.
+  if (!isTaskId(id))
+    throw new InvalidTaskError(`Header \`id\` must be ${TASK_ID_RULE}, got ${describeDecoded(id)}`);
   const task = requiredField(fields, 'task', id);
   const stamps = fields.stamps;
   const stamped = fields.stamped_headers;
@@ -137,12 +152,12 @@ export function readTaskHeaders(
     shadow: str(fields, 'shadow', id),
     eta: str(fields, 'eta', id),
     expires: str(fields, 'expires', id),
-    group: str(fields, 'group', id),
+    group: relatedId(fields, 'group', id),
     group_index: int(fields, 'group_index', null, id),
     retries: int(fields, 'retries', 0, id) ?? 0,
     timelimit: timelimit(fields.timelimit, id),
-    root_id: str(fields, 'root_id', id),
-    parent_id: str(fields, 'parent_id', id),
+    root_id: relatedId(fields, 'root_id', id),
+    parent_id: relatedId(fields, 'parent_id', id),
     argsrepr: typeof fields.argsrepr === 'string' ? fields.argsrepr : argsRepr(args),
     kwargsrepr: typeof fields.kwargsrepr === 'string' ? fields.kwargsrepr : kwargsRepr(kwargs),
     origin: typeof fields.origin === 'string' ? fields.origin : '',

@@ -10,6 +10,7 @@ import type { ExceptionInfo } from '../protocol/exception-info.js';
 import { buildResultMeta } from '../protocol/result-meta.js';
 import { SecurityError } from '../protocol/security-error.js';
 import { TaskState } from '../protocol/states.js';
+import { isTaskId } from '../protocol/task-id.js';
 import type { MessageScope } from './execution-context.js';
 import { MessageAction, type MessageOutcome, MessageState } from './message-outcome.js';
 import { storeMeta } from './store-meta.js';
@@ -27,12 +28,15 @@ function invalidInfo(error: unknown): ExceptionInfo {
   return { ...info, exc_module: module };
 }
 
-/** The task id an undecodable message names, if any (from the envelope headers or a bare body). */
+/**
+ * The task id an undecodable message names, if any (from the envelope headers or a bare body), and only when it
+ * can be a key: an overlong or quoted id would fail its own write, and in a batch the writes it shares.
+ */
 export function peekTaskId(body: string): string | undefined {
   try {
     const { envelope, bare } = decodeSqsMessageBody(body);
     const id = envelope ? envelope.headers.id : (bare as Record<string, unknown> | undefined)?.id;
-    return typeof id === 'string' && id.length > 0 ? id : undefined;
+    return isTaskId(id) ? id : undefined;
   } catch {
     return undefined;
   }

@@ -108,6 +108,12 @@ export const kombuValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((
 const nonEmpty = fc.string({ minLength: 1, maxLength: 40, unit: 'binary' });
 const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
 
+/** Task, group, root and parent ids a receiver reads (src/protocol/task-id.ts): printable ASCII, no quotes. */
+const ID_CHARS = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).filter(
+  (char) => !`'"\\`.includes(char),
+);
+const taskId = fc.string({ minLength: 1, maxLength: 200, unit: fc.constantFrom(...ID_CHARS) });
+
 /** Signature dicts with kombu values in their arguments. */
 export const signature: fc.Arbitrary<SignatureDict> = fc
   .record({
@@ -125,7 +131,7 @@ const customKey = anyString.map((key) => `x-${key}`);
 /** Every field a producer may set, in every combination. */
 export const taskMessageInput: fc.Arbitrary<TaskMessageInput> = fc.record(
   {
-    taskId: nonEmpty,
+    taskId,
     name: nonEmpty,
     queue: anyString,
     args: fc.array(kombuValue, { maxLength: 4 }),
@@ -133,13 +139,13 @@ export const taskMessageInput: fc.Arbitrary<TaskMessageInput> = fc.record(
     eta: optional(pythonDate),
     expires: optional(pythonDate),
     now: pythonDate,
-    group: optional(anyString),
+    group: optional(taskId),
     groupIndex: optional(fc.nat()),
     retries: fc.nat(),
     timeLimitSeconds: optional(fc.double({ min: 0, noNaN: true, noDefaultInfinity: true })),
     softTimeLimitSeconds: optional(fc.nat()),
-    rootId: optional(anyString),
-    parentId: optional(anyString),
+    rootId: optional(taskId),
+    parentId: optional(taskId),
     shadow: optional(anyString),
     callbacks: optional(fc.array(signature, { maxLength: 2 })),
     errbacks: optional(fc.array(signature, { maxLength: 2 })),

@@ -292,3 +292,52 @@ describe('large messages', () => {
     expect((decodeTaskMessage(encodeTaskMessage(message)).args[0] as string).length).toBe(5 * 1024 * 1024);
   });
 });
+
+describe('task ids on the way in', () => {
+  const RULE =
+    "printable ASCII of 1-200 characters without quotes or backslashes (Celery's DynamoDB keys quote it)";
+
+  function refusal(headers: Record<string, unknown>): InvalidTaskError {
+    try {
+      decodeTaskMessage(envelopeBody(v2Envelope('[[], {}, null]', { task: 'tasks.add', ...headers })));
+    } catch (error) {
+      if (error instanceof InvalidTaskError) return error;
+      throw error;
+    }
+    throw new Error('not refused');
+  }
+
+  it.each([
+    ['L'.repeat(201), `"${'L'.repeat(199)}`],
+    ["it's", '"it\'s"'],
+    ['with space', '"with space"'],
+    ['back\\slash', '"back\\\\slash"'],
+    ['tab\tid', '"tab\\tid"'],
+  ])('refuses the id %j, naming the rule, with no task id to store FAILURE under', (id, shown) => {
+    const error = refusal({ id });
+    expect(error.message.startsWith(`Header \`id\` must be ${RULE}, got ${shown}`)).toBe(true);
+    expect(error.message.length).toBeLessThan(400);
+    expect(error.taskId).toBeUndefined();
+  });
+
+  it.each(['root_id', 'parent_id', 'group'])('refuses an overlong %s, naming the message’s own id', (key) => {
+    const error = refusal({ id: 't-1', [key]: 'x'.repeat(3000) });
+    expect(error.message.startsWith(`Header \`${key}\` must be ${RULE}, got "xxx`)).toBe(true);
+    expect(error.taskId).toBe('t-1');
+  });
+
+  it('reads ids of 200 printable characters, as a send may write them', () => {
+    const id = `${'a'.repeat(190)}-~!#$%&()*`;
+    const message = decodeTaskMessage(
+      envelopeBody(
+        v2Envelope('[[], {}, null]', { task: 'tasks.add', id, root_id: id, parent_id: id, group: id }),
+      ),
+    );
+    expect(message.headers).toMatchObject({ id, root_id: id, parent_id: id, group: id });
+  });
+
+  it('refuses an overlong id in a bare v1 task object too', () => {
+    const bare = JSON.stringify({ task: 'tasks.add', id: 'L'.repeat(3000), args: [], kwargs: {} });
+    expect(() => decodeTaskMessage(bare)).toThrow(`Header \`id\` must be ${RULE}`);
+  });
+});

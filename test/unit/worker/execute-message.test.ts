@@ -377,6 +377,42 @@ describe('executeMessage', () => {
   });
 });
 
+describe('a message whose task id cannot be a key', () => {
+  it('is rejected without running or storing anything under that id', async () => {
+    const fx = memoryApp();
+    let ran = false;
+    fx.app.task('tasks.add', () => {
+      ran = true;
+    });
+    const writes: unknown[] = [];
+    const put = fx.transport.results.put.bind(fx.transport.results);
+    fx.transport.results.put = (...args: Parameters<typeof put>) => {
+      writes.push(args);
+      return put(...args);
+    };
+    const id = 'L'.repeat(3000);
+    const body = encodeSqsMessageBody({
+      body: base64Encode('[[], {}, null]'),
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: { lang: 'py', task: 'tasks.add', id, root_id: id },
+      properties: { body_encoding: 'base64', delivery_info: { exchange: '', routing_key: 'celery' } },
+    });
+    const outcome = await executeMessage(
+      { messageId: 'l', receiptHandle: 'l#1', body, receiveCount: 1, queueUrl: fx.queueUrl, attributes: {} },
+      context(fx),
+    );
+    expect(ran).toBe(false);
+    expect(outcome).toMatchObject({ action: 'reject', state: 'INVALID' });
+    expect(outcome.taskId).toBeUndefined();
+    expect(outcome.reason).toMatch(
+      /^InvalidTaskError: Header `id` must be printable ASCII of 1-200 characters/,
+    );
+    expect(outcome.reason).toContain('dead-letter queue');
+    expect(writes).toEqual([]);
+  });
+});
+
 describe('a message with a malformed signature nested in its follow-ups', () => {
   it('is rejected before the task runs, naming where the bad signature sits', async () => {
     const fx = memoryApp();
