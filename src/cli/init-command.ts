@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CeleriacError } from '../errors.js';
@@ -26,7 +27,8 @@ Options:
   --commonjs          A CommonJS project ("type": "commonjs"); default: an ES module project
   --name <name>       The npm package name (default: the directory's name)
   --celeriac <spec>   The celeriac dependency, as npm install takes it: a version range, a git URL, a path or
-                      a tarball (default: this checkout as file:<path>, or ^<this version> when installed)
+                      a tarball (a path is taken from the current directory and written as file:<absolute path>;
+                      default: this checkout as file:<path>, or ^<this version> when installed)
 
 Then: cd <dir> && npm install && npm test
 `;
@@ -76,7 +78,10 @@ export interface InitOptions {
   readonly moduleType: 'module' | 'commonjs';
   /** The npm package name. Default: the directory's base name, made a valid package name. */
   readonly name?: string;
-  /** The celeriac dependency spec. Default: see {@link defaultCeleriacSpec}. */
+  /**
+   * The celeriac dependency spec, a path taken from the current directory ({@link resolveCeleriacSpec}).
+   * Default: see {@link defaultCeleriacSpec}.
+   */
   readonly celeriacSpec?: string;
 }
 
@@ -108,6 +113,32 @@ function stackNameFor(name: string): string {
  */
 export function defaultCeleriacSpec(root: string, version: string): string {
   return existsSync(path.join(root, '.git')) ? `file:${root}` : `^${version}`;
+}
+
+/** A URL scheme (`file:`, `git+https:`, `github:`, ...), two letters or more so that a Windows drive is not one. */
+const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
+/** What npm takes as a path rather than a version, tag or `owner/repo` (npm-package-arg's test). */
+const PATH_SPEC = /^(?:\.|~[/\\]|[/\\]|[a-z]:)|\.(?:tgz|tar\.gz|tar)$/i;
+
+/**
+ * The celeriac dependency as given with `--celeriac`, a path made `file:<absolute path>`: npm resolves a relative
+ * one against the new project, not the directory `celeriac init` ran in, where the user meant it; so is a relative
+ * `file:` spec. Versions, ranges, tags, URLs and absolute `file:` specs are written as given.
+ */
+export function resolveCeleriacSpec(spec: string, cwd: string): string {
+  // `file:../celeriac` is as relative as `../celeriac`; `file:/abs` and `file://` URLs are kept.
+  const fileTarget = /^file:(.*)$/i.exec(spec)?.[1];
+  if (fileTarget !== undefined) {
+    return fileTarget === '' || fileTarget.startsWith('/') ? spec : absoluteFileSpec(fileTarget, cwd);
+  }
+  if (SCHEME.test(spec) || !PATH_SPEC.test(spec)) return spec;
+  return absoluteFileSpec(spec, cwd);
+}
+
+function absoluteFileSpec(target: string, cwd: string): string {
+  // npm expands `~/` to the home directory; path.resolve would take it as a directory named `~`.
+  const expanded = /^~[/\\]/.test(target) ? path.join(homedir(), target.slice(2)) : target;
+  return `file:${path.resolve(cwd, expanded)}`;
 }
 
 /**
@@ -260,7 +291,10 @@ export function initProject(options: InitOptions): string[] {
       name,
       node: values.node,
       moduleType: options.moduleType,
-      celeriacSpec: options.celeriacSpec ?? defaultCeleriacSpec(root, manifest.version),
+      celeriacSpec:
+        options.celeriacSpec !== undefined
+          ? resolveCeleriacSpec(options.celeriacSpec, process.cwd())
+          : defaultCeleriacSpec(root, manifest.version),
       pins,
     }),
   );
@@ -311,8 +345,11 @@ export async function initCommand(argv: string[]): Promise<void> {
   console.log(
     `Wrote ${values.commonjs ? 'a CommonJS' : 'an ES module'} celeriac project in ${dir}:\n` +
       files.map((file) => `  ${file}`).join('\n') +
-      `\n\nIt installs celeriac from ${manifest.dependencies.celeriac} (another source: --celeriac <spec>).\n` +
-      `\nNext:\n  cd ${dir}\n  npm install\n  npm test                   # the tasks, in memory\n` +
+      // A caret range of this version (the default when installed) may not be on the registry: say what npm
+      // install will fetch, and how to change it, before it fails.
+      `\n\nceleriac dependency (package.json): ${manifest.dependencies.celeriac}\n` +
+      'For another (a version, path, tarball or git URL), edit it there, or init with --celeriac <spec>.\n' +
+      `\nNext:\n  cd ${dir}\n  npm install\n  npm test                   # the tests, in memory\n` +
       '  npx cdk synth\n  npx celeriac local deploy  # the stack on a local emulator; npm run test:local tests it\n',
   );
 }

@@ -3,15 +3,17 @@
  * versions this repository builds and tests with, CDK's recommended feature flags, ES module or CommonJS. What the
  * project then does (install, test, synth, deploy) is proven from the packed tarball in test/package/.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
   defaultCeleriacSpec,
   initCommand,
   initProject,
   recommendedFeatureFlags,
+  resolveCeleriacSpec,
 } from '../../../src/cli/init-command.js';
 import { UsageError } from '../../../src/cli/usage-error.js';
 
@@ -22,6 +24,17 @@ const repo = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) a
   devDependencies: Record<string, string>;
 };
 const read = (dir: string, file: string): string => readFileSync(path.join(dir, file), 'utf8');
+
+/** Runs `celeriac init` with `args`; returns what it printed. */
+async function printed(args: string[]): Promise<string> {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  await initCommand(args);
+  return log.mock.calls.map((call) => call.join(' ')).join('\n');
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
@@ -78,12 +91,92 @@ describe('celeriac init', () => {
     expect(defaultCeleriacSpec(root, '0.1.0')).toBe(`file:${root}`);
   });
 
+  it('writes a --celeriac path as file: and absolute, from the directory init ran in rather than the project', async () => {
+    const dir = path.join(work, 'relative-spec');
+    const output = await printed([dir, '--celeriac', '../celeriac']);
+    const spec = `file:${path.resolve(process.cwd(), '../celeriac')}`;
+    expect(JSON.parse(read(dir, 'package.json')).dependencies.celeriac).toBe(spec);
+    // What was written and how to change it, since npm install may not find it (a caret range not published).
+    expect(output).toContain(`\nceleriac dependency (package.json): ${spec}\n`);
+    expect(output).toContain('edit it there, or init with --celeriac <spec>');
+  });
+
+  it('resolves what npm takes as a path, and leaves versions, ranges, tags, git URLs and absolute file: specs as given', () => {
+    const cwd = path.join(work, 'cwd');
+    for (const [spec, written] of [
+      ['../celeriac', `file:${path.join(work, 'celeriac')}`],
+      ['./celeriac', `file:${path.join(cwd, 'celeriac')}`],
+      ['.', `file:${cwd}`],
+      ['/opt/celeriac', 'file:/opt/celeriac'],
+      ['~/src/celeriac', `file:${path.join(homedir(), 'src/celeriac')}`],
+      ['celeriac-0.1.0.tgz', `file:${path.join(cwd, 'celeriac-0.1.0.tgz')}`],
+      ['dist/celeriac-0.1.0.tar.gz', `file:${path.join(cwd, 'dist/celeriac-0.1.0.tar.gz')}`],
+      ['file:../celeriac', `file:${path.join(work, 'celeriac')}`],
+      ['file:celeriac', `file:${path.join(cwd, 'celeriac')}`],
+      ['file:~/src/celeriac', `file:${path.join(homedir(), 'src/celeriac')}`],
+    ]) {
+      expect(resolveCeleriacSpec(spec as string, cwd), spec).toBe(written);
+    }
+    for (const spec of [
+      '^0.1.0',
+      '0.2.3',
+      '>=0.1 <0.3',
+      'latest',
+      'next',
+      'acme/celeriac',
+      'github:acme/celeriac#main',
+      'git+https://github.com/acme/celeriac.git',
+      'git+ssh://git@github.com/acme/celeriac.git',
+      'https://example.com/celeriac-0.1.0.tgz',
+      'file:/opt/celeriac-0.1.0.tgz',
+      'file:///opt/celeriac',
+    ]) {
+      expect(resolveCeleriacSpec(spec, cwd), spec).toBe(spec);
+    }
+  });
+
+  it('prints the default celeriac dependency, and next steps that run celeriac with npx', async () => {
+    const dir = path.join(work, 'next-steps');
+    const output = await printed([dir]);
+    expect(output).toContain(`\nceleriac dependency (package.json): file:${root}\n`);
+    const next = output.slice(output.indexOf('\nNext:\n'));
+    const runsCeleriac = next.split('\n').filter((line) => /^\s*(?:npx )?celeriac /.test(line));
+    expect(runsCeleriac).toEqual([
+      '  npx celeriac local deploy  # the stack on a local emulator; npm run test:local tests it',
+    ]);
+  });
+
+  it('runs every test/**/*.test.ts in memory with npm test, and only the local ones against the stack', () => {
+    const dir = path.join(work, 'vitest-projects');
+    initProject({ dir, moduleType: 'module' });
+    writeFileSync(path.join(dir, 'test/other.test.ts'), '');
+    mkdirSync(path.join(dir, 'test/more'));
+    writeFileSync(path.join(dir, 'test/more/nested.test.ts'), '');
+    symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+    // The project's own vitest, with its own config, as `npm test` and `npm run test:local` run it.
+    const list = (project: string): string[] =>
+      execFileSync(
+        process.execPath,
+        [path.join(root, 'node_modules/vitest/vitest.mjs'), 'list', '--filesOnly', '--project', project],
+        { cwd: dir, encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n')
+        .sort();
+    expect(list('memory')).toEqual([
+      '[memory] test/more/nested.test.ts',
+      '[memory] test/other.test.ts',
+      '[memory] test/tasks.test.ts',
+    ]);
+    expect(list('local')).toEqual(['[local] test/local.test.ts']);
+  }, 30_000);
+
   it('writes a CommonJS project with --commonjs: __dirname, and a vitest config vitest loads as ESM', async () => {
     const dir = path.join(work, 'cjs');
-    await initCommand([dir, '--commonjs', '--name', '@acme/jobs', '--celeriac', '../celeriac-0.1.0.tgz']);
+    await printed([dir, '--commonjs', '--name', '@acme/jobs', '--celeriac', 'github:acme/celeriac']);
     const manifest = JSON.parse(read(dir, 'package.json'));
     expect(manifest).toMatchObject({ name: '@acme/jobs', type: 'commonjs' });
-    expect(manifest.dependencies.celeriac).toBe('../celeriac-0.1.0.tgz');
+    expect(manifest.dependencies.celeriac).toBe('github:acme/celeriac');
     expect(read(dir, 'lib/stack.ts')).toContain('path.join(__dirname, ');
     expect(read(dir, 'lib/outputs.ts')).toContain("export const STACK_NAME = 'Jobs';");
     expect(read(dir, 'vitest.config.mts')).toContain('defineConfig');
