@@ -1,6 +1,7 @@
 /**
  * Starts moto server from the project venv on a free loopback port and stops it again. It runs through
- * `moto_server.py`, which fixes moto's speed on deep queues without changing what it answers.
+ * `moto_server.py`, which makes moto's DynamoDB requests atomic, as DynamoDB's are, and fixes moto's speed on deep
+ * queues, without changing what it answers.
  *
  * The test suite's global setup calls {@link startMotoServer} once; every test file then talks to the same
  * server through `AWS_ENDPOINT_URL` and isolates itself with unique resource names (see `unique-name.ts`), so
@@ -65,7 +66,7 @@ export async function stopProcess(child: ChildProcess, graceMs = 3000): Promise<
   clearTimeout(timer);
 }
 
-/** moto's server with a fix for its speed on deep queues (see moto_server.py). */
+/** moto's server with DynamoDB requests made atomic and a fix for its speed on deep queues (see moto_server.py). */
 const MOTO_LAUNCHER = path.join(import.meta.dirname, 'moto_server.py');
 
 export async function startMotoServer(): Promise<RunningEmulator> {

@@ -1,4 +1,11 @@
-"""moto's server (`moto_server`), with two fixes for its speed on deep queues.
+"""moto's server (`moto_server`), with DynamoDB requests made atomic and two fixes for its speed on deep queues.
+
+moto is not thread-safe (its FAQ: "Is Moto concurrency safe? No."), and its server runs each request on a thread
+of its own. Two conditional writes to one item can then both pass their condition: two of eight concurrent
+takes of one rate bucket were granted, and two workers claimed one task, under load. DynamoDB applies each
+request to an item atomically, and celeriac's claim, leases and limits rely on it, so here every DynamoDB request
+holds one lock for the time moto takes to answer it. DynamoDB's requests do not wait (unlike SQS's long polls),
+so the lock costs nothing but the interleaving moto should not have allowed.
 
 moto 5.2.5 checks each message it receives against the queue's retention period by building every attribute of
 the queue (`Queue.attributes`), three of which count the queue's messages one by one; sending a message builds
@@ -14,10 +21,13 @@ Usage: python moto_server.py -H 127.0.0.1 -p <port> (the arguments of `moto_serv
 """
 
 import datetime
+import functools
 import sys
+import threading
 import time
 
 import moto
+from moto.dynamodb.responses import DynamoHandler
 from moto.server import main
 from moto.sqs import models as sqs_models
 
@@ -55,6 +65,19 @@ else:
         f"moto_server.py: moto {moto.__version__} is not {PATCHED_VERSION}: running it unpatched",
         file=sys.stderr,
     )
+
+_dynamodb_lock = threading.Lock()
+_dynamodb_call_action = DynamoHandler.call_action
+
+
+@functools.wraps(_dynamodb_call_action)
+def _atomic_call_action(self: DynamoHandler):  # type: ignore[no-untyped-def]
+    """One DynamoDB request at a time, as DynamoDB serializes the writes to an item."""
+    with _dynamodb_lock:
+        return _dynamodb_call_action(self)
+
+
+DynamoHandler.call_action = _atomic_call_action  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     sys.exit(main())
