@@ -10,24 +10,34 @@
  *   reported as failed, so SQS redelivers them instead of the whole batch timing out.
  * - On a FIFO queue, records of one message group run in order, and once one fails the rest of its group is
  *   reported as failed without running, to keep the group's order.
+ * - A record of the wrong shape (a body that is not a string, no SQS queue ARN, a malformed message attribute) is
+ *   refused as INVALID and reported as failed, so SQS moves it to the dead-letter queue after `maxReceiveCount`.
+ *   An event that is not an SQS event at all, or names a record without a `messageId`, fails the invocation
+ *   before any record runs, saying why: such a record cannot be reported on its own (`check-event.ts`).
  */
 
 import { EmfBatch } from '../monitoring/emf-metrics.js';
-import { jsonLog, LogFormat, type LogLevel, xrayTraceId } from '../monitoring/json-log.js';
+import { jsonLog, LogFormat, LogLevel, xrayTraceId } from '../monitoring/json-log.js';
 import type { MessageAttribute } from '../ports/broker.js';
 import { toMessageAttribute } from '../ports/message-attribute.js';
 import { setOwn } from '../protocol/set-own.js';
 import { executeMessage } from '../worker/execute-message.js';
-import type { ClaimHandle, WorkerDeps } from '../worker/execution-context.js';
+import { type ClaimHandle, describeError, type WorkerDeps } from '../worker/execution-context.js';
 import { runLane, toLanes } from '../worker/fifo-lanes.js';
 import { formatOutcome, outcomeLevel } from '../worker/format-outcome.js';
-import { type InboundMessage, MessageAction, type MessageOutcome } from '../worker/message-outcome.js';
+import {
+  type InboundMessage,
+  MessageAction,
+  type MessageOutcome,
+  MessageState,
+} from '../worker/message-outcome.js';
 import type { Pool } from '../worker/pool/pool.js';
 import { RevocationWatch } from '../worker/pool/revocation-watch.js';
 import { RegistryAgent } from '../worker/registry-agent.js';
 import { setVisibility } from '../worker/set-visibility.js';
 import { EVENT_FLUSH_TIMEOUT_MS, WorkerEvents } from '../worker/worker-events.js';
 import { type WorkerIdentity, workerIdentity } from '../worker/worker-identity.js';
+import { eventProblem, receiveCountOf, recordProblem } from './check-event.js';
 import type { LambdaContextLike, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs-event.js';
 
 /** Options for {@link createSqsHandler}. */
@@ -70,6 +80,13 @@ export function queueFromArn(arn: string): { readonly name: string; readonly url
   return { name, url: `https://sqs.${region}.${domain}/${account}/${name}` };
 }
 
+/** A record's message group, when it has one (a record that {@link recordProblem} refuses may have any shape). */
+function groupOf(record: SqsRecord): string | undefined {
+  const group: unknown = (record.attributes as SqsRecord['attributes'] | null | undefined)?.MessageGroupId;
+  return typeof group === 'string' && group !== '' ? group : undefined;
+}
+
+/** A record {@link recordProblem} accepted, as the execution core takes it. */
 function toInbound(record: SqsRecord, queueUrl: string): InboundMessage {
   const attributes: Record<string, MessageAttribute> = {};
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
@@ -77,17 +94,23 @@ function toInbound(record: SqsRecord, queueUrl: string): InboundMessage {
       value.binaryValue === undefined ? undefined : new Uint8Array(Buffer.from(value.binaryValue, 'base64'));
     setOwn(attributes, name, toMessageAttribute(value.dataType, value.stringValue, binary));
   }
+  const system: SqsRecord['attributes'] = record.attributes ?? {};
+  const messageGroupId = groupOf(record);
+  const sent = Number(system.SentTimestamp);
   return {
     messageId: record.messageId,
     receiptHandle: record.receiptHandle,
     body: record.body,
-    receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+    receiveCount: receiveCountOf(system.ApproximateReceiveCount),
     queueUrl,
     attributes,
-    ...(record.attributes.MessageGroupId ? { messageGroupId: record.attributes.MessageGroupId } : {}),
-    ...(record.attributes.SentTimestamp ? { sentTimestampMs: Number(record.attributes.SentTimestamp) } : {}),
+    ...(messageGroupId ? { messageGroupId } : {}),
+    ...(system.SentTimestamp && Number.isFinite(sent) ? { sentTimestampMs: sent } : {}),
   };
 }
+
+/** Why a record is left for the dead-letter queue, as the other refusals say it. */
+const LEFT_ON_QUEUE = 'left on the queue: after maxReceiveCount deliveries it moves to the dead-letter queue';
 
 /**
  * Creates the Lambda handler for a registry's tasks on a runtime (an `App` is both).
@@ -111,11 +134,18 @@ export function createSqsHandler(
   let coldStart = true;
   // A level reaches JSON lines only: a caller's `log` and the text lines get the line alone.
   const own = options.log;
-  const log: (line: string, level?: LogLevel) => void = own
+  const write: (line: string, level?: LogLevel) => void = own
     ? (line) => own(line)
     : runtime.settings.events.logFormat === LogFormat.JSON
       ? jsonLog({ service: runtime.settings.name, fields: () => invocation, write: stdout })
       : (line) => console.log(line);
+  const log = (line: string, level?: LogLevel): void => {
+    try {
+      write(line, level);
+    } catch {
+      // A failing log sink must not fail the batch.
+    }
+  };
 
   /** The URL and Celery name of a record's queue: from the app's queue map when it knows the queue. */
   const sourceQueue = (arn: string): { url: string; name: string } => {
@@ -183,6 +213,13 @@ export function createSqsHandler(
       xray_trace_id: xrayTraceId(),
     };
     coldStart = false;
+    const problem = eventProblem(event);
+    if (problem !== undefined) {
+      // No record is run: one that cannot be named in batchItemFailures comes back only with its whole batch.
+      const line = `not an SQS event: ${problem}; no record was run`;
+      log(line, LogLevel.ERROR);
+      throw new TypeError(line);
+    }
     if (pool) {
       poolStarted ??= pool.start();
       await poolStarted;
@@ -192,8 +229,8 @@ export function createSqsHandler(
     const failures = new Set<string>();
     const metrics = runtime.settings.events.emfMetrics ? new EmfBatch() : undefined;
 
-    /** Runs one record; true when it is done (deleted by the mapping), false when SQS must deliver it again. */
-    const processRecord = async (record: SqsRecord): Promise<boolean> => {
+    /** Runs one well-formed record; true when it is done, false when SQS must deliver it again. */
+    const runRecord = async (record: SqsRecord): Promise<boolean> => {
       const queue = sourceQueue(record.eventSourceARN);
       if (context.getRemainingTimeInMillis() < reserveMs) {
         failures.add(record.messageId);
@@ -222,7 +259,7 @@ export function createSqsHandler(
         outcomeLevel(outcome.state),
       );
       if (metrics && outcome.taskName !== undefined) {
-        const sent = Number(record.attributes.SentTimestamp);
+        const sent = Number(record.attributes?.SentTimestamp);
         metrics.add({
           taskName: outcome.taskName,
           queueName: queue.name,
@@ -243,10 +280,42 @@ export function createSqsHandler(
       return false;
     };
 
+    /**
+     * Runs one record; true when it is done (deleted by the mapping), false when SQS must deliver it again. A
+     * malformed record is refused, and an unexpected error fails its record only.
+     */
+    const processRecord = async (record: SqsRecord): Promise<boolean> => {
+      const malformed = recordProblem(record as unknown as Readonly<Record<string, unknown>>);
+      if (malformed !== undefined) {
+        failures.add(record.messageId);
+        const outcome: MessageOutcome = {
+          action: MessageAction.REJECT,
+          state: MessageState.INVALID,
+          reason: `malformed SQS record: ${malformed} (${LEFT_ON_QUEUE})`,
+        };
+        log(formatOutcome(outcome, { messageId: record.messageId }), outcomeLevel(outcome.state));
+        if (registryAgent) processedByState[outcome.state] = (processedByState[outcome.state] ?? 0) + 1;
+        return false;
+      }
+      try {
+        return await runRecord(record);
+      } catch (error) {
+        // A bug, not the message: this record comes back, the rest of the batch goes on.
+        failures.add(record.messageId);
+        log(
+          `unexpected error handling message ${record.messageId}: ${error instanceof Error ? error.stack : describeError(error)}`,
+          LogLevel.ERROR,
+        );
+        return false;
+      }
+    };
+
     // FIFO records of one group run one after another; everything else shares the concurrency pool (a standard
     // queue's message group, SQS fair queues, promises no order).
     const lanes = toLanes(event.Records, (record) =>
-      record.eventSourceARN.endsWith('.fifo') ? record.attributes.MessageGroupId : undefined,
+      typeof record.eventSourceARN === 'string' && record.eventSourceARN.endsWith('.fifo')
+        ? groupOf(record)
+        : undefined,
     );
     let next = 0;
     const runners = Array.from({ length: Math.min(concurrency, lanes.length) }, async () => {
@@ -270,10 +339,15 @@ export function createSqsHandler(
     for (const line of metrics?.render(runtime.settings.events.metricsNamespace, Date.now()) ?? []) {
       stdout(line);
     }
-    return {
-      batchItemFailures: event.Records.filter((r) => failures.has(r.messageId)).map((r) => ({
-        itemIdentifier: r.messageId,
-      })),
-    };
+    // In record order, each message id once (SQS may deliver one message twice in a batch; the mapping keeps both
+    // copies when their id is listed).
+    const reported = new Set<string>();
+    const batchItemFailures: SqsBatchResponse['batchItemFailures'] = [];
+    for (const { messageId } of event.Records) {
+      if (!failures.has(messageId) || reported.has(messageId)) continue;
+      reported.add(messageId);
+      batchItemFailures.push({ itemIdentifier: messageId });
+    }
+    return { batchItemFailures };
   };
 }
