@@ -24,6 +24,8 @@ Options:
   --port <n>             Loopback port of MiniStack (default ${DEFAULT_EMULATOR_PORT})
   --app <command>        deploy: the CDK app command (default: the one in cdk.json)
   --dir <path>           The project directory (default: the current one)
+  --state-dir <path>     Where the state goes: record, logs, outputs, env (default <dir>/.celeriac/local);
+                         a second stack, such as a test's, keeps its own and leaves the first one's alone
   --follow, -f           logs: keep printing new lines until Ctrl-C
   --all                  logs: every line of MiniStack's log
 `;
@@ -42,6 +44,8 @@ export type LocalSubcommand = (typeof LocalSubcommand)[keyof typeof LocalSubcomm
 export interface LocalArgs {
   readonly subcommand: LocalSubcommand;
   readonly projectDir: string;
+  /** The state directory (`--state-dir`), absolute; `undefined` for `<project>/.celeriac/local`. */
+  readonly stateDir: string | undefined;
   readonly port: number | undefined;
   readonly app: string | undefined;
   readonly stacks: readonly string[];
@@ -57,6 +61,7 @@ export function parseLocalArgs(argv: readonly string[], cwd = process.cwd()): Lo
       port: { type: 'string' },
       app: { type: 'string' },
       dir: { type: 'string' },
+      'state-dir': { type: 'string' },
       follow: { type: 'boolean', short: 'f' },
       all: { type: 'boolean' },
     },
@@ -89,9 +94,12 @@ export function parseLocalArgs(argv: readonly string[], cwd = process.cwd()): Lo
     }
   }
   if (values.app?.trim() === '') throw new UsageError('Expected --app to be a command, got an empty string');
+  const stateDir = values['state-dir'];
+  if (stateDir?.trim() === '') throw new UsageError('Expected --state-dir to be a path, got an empty string');
   return {
     subcommand,
     projectDir: path.resolve(cwd, values.dir ?? '.'),
+    stateDir: stateDir === undefined ? undefined : path.resolve(cwd, stateDir),
     port,
     app: values.app,
     stacks: rest,
@@ -102,6 +110,14 @@ export function parseLocalArgs(argv: readonly string[], cwd = process.cwd()): Lo
 
 const print = (line: string): void => console.log(line);
 
+/** The options every local-stack operation takes, from the command line. */
+const stackOptions = (args: LocalArgs) => ({
+  projectDir: args.projectDir,
+  port: args.port,
+  files: localStateFiles(args.projectDir, args.stateDir),
+  print,
+});
+
 async function deploy(args: LocalArgs): Promise<void> {
   if (args.app === undefined && !existsSync(path.join(args.projectDir, 'cdk.json'))) {
     throw new UsageError(
@@ -110,13 +126,7 @@ async function deploy(args: LocalArgs): Promise<void> {
     );
   }
   const started = Date.now();
-  const deployment = await localDeploy({
-    projectDir: args.projectDir,
-    port: args.port,
-    app: args.app,
-    stacks: args.stacks,
-    print,
-  });
+  const deployment = await localDeploy({ ...stackOptions(args), app: args.app, stacks: args.stacks });
   const relative = (file: string): string => path.relative(process.cwd(), file) || '.';
   const { stacks } = deployment;
   print(
@@ -149,7 +159,7 @@ async function deploy(args: LocalArgs): Promise<void> {
 }
 
 async function status(args: LocalArgs): Promise<void> {
-  const s = await localStatus({ projectDir: args.projectDir, port: args.port });
+  const s = await localStatus(stackOptions(args));
   if (!s.running) {
     print(`MiniStack is not running on ${s.endpoint}. Start it with: celeriac local up (or deploy)`);
     return;
@@ -164,7 +174,7 @@ async function status(args: LocalArgs): Promise<void> {
 }
 
 async function logs(args: LocalArgs): Promise<void> {
-  const files = localStateFiles(args.projectDir);
+  const files = localStateFiles(args.projectDir, args.stateDir);
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
@@ -187,7 +197,7 @@ async function logs(args: LocalArgs): Promise<void> {
 /** Runs the command. */
 export async function localCommand(argv: string[]): Promise<void> {
   const args = parseLocalArgs(argv);
-  const options = { projectDir: args.projectDir, port: args.port, print };
+  const options = stackOptions(args);
   switch (args.subcommand) {
     case LocalSubcommand.UP: {
       const emulator = await localUp(options);

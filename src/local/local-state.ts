@@ -27,9 +27,15 @@ export interface LocalStateFiles {
   readonly stacks: string;
 }
 
-/** The files of the local stack of the project in `projectDir`. */
-export function localStateFiles(projectDir: string): LocalStateFiles {
-  const dir = path.join(path.resolve(projectDir), '.celeriac', 'local');
+/**
+ * The files of the local stack of the project in `projectDir`, under `stateDir` when given (a test's stack kept
+ * apart from the one a developer runs).
+ */
+export function localStateFiles(projectDir: string, stateDir?: string): LocalStateFiles {
+  const dir =
+    stateDir === undefined
+      ? path.join(path.resolve(projectDir), '.celeriac', 'local')
+      : path.resolve(stateDir);
   return {
     dir,
     record: path.join(dir, 'emulator.json'),

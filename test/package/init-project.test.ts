@@ -164,8 +164,19 @@ describe('the generated projects on MiniStack', () => {
   });
 
   it('the ES module project passes its own tests against the local stack (npm run test:local)', async () => {
+    // The state of a stack the developer deployed: the tests' own stack must leave it as it is.
+    const own = path.join(dir, '.celeriac/local');
+    mkdirSync(own, { recursive: true });
+    writeFileSync(path.join(own, 'env'), 'AWS_ENDPOINT_URL=http://127.0.0.1:4566\n');
+    writeFileSync(path.join(own, 'outputs.json'), '{"EsmApp":{}}\n');
     const output = await sh('npm', ['run', 'test:local'], dir);
     expect(output).toMatch(/Tests\s+2 passed \(2\)/);
+    expect(readFileSync(path.join(own, 'env'), 'utf8')).toBe('AWS_ENDPOINT_URL=http://127.0.0.1:4566\n');
+    expect(readFileSync(path.join(own, 'outputs.json'), 'utf8')).toBe('{"EsmApp":{}}\n');
+    expect(JSON.parse(readFileSync(path.join(dir, '.celeriac/test/outputs.json'), 'utf8'))).toHaveProperty(
+      'EsmApp.ApiFunctionName',
+    );
+    rmSync(own, { recursive: true, force: true });
   }, 600_000);
 
   it('the CommonJS project passes them too', async () => {

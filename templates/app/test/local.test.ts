@@ -11,9 +11,10 @@ import { createApp } from 'celeriac';
 import { describe, expect, it } from 'vitest';
 import { OUTPUTS, STACK_NAME } from '../lib/outputs.js';
 import { registerTasks } from '../src/tasks.js';
+import { TEST_STATE_DIR } from './local-state.js';
 
-/** What `celeriac local deploy` wrote: the stack's outputs and the client's environment. */
-const state = path.join({{dirname}}, '..', '.celeriac', 'local');
+/** What `celeriac local deploy` wrote (test/local-setup.ts): the stack's outputs and the client's environment. */
+const state = TEST_STATE_DIR;
 const stacks = JSON.parse(readFileSync(path.join(state, 'outputs.json'), 'utf8')) as Record<
   string,
   Record<string, string>

@@ -23,6 +23,7 @@ describe('celeriac local: its command line', () => {
     ).toEqual({
       subcommand: 'deploy',
       projectDir: '/work/project/sub',
+      stateDir: undefined,
       port: 4600,
       app: 'npx tsx bin/app.ts',
       stacks: ['Shop', 'Billing'],
@@ -39,6 +40,16 @@ describe('celeriac local: its command line', () => {
       stacks: [],
     });
     expect(parse(['logs', '-f', '--all'])).toMatchObject({ subcommand: 'logs', follow: true, all: true });
+  });
+
+  it('takes a state directory from the current directory, for a second stack beside a running one', () => {
+    expect(parse(['deploy', '--state-dir', '.celeriac/test', '--dir', 'sub'])).toMatchObject({
+      projectDir: '/work/project/sub',
+      stateDir: '/work/project/.celeriac/test',
+    });
+    expect(usageError(['up', '--state-dir', '']).message).toBe(
+      'Expected --state-dir to be a path, got an empty string',
+    );
   });
 
   it('refuses a missing or unknown command and shows the usage', () => {
@@ -71,6 +82,24 @@ describe('celeriac local: its command line', () => {
     expect(() => parse(['up', '--hots'])).toThrow(
       expect.objectContaining({ code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' }),
     );
+  });
+});
+
+describe('celeriac local logs', () => {
+  it('reads the emulator log of the state directory given, not the project default', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'celeriac-state-'));
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => lines.push(line);
+    try {
+      await localCommand(['logs', '--dir', dir, '--state-dir', path.join(dir, 'test-state')]);
+    } finally {
+      console.log = log;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(lines).toEqual([
+      `No Lambda log lines yet in ${path.join(dir, 'test-state', 'emulator.log')} (celeriac local up writes it).`,
+    ]);
   });
 });
 
