@@ -174,7 +174,7 @@ async function status(args: LocalArgs): Promise<void> {
 }
 
 async function logs(args: LocalArgs): Promise<void> {
-  const files = localStateFiles(args.projectDir, args.stateDir);
+  const { files } = stackOptions(args);
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);

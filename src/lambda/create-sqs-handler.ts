@@ -25,15 +25,11 @@ import { executeMessage } from '../worker/execute-message.js';
 import { type ClaimHandle, describeError, type WorkerDeps } from '../worker/execution-context.js';
 import { runLane, toLanes } from '../worker/fifo-lanes.js';
 import { formatOutcome, outcomeLevel } from '../worker/format-outcome.js';
-import {
-  type InboundMessage,
-  MessageAction,
-  type MessageOutcome,
-  MessageState,
-} from '../worker/message-outcome.js';
+import { type InboundMessage, MessageAction, type MessageOutcome } from '../worker/message-outcome.js';
 import type { Pool } from '../worker/pool/pool.js';
 import { RevocationWatch } from '../worker/pool/revocation-watch.js';
 import { RegistryAgent } from '../worker/registry-agent.js';
+import { invalidOutcome } from '../worker/reject-invalid.js';
 import { setVisibility } from '../worker/set-visibility.js';
 import { EVENT_FLUSH_TIMEOUT_MS, WorkerEvents } from '../worker/worker-events.js';
 import { type WorkerIdentity, workerIdentity } from '../worker/worker-identity.js';
@@ -108,9 +104,6 @@ function toInbound(record: SqsRecord, queueUrl: string): InboundMessage {
     ...(system.SentTimestamp && Number.isFinite(sent) ? { sentTimestampMs: sent } : {}),
   };
 }
-
-/** Why a record is left for the dead-letter queue, as the other refusals say it. */
-const LEFT_ON_QUEUE = 'left on the queue: after maxReceiveCount deliveries it moves to the dead-letter queue';
 
 /**
  * Creates the Lambda handler for a registry's tasks on a runtime (an `App` is both).
@@ -243,7 +236,8 @@ export function createSqsHandler(
       const watch = pool
         ? new RevocationWatch(runtime.results, options.revocationCheckMs ?? 2000, log)
         : undefined;
-      const outcome: MessageOutcome = await executeMessage(toInbound(record, queue.url), {
+      const inbound = toInbound(record, queue.url);
+      const outcome: MessageOutcome = await executeMessage(inbound, {
         registry,
         runtime,
         identity,
@@ -259,13 +253,13 @@ export function createSqsHandler(
         outcomeLevel(outcome.state),
       );
       if (metrics && outcome.taskName !== undefined) {
-        const sent = Number(record.attributes?.SentTimestamp);
+        const sent = inbound.sentTimestampMs;
         metrics.add({
           taskName: outcome.taskName,
           queueName: queue.name,
           state: outcome.state,
           runtimeMs: outcome.runtimeMs,
-          queueWaitMs: Number.isFinite(sent) ? startedAt - sent : undefined,
+          queueWaitMs: sent === undefined ? undefined : startedAt - sent,
         });
       }
       if (registryAgent) {
@@ -288,11 +282,7 @@ export function createSqsHandler(
       const malformed = recordProblem(record as unknown as Readonly<Record<string, unknown>>);
       if (malformed !== undefined) {
         failures.add(record.messageId);
-        const outcome: MessageOutcome = {
-          action: MessageAction.REJECT,
-          state: MessageState.INVALID,
-          reason: `malformed SQS record: ${malformed} (${LEFT_ON_QUEUE})`,
-        };
+        const outcome = invalidOutcome(`malformed SQS record: ${malformed}`);
         log(formatOutcome(outcome, { messageId: record.messageId }), outcomeLevel(outcome.state));
         if (registryAgent) processedByState[outcome.state] = (processedByState[outcome.state] ?? 0) + 1;
         return false;

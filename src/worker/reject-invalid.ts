@@ -42,6 +42,16 @@ export function peekTaskId(body: string): string | undefined {
   }
 }
 
+/** The outcome of refusing a message for `reason`: left on the queue for the dead-letter queue, as every refusal. */
+export function invalidOutcome(reason: string, taskId?: string): MessageOutcome {
+  return {
+    action: MessageAction.REJECT,
+    state: MessageState.INVALID,
+    reason: `${reason} (left on the queue: after maxReceiveCount deliveries it moves to the dead-letter queue)`,
+    ...(taskId ? { taskId } : {}),
+  };
+}
+
 /** Rejects the message with `error` as its reason, storing FAILURE for `taskId` when there is one. */
 export async function rejectInvalid(
   scope: MessageScope,
@@ -61,10 +71,5 @@ export async function rejectInvalid(
     });
     await storeMeta(scope, taskId, meta);
   }
-  return {
-    action: MessageAction.REJECT,
-    state: MessageState.INVALID,
-    reason: `${reason} (left on the queue: after maxReceiveCount deliveries it moves to the dead-letter queue)`,
-    ...(taskId ? { taskId } : {}),
-  };
+  return invalidOutcome(reason, taskId);
 }
