@@ -4,6 +4,7 @@
  * wrong trigger), and a field of the wrong type must end as a logged refusal of its own record, never as a
  * TypeError that fails the whole batch.
  */
+import { isFields } from '../protocol/is-fields.js';
 
 /** A short name for what a value is, for a line saying what was expected instead. */
 export function kindOf(value: unknown): string {
@@ -13,9 +14,6 @@ export function kindOf(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   return typeof value === 'undefined' ? 'missing' : `a ${typeof value}`;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An attribute name for a log line: quoted, and cut short (a name is data from the sender). */
 function quoted(name: string): string {
@@ -34,12 +32,12 @@ export function isSqsArn(value: unknown): value is string {
  * `Records` array of objects, each with a `messageId` (the only way to name a record in `batchItemFailures`).
  */
 export function eventProblem(event: unknown): string | undefined {
-  if (!isObject(event)) return `the event is ${kindOf(event)}, not an object with Records`;
+  if (!isFields(event)) return `the event is ${kindOf(event)}, not an object with Records`;
   const records = event.Records;
   if (!Array.isArray(records)) return `its Records is ${kindOf(records)}, not an array`;
   for (let i = 0; i < records.length; i++) {
     const record: unknown = records[i];
-    if (!isObject(record)) return `Records[${i}] is ${kindOf(record)}, not a record`;
+    if (!isFields(record)) return `Records[${i}] is ${kindOf(record)}, not a record`;
     if (typeof record.messageId !== 'string' || record.messageId === '') {
       return `Records[${i}] has a messageId that is ${kindOf(record.messageId)}, so it cannot be reported as a batch item failure`;
     }
@@ -60,13 +58,13 @@ export function recordProblem(record: Readonly<Record<string, unknown>>): string
       : `its eventSourceARN is ${kindOf(arn)}, not an SQS queue ARN`;
   }
   const { attributes, messageAttributes } = record;
-  if (attributes != null && !isObject(attributes))
+  if (attributes != null && !isFields(attributes))
     return `its attributes is ${kindOf(attributes)}, not an object`;
   if (messageAttributes == null) return undefined;
-  if (!isObject(messageAttributes))
+  if (!isFields(messageAttributes))
     return `its messageAttributes is ${kindOf(messageAttributes)}, not an object`;
   for (const [name, value] of Object.entries(messageAttributes)) {
-    if (!isObject(value)) return `its message attribute ${quoted(name)} is ${kindOf(value)}, not an object`;
+    if (!isFields(value)) return `its message attribute ${quoted(name)} is ${kindOf(value)}, not an object`;
     for (const field of ['dataType', 'stringValue', 'binaryValue'] as const) {
       if (value[field] !== undefined && typeof value[field] !== 'string') {
         return `the ${field} of its message attribute ${quoted(name)} is ${kindOf(value[field])}, not a string`;

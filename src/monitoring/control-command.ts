@@ -5,6 +5,7 @@
  * `Panel` answers `{'error': 'No such command'}`.
  */
 import type { ControlCommand, StoredControl } from '../ports/monitoring-store.js';
+import { isFields } from '../protocol/is-fields.js';
 
 /** The control commands, by Celery's names. */
 export const ControlName = {
@@ -32,9 +33,6 @@ export interface ControlTarget {
   readonly cancelConsumer?: (queue: string) => Promise<void>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * The command a stored record holds, or why it holds none.
  *
@@ -48,10 +46,10 @@ export function parseControl(stored: StoredControl): ControlCommand | { readonly
   } catch {
     return { invalid: 'it is not JSON' };
   }
-  if (!isObject(value)) return { invalid: 'it is not a JSON object' };
+  if (!isFields(value)) return { invalid: 'it is not a JSON object' };
   if (value.id !== stored.id) return { invalid: `its id ${JSON.stringify(value.id)} is not the record's` };
   if (typeof value.command !== 'string' || value.command === '') return { invalid: 'it names no command' };
-  if (!isObject(value.arguments)) return { invalid: '`arguments` is not an object' };
+  if (!isFields(value.arguments)) return { invalid: '`arguments` is not an object' };
   if (typeof value.createdAtMs !== 'number') return { invalid: '`createdAtMs` is not a number' };
   const destination = value.destination;
   if (

@@ -6,12 +6,8 @@
  * (`MAX_NESTING_DEPTH`), so the walk is too.
  */
 import { InvalidTaskError } from './errors.js';
+import { isFields } from './is-fields.js';
 import { isSignatureDict, type SignatureDict } from './signature.js';
-
-type Fields = Record<string, unknown>;
-
-const isRecord = (value: unknown): value is Fields =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Throws {@link InvalidTaskError} naming the first malformed signature nested in `signature`, by its path from
@@ -37,14 +33,14 @@ export function checkNestedSignatures(signature: SignatureDict, path: string, ta
     if (Array.isArray(value)) each(value, at);
     else one(value, at);
   };
-  const options = isRecord(signature.options) ? signature.options : {};
+  const options = isFields(signature.options) ? signature.options : {};
   some(options.link, `${path}.options.link`);
   some(options.link_error, `${path}.options.link_error`);
   if (options.chain !== undefined && options.chain !== null) {
     if (!Array.isArray(options.chain)) refuse(`${path}.options.chain`, 'must be a list of signatures');
     each(options.chain as unknown[], `${path}.options.chain`);
   }
-  const kwargs = isRecord(signature.kwargs) ? signature.kwargs : {};
+  const kwargs = isFields(signature.kwargs) ? signature.kwargs : {};
   switch (signature.subtask_type) {
     case 'chain':
     case 'group':

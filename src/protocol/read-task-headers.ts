@@ -4,6 +4,7 @@
  */
 import { describeDecoded } from './describe-value.js';
 import { InvalidTaskError } from './errors.js';
+import { isFields } from './is-fields.js';
 import { checkNestedSignatures } from './nested-signatures.js';
 import { argsRepr, kwargsRepr } from './python-repr.js';
 import { normaliseSignature, type SignatureDict } from './signature.js';
@@ -166,6 +167,6 @@ export function readTaskHeaders(
     stamped_headers: Array.isArray(stamped)
       ? stamped.filter((s): s is string => typeof s === 'string')
       : null,
-    stamps: typeof stamps === 'object' && stamps !== null && !Array.isArray(stamps) ? (stamps as Fields) : {},
+    stamps: isFields(stamps) ? stamps : {},
   };
 }

@@ -2,6 +2,7 @@
  * Celery's signature dict (`celery/canvas.py` `Signature`): how a task call travels inside another message, as a
  * link callback, an errback, a chain step or a chord body.
  */
+import { isFields } from './is-fields.js';
 
 /** Options a signature carries: `apply_async` options, plus ids fixed when a workflow is frozen. */
 export interface SignatureOptions {
@@ -56,8 +57,8 @@ export function normaliseSignature(value: unknown): SignatureDict | undefined {
   return {
     task,
     args: Array.isArray(args) ? args : [],
-    kwargs: typeof kwargs === 'object' && kwargs !== null && !Array.isArray(kwargs) ? kwargs : {},
-    options: typeof options === 'object' && options !== null && !Array.isArray(options) ? options : {},
+    kwargs: isFields(kwargs) ? kwargs : {},
+    options: isFields(options) ? options : {},
     subtask_type: typeof subtask_type === 'string' ? subtask_type : null,
     immutable: immutable === true,
     ...rest,
