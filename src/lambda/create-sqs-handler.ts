@@ -34,6 +34,7 @@ import { setVisibility } from '../worker/set-visibility.js';
 import { EVENT_FLUSH_TIMEOUT_MS, WorkerEvents } from '../worker/worker-events.js';
 import { type WorkerIdentity, workerIdentity } from '../worker/worker-identity.js';
 import { eventProblem, receiveCountOf, recordProblem } from './check-event.js';
+import { sourceQueue } from './source-queue.js';
 import type { LambdaContextLike, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs-event.js';
 
 /** Options for {@link createSqsHandler}. */
@@ -67,13 +68,6 @@ export interface SqsHandlerOptions {
    * CloudWatch reads each line as JSON.
    */
   readonly stdout?: (line: string) => void;
-}
-
-/** `arn:aws:sqs:us-east-1:123456789012:jobs` → its queue name and the URL SQS gives it. */
-export function queueFromArn(arn: string): { readonly name: string; readonly url: string } {
-  const [, partition = 'aws', , region = 'us-east-1', account = '', name = ''] = arn.split(':');
-  const domain = partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return { name, url: `https://sqs.${region}.${domain}/${account}/${name}` };
 }
 
 /** A record's message group, when it has one (a record that {@link recordProblem} refuses may have any shape). */
@@ -138,15 +132,6 @@ export function createSqsHandler(
     } catch {
       // A failing log sink must not fail the batch.
     }
-  };
-
-  /** The URL and Celery name of a record's queue: from the app's queue map when it knows the queue. */
-  const sourceQueue = (arn: string): { url: string; name: string } => {
-    const { name, url } = queueFromArn(arn);
-    for (const [celeryName, configured] of Object.entries(runtime.settings.queueUrls)) {
-      if (configured.split('/').pop() === name) return { url: configured, name: celeryName };
-    }
-    return { url, name };
   };
 
   const visibilityOf = (
@@ -224,7 +209,7 @@ export function createSqsHandler(
 
     /** Runs one well-formed record; true when it is done, false when SQS must deliver it again. */
     const runRecord = async (record: SqsRecord): Promise<boolean> => {
-      const queue = sourceQueue(record.eventSourceARN);
+      const queue = sourceQueue(record.eventSourceARN, runtime.settings.queueUrls);
       if (context.getRemainingTimeInMillis() < reserveMs) {
         failures.add(record.messageId);
         log(`message ${record.messageId} not started: less than ${reserveMs} ms of the invocation left`);

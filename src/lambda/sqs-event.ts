@@ -8,7 +8,8 @@ export interface SqsRecord {
   readonly messageId: string;
   readonly receiptHandle: string;
   readonly body: string;
-  readonly attributes: {
+  /** The system attributes; a direct invocation may leave them out, and the handler then reads none. */
+  readonly attributes?: {
     readonly ApproximateReceiveCount?: string;
     readonly SentTimestamp?: string;
     readonly MessageGroupId?: string;
