@@ -1,59 +1,83 @@
 /**
- * The signatures nested in a message's follow-ups, checked before the task runs: a callback's own `link` and
- * `link_error`, the rest of a chain in `options.chain`, the members of a chain or group (`kwargs.tasks`), a chord's
- * `kwargs.header` and `kwargs.body`. A malformed one would otherwise surface only after the task had run, as a
- * TypeError that names neither what was wrong nor where. The depth is bounded by the decoder's nesting limit
- * (`MAX_NESTING_DEPTH`), so the walk is too.
+ * The signatures a message's follow-ups carry, read before the task runs: the callbacks and errbacks, the rest of
+ * a chain, the chord body, and every signature nested in those (a callback's own `link` and `link_error`, the
+ * rest of a chain in `options.chain`, the members of a chain or group in `kwargs.tasks`, a chord's `kwargs.header`
+ * and `kwargs.body`). A malformed one would otherwise surface only after the task had run, as a TypeError that
+ * names neither what was wrong nor where, with the follow-up lost. The depth is bounded by the decoder's nesting
+ * limit (`MAX_NESTING_DEPTH`), so the walk is too.
+ *
+ * Each is read as Celery's `Signature.from_dict` reads it: `null` or absent `args`, `kwargs` and `options` are
+ * empty, a single signature in `link` or `link_error` is a list of one. Anything else of the wrong type is
+ * refused, by its path from the message (`callbacks[0].options.link[1].args`).
  */
+import { describeDecoded } from './describe-value.js';
 import { InvalidTaskError } from './errors.js';
 import { isFields } from './is-fields.js';
-import { isSignatureDict, type SignatureDict } from './signature.js';
+import { isSignatureDict, type SignatureDict, type SignatureOptions } from './signature.js';
 
 /**
- * Throws {@link InvalidTaskError} naming the first malformed signature nested in `signature`, by its path from
- * the message (`callbacks[0].options.link[1]`).
+ * `value` as a signature whose nested signatures are all read the same way, keys in Celery's order.
  *
+ * @throws {InvalidTaskError} naming the first field of the wrong type, by its path from the message.
  * @example
- * checkNestedSignatures(callback, 'callbacks[0]', taskId);
+ * readSignature({ task: 'tasks.add', args: [1], options: { link: { task: 'tasks.log' } } }, 'callbacks[0]', id)
+ * // { task: 'tasks.add', args: [1], kwargs: {}, options: { link: [{ task: 'tasks.log', ... }] }, ... }
  */
-export function checkNestedSignatures(signature: SignatureDict, path: string, taskId: string): void {
+export function readSignature(value: unknown, path: string, taskId: string): SignatureDict {
   const refuse = (at: string, what: string): never => {
     throw new InvalidTaskError(`\`${at}\` ${what}`, { taskId });
   };
-  const one = (value: unknown, at: string): void => {
-    if (!isSignatureDict(value)) refuse(at, 'is not a signature (it has no `task`)');
-    checkNestedSignatures(value as SignatureDict, at, taskId);
-  };
-  /** A signature or a list of them (Celery takes either for `link` and `link_error`); absent is fine. */
-  const each = (list: readonly unknown[], at: string): void => {
-    for (const [i, item] of list.entries()) one(item, `${at}[${i}]`);
-  };
-  const some = (value: unknown, at: string): void => {
-    if (value === undefined || value === null) return;
-    if (Array.isArray(value)) each(value, at);
-    else one(value, at);
-  };
-  const options = isFields(signature.options) ? signature.options : {};
-  some(options.link, `${path}.options.link`);
-  some(options.link_error, `${path}.options.link_error`);
-  if (options.chain !== undefined && options.chain !== null) {
-    if (!Array.isArray(options.chain)) refuse(`${path}.options.chain`, 'must be a list of signatures');
-    each(options.chain as unknown[], `${path}.options.chain`);
+  const shown = (field: unknown): string => describeDecoded(field, 60);
+  if (!isSignatureDict(value)) return refuse(path, 'is not a signature (it has no `task`)');
+  const { task, args, kwargs, options, subtask_type, immutable, ...rest } = value;
+  if (args != null && !Array.isArray(args))
+    refuse(`${path}.args`, `is ${shown(args)}, not a list of arguments`);
+  if (kwargs != null && !isFields(kwargs)) refuse(`${path}.kwargs`, `is ${shown(kwargs)}, not a mapping`);
+  if (options != null && !isFields(options)) refuse(`${path}.options`, `is ${shown(options)}, not a mapping`);
+
+  const list = (items: readonly unknown[], at: string): SignatureDict[] =>
+    items.map((item, i) => readSignature(item, `${at}[${i}]`, taskId));
+  /** A signature or a list of them (Celery takes either for `link` and `link_error`). */
+  const some = (field: unknown, at: string): SignatureDict[] =>
+    Array.isArray(field) ? list(field, at) : [readSignature(field, at, taskId)];
+
+  const readOptions: SignatureOptions = { ...((options as SignatureOptions | null | undefined) ?? {}) };
+  for (const key of ['link', 'link_error'] as const) {
+    const field = readOptions[key];
+    if (field != null) readOptions[key] = some(field, `${path}.options.${key}`);
   }
-  const kwargs = isFields(signature.kwargs) ? signature.kwargs : {};
-  switch (signature.subtask_type) {
+  if (readOptions.chain != null) {
+    if (!Array.isArray(readOptions.chain)) refuse(`${path}.options.chain`, 'must be a list of signatures');
+    readOptions.chain = list(readOptions.chain as unknown[], `${path}.options.chain`);
+  }
+
+  const readKwargs: Record<string, unknown> = {
+    ...((kwargs as Record<string, unknown> | null | undefined) ?? {}),
+  };
+  switch (subtask_type) {
     case 'chain':
     case 'group':
-      if (!Array.isArray(kwargs.tasks)) {
-        refuse(`${path}.kwargs.tasks`, `must be the list of the ${signature.subtask_type}'s signatures`);
+      if (!Array.isArray(readKwargs.tasks)) {
+        refuse(`${path}.kwargs.tasks`, `must be the list of the ${subtask_type}'s signatures`);
       }
-      each(kwargs.tasks as unknown[], `${path}.kwargs.tasks`);
+      readKwargs.tasks = list(readKwargs.tasks as unknown[], `${path}.kwargs.tasks`);
       break;
     case 'chord':
       // Celery sends the header as a list of signatures, celeriac as a group.
-      if (Array.isArray(kwargs.header)) each(kwargs.header, `${path}.kwargs.header`);
-      else one(kwargs.header, `${path}.kwargs.header`);
-      if (kwargs.body !== undefined && kwargs.body !== null) one(kwargs.body, `${path}.kwargs.body`);
+      readKwargs.header = Array.isArray(readKwargs.header)
+        ? list(readKwargs.header, `${path}.kwargs.header`)
+        : readSignature(readKwargs.header, `${path}.kwargs.header`, taskId);
+      if (readKwargs.body != null)
+        readKwargs.body = readSignature(readKwargs.body, `${path}.kwargs.body`, taskId);
       break;
   }
+  return {
+    task,
+    args: (args as unknown[] | null | undefined) ?? [],
+    kwargs: readKwargs,
+    options: readOptions,
+    subtask_type: typeof subtask_type === 'string' ? subtask_type : null,
+    immutable: immutable === true,
+    ...rest,
+  };
 }

@@ -5,9 +5,9 @@
 import { describeDecoded } from './describe-value.js';
 import { InvalidTaskError } from './errors.js';
 import { isFields } from './is-fields.js';
-import { checkNestedSignatures } from './nested-signatures.js';
+import { readSignature } from './nested-signatures.js';
 import { argsRepr, kwargsRepr } from './python-repr.js';
-import { normaliseSignature, type SignatureDict } from './signature.js';
+import type { SignatureDict } from './signature.js';
 import { isTaskId, TASK_ID_RULE } from './task-id.js';
 import type { TaskEmbed, TaskHeaders } from './task-message-types.js';
 
@@ -81,13 +81,7 @@ function signatures(value: unknown, key: string, taskId: string): SignatureDict[
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value))
     throw new InvalidTaskError(`\`${key}\` must be a list of signatures`, { taskId });
-  return value.map((item, index) => {
-    const signature = normaliseSignature(item);
-    if (!signature)
-      throw new InvalidTaskError(`\`${key}[${index}]\` is not a signature (it has no \`task\`)`, { taskId });
-    checkNestedSignatures(signature, `${key}[${index}]`, taskId);
-    return signature;
-  });
+  return value.map((item, index) => readSignature(item, `${key}[${index}]`, taskId));
 }
 
 /** The embed (third body element) of a message, normalised; `null` and absent mean no follow-ups. */
@@ -102,9 +96,8 @@ export function readTaskEmbed(raw: unknown, taskId: string): TaskEmbed {
     );
   }
   const embed = raw as Fields;
-  const chord = embed.chord === undefined || embed.chord === null ? null : normaliseSignature(embed.chord);
-  if (chord === undefined) throw new InvalidTaskError('`chord` is not a signature', { taskId });
-  if (chord) checkNestedSignatures(chord, 'chord', taskId);
+  const chord =
+    embed.chord === undefined || embed.chord === null ? null : readSignature(embed.chord, 'chord', taskId);
   return {
     callbacks: signatures(embed.callbacks, 'callbacks', taskId),
     errbacks: signatures(embed.errbacks, 'errbacks', taskId),

@@ -2,7 +2,6 @@
  * Celery's signature dict (`celery/canvas.py` `Signature`): how a task call travels inside another message, as a
  * link callback, an errback, a chain step or a chord body.
  */
-import { isFields } from './is-fields.js';
 
 /** Options a signature carries: `apply_async` options, plus ids fixed when a workflow is frozen. */
 export interface SignatureOptions {
@@ -45,24 +44,6 @@ export function isSignatureDict(value: unknown): value is SignatureDict {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
   return typeof record.task === 'string';
-}
-
-/**
- * Normalises a signature from the wire: fills the keys older or other producers leave out, in Celery's order.
- * Returns `undefined` for anything that is not a signature.
- */
-export function normaliseSignature(value: unknown): SignatureDict | undefined {
-  if (!isSignatureDict(value)) return undefined;
-  const { task, args, kwargs, options, subtask_type, immutable, ...rest } = value;
-  return {
-    task,
-    args: Array.isArray(args) ? args : [],
-    kwargs: isFields(kwargs) ? kwargs : {},
-    options: isFields(options) ? options : {},
-    subtask_type: typeof subtask_type === 'string' ? subtask_type : null,
-    immutable: immutable === true,
-    ...rest,
-  };
 }
 
 /**

@@ -441,6 +441,105 @@ describe('a message with a malformed signature nested in its follow-ups', () => 
   });
 });
 
+describe('follow-ups in the shapes Celery also reads', () => {
+  /** Runs one tasks.add message with `embed`, returning what it sent on and whether the task ran. */
+  async function runWith(embed: Record<string, unknown>, id: string) {
+    const fx = memoryApp();
+    let runs = 0;
+    fx.app.task('tasks.add', (a: number, b: number) => {
+      runs++;
+      return a + b;
+    });
+    const body = encodeSqsMessageBody({
+      body: base64Encode(JSON.stringify([[1, 2], {}, embed])),
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: { lang: 'py', task: 'tasks.add', id, root_id: id },
+      properties: { body_encoding: 'base64', delivery_info: { exchange: '', routing_key: 'celery' } },
+    });
+    const outcome = await executeMessage(
+      {
+        messageId: id,
+        receiptHandle: `${id}#1`,
+        body,
+        receiveCount: 1,
+        queueUrl: fx.queueUrl,
+        attributes: {},
+      },
+      context(fx),
+    );
+    return { outcome, runs, sent: fx.queued() };
+  }
+
+  it('carries a single link and link_error of a chain callback on, as lists of one', async () => {
+    const chainCallback = {
+      task: 'celery.chain',
+      subtask_type: 'chain',
+      kwargs: { tasks: [{ task: 'tasks.add', args: [1] }] },
+      options: { link: { task: 'tasks.add', args: [5] }, link_error: { task: 'tasks.add', args: [7] } },
+    };
+    const { outcome, runs, sent } = await runWith({ callbacks: [chainCallback] }, 'single-link');
+    expect(runs).toBe(1);
+    expect(outcome).toMatchObject({ action: 'delete', state: 'SUCCESS' });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.args).toEqual([3, 1]);
+    expect(sent[0]?.embed.callbacks?.map((c) => [c.task, c.args])).toEqual([['tasks.add', [5]]]);
+    expect(sent[0]?.embed.errbacks?.map((c) => [c.task, c.args])).toEqual([['tasks.add', [7]]]);
+  });
+
+  it('starts a chord callback whose body has null options', async () => {
+    const chord = {
+      task: 'celery.chord',
+      subtask_type: 'chord',
+      kwargs: {
+        header: [{ task: 'tasks.add', args: [1] }],
+        body: { task: 'tasks.add', args: [10], options: null },
+      },
+    };
+    const { outcome, sent } = await runWith({ callbacks: [chord] }, 'null-options');
+    expect(outcome).toMatchObject({ action: 'delete', state: 'SUCCESS' });
+    expect(sent.map((m) => [m.headers.task, m.args, m.embed.chord?.task, m.embed.chord?.args])).toEqual([
+      ['tasks.add', [3, 1], 'tasks.add', [10]],
+    ]);
+  });
+
+  it.each([
+    [
+      'a chain member whose args is a number',
+      {
+        callbacks: [
+          {
+            task: 'celery.chain',
+            subtask_type: 'chain',
+            kwargs: { tasks: [{ task: 'tasks.add', args: 5 }] },
+          },
+        ],
+      },
+      '`callbacks[0].kwargs.tasks[0].args` is 5, not a list of arguments',
+    ],
+    [
+      'a group member whose args is a string',
+      {
+        chain: [
+          {
+            task: 'celery.group',
+            subtask_type: 'group',
+            kwargs: { tasks: [{ task: 'tasks.add', args: 'ab' }] },
+          },
+        ],
+      },
+      '`chain[0].kwargs.tasks[0].args` is "ab", not a list of arguments',
+    ],
+  ])('rejects %s before the task runs', async (_what, embed, reason) => {
+    const { outcome, runs, sent } = await runWith(embed, 'bad-args');
+    expect(runs).toBe(0);
+    expect(outcome).toMatchObject({ action: 'reject', state: 'INVALID', taskId: 'bad-args' });
+    expect(outcome.reason).toContain(reason);
+    expect(outcome.reason).toContain('dead-letter queue');
+    expect(sent).toHaveLength(0);
+  });
+});
+
 describe('delays on FIFO queues', () => {
   it('sends at once and keeps the message invisible in its group until the ETA', async () => {
     const fx = memoryApp({ queueUrls: {} });
