@@ -45,6 +45,22 @@ export interface RunPlacement {
 
 const INLINE = new InlinePool();
 
+/**
+ * The most positional arguments a task function is called with. A JavaScript call passes its arguments on the
+ * stack, and far past this (about 120,000 on Node's default stack) `fn.apply` throws `RangeError: Maximum call
+ * stack size exceeded`, which says nothing of the cause. Python takes a call of any length; a task that needs
+ * more takes them as one list.
+ */
+export const MAX_CALL_ARGS = 65_535;
+
+/** The error a call with too many positional arguments fails with (Python's kind for a call it cannot make). */
+export function tooManyArgs(name: string, count: number): TypeError {
+  return new TypeError(
+    `${name} was sent ${count} positional arguments; a JavaScript function is called with at most ` +
+      `${MAX_CALL_ARGS}: send them as one list argument instead`,
+  );
+}
+
 /** Calls `fn` with `this` = `context` and the positional arguments, enforcing the limits. */
 export async function runTask(
   fn: TaskFunction<unknown[], unknown>,
@@ -64,6 +80,8 @@ export async function runTask(
     if (!kill.signal.aborted) kill.abort(error);
     return { kind: 'failure', error };
   };
+  if (context.args.length > MAX_CALL_ARGS)
+    return { kind: 'failure', error: tooManyArgs(context.name, context.args.length) };
   const pool = placement.pool ?? INLINE;
   const running = pool.run({
     taskName: context.name,

@@ -3,6 +3,7 @@ import { SoftTimeLimitExceeded, TaskError } from '../../../src/errors.js';
 import { base64Encode, encodeSqsMessageBody } from '../../../src/protocol/envelope.js';
 import { type ExecutionContext, executeMessage } from '../../../src/worker/execute-message.js';
 import type { InboundMessage } from '../../../src/worker/message-outcome.js';
+import { MAX_CALL_ARGS } from '../../../src/worker/run-task.js';
 import { type MemoryAppFixture, memoryApp } from '../../helpers/memory-app.js';
 
 function context(fx: MemoryAppFixture, extra: Partial<ExecutionContext> = {}): ExecutionContext {
@@ -45,6 +46,24 @@ describe('executeMessage', () => {
     });
     expect(meta.date_done).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/);
     expect(await result.get({ timeoutMs: 100 })).toBe(5);
+  });
+
+  it('calls with up to MAX_CALL_ARGS positional arguments, and fails a longer call with a TypeError that says why', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.count', (...xs: number[]) => xs.length);
+    const most = await fx.app.sendTask('tasks.count', new Array<number>(MAX_CALL_ARGS).fill(0));
+    expect(await executeMessage(await receiveOne(fx), context(fx))).toMatchObject({ state: 'SUCCESS' });
+    expect(await most.get({ timeoutMs: 100 })).toBe(MAX_CALL_ARGS);
+
+    const tooMany = await fx.app.sendTask('tasks.count', new Array<number>(125_000).fill(0));
+    expect(await executeMessage(await receiveOne(fx), context(fx))).toMatchObject({ state: 'FAILURE' });
+    const meta = await tooMany.meta();
+    expect(meta.result).toMatchObject({
+      exc_type: 'TypeError',
+      exc_message: [
+        `tasks.count was sent 125000 positional arguments; a JavaScript function is called with at most ${MAX_CALL_ARGS}: send them as one list argument instead`,
+      ],
+    });
   });
 
   it('passes only the positional arguments to the function; kwargs arrive in its context', async () => {
