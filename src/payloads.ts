@@ -22,6 +22,7 @@ import {
   DYNAMODB_MAX_ITEM_BYTES,
   SQS_MAX_MESSAGE_BYTES,
 } from './ports/service-limits.js';
+import { DecodeError } from './protocol/errors.js';
 import {
   claimMeta,
   EXTENDED_PAYLOAD_SIZE_ATTRIBUTE,
@@ -52,6 +53,18 @@ export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The text of an object read from the payload store; bytes that are not UTF-8 are refused, naming the object. */
+function textAt(bytes: Uint8Array, location: PayloadLocation, layer: string): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw DecodeError.at(
+      layer,
+      `the object at s3://${location.bucket}/${location.key} (${bytes.length} bytes) is not UTF-8 text`,
+    );
+  }
+}
 
 /** Offloads and resolves large messages and results. */
 export class Payloads {
@@ -139,7 +152,7 @@ export class Payloads {
     }
     const location = this.#owned({ bucket: pointer.s3BucketName, key: pointer.s3Key }, 'message');
     const bytes = await this.#store.get(location, { maxBytes: this.limits.maxPayloadBytes });
-    return decoder.decode(bytes);
+    return textAt(bytes, location, 'offloaded message');
   }
 
   /**
@@ -186,7 +199,7 @@ export class Payloads {
     }
     const location = this.#owned({ bucket: claim.s3BucketName, key: claim.s3Key }, 'result');
     const bytes = await this.#store.get(location, { maxBytes: this.limits.maxPayloadBytes });
-    return decodeResultMeta(decoder.decode(bytes), { exact: this.#exact });
+    return decodeResultMeta(textAt(bytes, location, 'offloaded result meta'), { exact: this.#exact });
   }
 
   /** `location`, when it is inside the payload store; a pointer anywhere else is refused, never followed. */

@@ -3,7 +3,13 @@ import { PayloadTooLargeError } from '../../src/errors.js';
 import { MemoryPayloadStore } from '../../src/memory/memory-payload-store.js';
 import { Payloads } from '../../src/payloads.js';
 import { SQS_MAX_MESSAGE_BYTES } from '../../src/ports/service-limits.js';
-import { encodeS3Pointer, parseS3Pointer, resultPayloadClaim } from '../../src/protocol/payload-pointer.js';
+import { DecodeError } from '../../src/protocol/errors.js';
+import {
+  claimMeta,
+  encodeS3Pointer,
+  parseS3Pointer,
+  resultPayloadClaim,
+} from '../../src/protocol/payload-pointer.js';
 import { buildResultMeta, encodeResultMeta } from '../../src/protocol/result-meta.js';
 import { executeMessage } from '../../src/worker/execute-message.js';
 import { memoryApp } from '../helpers/memory-app.js';
@@ -185,6 +191,26 @@ describe('reading offloaded payloads under maxPayloadBytes', () => {
       limitBytes: 10_000,
     });
     expect(await writer.resolveMeta(stored)).toEqual(big);
+  });
+
+  it('refuses an offloaded message or result meta that is not UTF-8, naming the object', async () => {
+    const store = new MemoryPayloadStore('bucket', 'celeriac/');
+    const payloads = new Payloads(store, limits);
+    const location = await store.put('bad/x.json', new Uint8Array([0xff, 0xfe, 0x00]));
+    const body = encodeS3Pointer({ s3BucketName: location.bucket, s3Key: location.key });
+    const attempt = payloads.resolveMessage(body, {});
+    await expect(attempt).rejects.toBeInstanceOf(DecodeError);
+    await expect(attempt).rejects.toThrow(
+      'Cannot decode offloaded message: the object at s3://bucket/celeriac/bad/x.json (3 bytes) is not UTF-8 text',
+    );
+    const claim = claimMeta(buildResultMeta({ taskId: 't', status: 'SUCCESS', result: 1, dateDone: null }), {
+      s3BucketName: location.bucket,
+      s3Key: location.key,
+      size: 3,
+    });
+    await expect(payloads.resolveMeta(claim)).rejects.toThrow(
+      'Cannot decode offloaded result meta: the object at s3://bucket/celeriac/bad/x.json (3 bytes) is not UTF-8 text',
+    );
   });
 
   it('reads a pointer to an object of exactly the limit', async () => {
