@@ -25,30 +25,35 @@ const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d+)?)?)?)?$/i;
 
 /**
- * Parses an ISO-8601 date-time the way Celery reads `eta` and `expires`: an offset is honoured, `Z` means UTC,
- * and a naive value is read as UTC. Returns `undefined` for text that is not ISO-8601. Precision below a
- * millisecond is dropped (a JavaScript `Date` holds milliseconds).
+ * Parses an ISO-8601 date-time the way Celery reads `eta` and `expires` (`dateutil.parser.isoparse`): an offset is
+ * honoured, `Z` means UTC, and a naive value is read as UTC. Returns `undefined` for text that is not ISO-8601 or
+ * names an impossible time, as isoparse refuses it: a day the month does not have, a minute or second past 59, an
+ * hour past 23 (but `24:00:00`, the next midnight), an offset of 24 hours or more. Precision below a millisecond
+ * is dropped (a JavaScript `Date` holds milliseconds).
  */
 export function parseIsoDateTime(text: string): Date | undefined {
   const match = ISO.exec(text.trim());
   if (!match) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = match;
+  const [hour, minute, second] = [Number(h), Number(mi), Number(s)];
   const ms = Number(`${frac}000`.slice(0, 3)) || 0;
+  if (minute > 59 || second > 59) return undefined;
+  if (hour > 24 || (hour === 24 && (minute !== 0 || second !== 0 || Number(frac || '0') !== 0)))
+    return undefined;
   let offsetMinutes = 0;
   if (zone && zone.toUpperCase() !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(/:/g, '');
-    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
+    const [offsetHours, offsetMins] = [Number(digits.slice(0, 2)), Number(digits.slice(2, 4) || '0')];
+    if (offsetHours > 23 || offsetMins > 59) return undefined;
+    offsetMinutes = sign * (offsetHours * 60 + offsetMins);
   }
   // Not Date.UTC, which reads the years 0 to 99 as 1900 to 1999.
   const start = new Date(0);
   start.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
-  start.setUTCHours(Number(h), Number(mi), Number(s), ms);
-  const utc = start.getTime();
-  const date = new Date(utc - offsetMinutes * 60_000);
-  if (Number.isNaN(date.getTime())) return undefined;
-  // Reject impossible calendar values such as 2024-02-31, which Date.UTC would silently roll over.
-  const check = new Date(utc);
-  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return undefined;
-  return date;
+  // Reject impossible calendar values such as 2024-02-31, which setUTCFullYear would silently roll over.
+  if (start.getUTCMonth() !== Number(mo) - 1 || start.getUTCDate() !== Number(d)) return undefined;
+  start.setUTCHours(hour, minute, second, ms);
+  const date = new Date(start.getTime() - offsetMinutes * 60_000);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
