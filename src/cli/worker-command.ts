@@ -19,7 +19,7 @@ Options:
   --concurrency, -c <n>        Tasks run at once, >= 1 (default 8); with threads or processes, the pool's size
   --prefetch <n>               Messages received ahead of a free slot, >= 0 (default 10), so each receive brings
                                a full batch; their visibility is kept alive while they wait. 0 for long tasks
-  --pool <inline|threads|processes>
+  --pool, -P <inline|threads|processes>
                                Where task functions run (default inline; see docs/workers.md):
                                inline in this event loop, or in worker threads / child processes that load
                                --app themselves and are terminated at the hard time limit
@@ -28,12 +28,22 @@ Options:
   --reject-on-worker-lost      Redeliver a task whose thread or process died, instead of FAILURE WorkerLostError
   --autoscale <max,min>        Threads or processes: up to max at once (replaces -c), min kept when idle;
                                one idle for 30 s beyond min is retired
-  --visibility-timeout <s>     Seconds a received message stays invisible; extended while it runs (default 60)
-  --wait-time <s>              Long-poll wait, 0-20 (default 20)
+  --visibility-timeout <s>     Seconds a received message stays invisible, 2-43200; extended while it runs
+                               (default 60)
+  --wait-time <s>              Long-poll wait in seconds, 0-20 (default 20)
   --shutdown-timeout <s>       Seconds to let running tasks finish on shutdown (default 30)
   --rate-limit-scope <fleet|worker>
                                Where rate and key limits hold (default: the app's rateLimitScope, fleet):
                                across every worker and Lambda invocation, or in this process only (Celery's)
+
+Examples:
+  celeriac worker --app dist/app.js
+  celeriac worker --app dist/app.js -Q high,default -c 16
+  celeriac worker --app dist/app.js -P processes --autoscale 8,2 --max-memory-per-child 512000
+
+Exit codes: 0 stopped on a signal; 1 stopped by an error; 2 usage error; 3 configuration error (the app
+module does not load); 130 a second SIGTERM or SIGINT, which exits at once (unfinished messages return to
+their queues after their visibility timeout).
 `;
 
 function positiveNumber(name: string, text: string | undefined, fallback: number): number {
@@ -41,6 +51,23 @@ function positiveNumber(name: string, text: string | undefined, fallback: number
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0)
     throw new UsageError(`Expected --${name} to be a number >= 0, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+/** An integer option within what SQS takes: `min` to `max`, `fallback` when not given. */
+function integerIn(
+  name: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new UsageError(
+      `Expected --${name} to be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
+    );
   return value;
 }
 
@@ -117,25 +144,24 @@ export async function workerCommand(argv: string[]): Promise<void> {
   if (scope !== undefined && scope !== 'fleet' && scope !== 'worker') {
     throw new UsageError(`Expected --rate-limit-scope to be fleet or worker, got ${JSON.stringify(scope)}`);
   }
+  // Every option is checked before the app module loads: a typo costs no import.
+  const options: Parameters<typeof runWorker>[1] = {
+    ...(values.queues ? { queues: parseQueuesOption(values.queues) } : {}),
+    concurrency,
+    ...(values.prefetch !== undefined ? { prefetch: wholeNumber('prefetch', values.prefetch) } : {}),
+    pool,
+    appModule: values.app,
+    ...(maxTasksPerChild !== undefined ? { maxTasksPerChild } : {}),
+    ...(maxMemoryPerChildKiB !== undefined ? { maxMemoryPerChildKiB } : {}),
+    ...(values['reject-on-worker-lost'] ? { rejectOnWorkerLost: true } : {}),
+    ...(autoscale ? { minPoolSize: autoscale.min } : {}),
+    visibilityTimeoutSeconds: integerIn('visibility-timeout', values['visibility-timeout'], 2, 43_200, 60),
+    waitTimeSeconds: integerIn('wait-time', values['wait-time'], 0, 20, 20),
+    shutdownTimeoutMs: positiveNumber('shutdown-timeout', values['shutdown-timeout'], 30) * 1000,
+    ...(scope ? { rateLimitScope: scope } : {}),
+  };
   const app = await loadApp(values.app);
-  const worker = runWorker(
-    { registry: app.registry, runtime: app.runtime },
-    {
-      ...(values.queues ? { queues: parseQueuesOption(values.queues) } : {}),
-      concurrency,
-      ...(values.prefetch !== undefined ? { prefetch: wholeNumber('prefetch', values.prefetch) } : {}),
-      pool,
-      appModule: values.app,
-      ...(maxTasksPerChild !== undefined ? { maxTasksPerChild } : {}),
-      ...(maxMemoryPerChildKiB !== undefined ? { maxMemoryPerChildKiB } : {}),
-      ...(values['reject-on-worker-lost'] ? { rejectOnWorkerLost: true } : {}),
-      ...(autoscale ? { minPoolSize: autoscale.min } : {}),
-      visibilityTimeoutSeconds: positiveNumber('visibility-timeout', values['visibility-timeout'], 60),
-      waitTimeSeconds: Math.min(20, positiveNumber('wait-time', values['wait-time'], 20)),
-      shutdownTimeoutMs: positiveNumber('shutdown-timeout', values['shutdown-timeout'], 30) * 1000,
-      ...(scope ? { rateLimitScope: scope } : {}),
-    },
-  );
+  const worker = runWorker({ registry: app.registry, runtime: app.runtime }, options);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;

@@ -104,6 +104,9 @@ describe('celeriac worker pool options', () => {
       /--autoscale to be max,min with integers max >= min >= 1/,
     ],
     [['--autoscale', '4,2'], /--autoscale needs --pool threads or --pool processes/],
+    [['--wait-time', '21'], /--wait-time to be an integer from 0 to 20, got "21"/],
+    [['--visibility-timeout', '0'], /--visibility-timeout to be an integer from 2 to 43200, got "0"/],
+    [['--visibility-timeout', '1.5'], /--visibility-timeout to be an integer from 2 to 43200, got "1.5"/],
   ])('refuses %j at start with the accepted range', async (extra, message) => {
     const cli = startCli(workerArgs(extra));
     expect((await cli.exited).code).toBe(2);
