@@ -14,6 +14,10 @@ Options:
   --app, -A <module>      Module exporting the app
   --state-file <path>     Where fired slots are recorded (default .celeriac-beat.json)
   --catch-up <seconds>    Fire slots missed while beat was down, up to this old (default 300)
+
+Examples:
+  celeriac beat --app dist/app.js
+  celeriac beat --app dist/app.js --state-file .celeriac/beat.json --catch-up 0
 `;
 
 /** Runs the command; resolves when beat has stopped. */

@@ -27,6 +27,11 @@ Options:
                          REVOKED, REJECTED, SENT
   --json                 One JSON event per line instead of text
   --duration <s>         Stop after this many seconds (default: until SIGINT or SIGTERM)
+
+Examples:
+  celeriac events --app dist/app.js
+  celeriac events --name tasks.add --state FAILURE,RETRY --json
+  celeriac events --bus celeriac-events --duration 60
 `;
 
 const STATE_EVENTS: Readonly<Record<string, string>> = {

@@ -30,6 +30,10 @@ Options:
                       a tarball (a path is taken from the current directory and written as file:<absolute path>;
                       default: this checkout as file:<path>, or ^<this version> when installed)
 
+Examples:
+  celeriac init my-tasks
+  celeriac init my-tasks --commonjs --name @acme/tasks --celeriac ^0.1.0
+
 Then: cd <dir> && npm install && npm test
 `;
 

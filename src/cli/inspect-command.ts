@@ -32,6 +32,11 @@ Methods:
 
 Options:
 ${MONITORING_OPTIONS_USAGE}
+
+Examples:
+  celeriac inspect ping
+  celeriac inspect active --app dist/app.js --json
+  celeriac inspect stats -d celeriac@ip-10-0-0-12 --timeout 5
 `;
 
 const METHODS = ['ping', 'active', 'registered', 'stats', 'scheduled', 'revoked'] as const;

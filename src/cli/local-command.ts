@@ -28,6 +28,12 @@ Options:
                          a second stack, such as a test's, keeps its own and leaves the first one's alone
   --follow, -f           logs: keep printing new lines until Ctrl-C
   --all                  logs: every line of MiniStack's log
+
+Examples:
+  celeriac local deploy
+  celeriac local logs --follow
+  celeriac local deploy --port 4577 --state-dir .celeriac/test
+  celeriac local down
 `;
 
 /** The subcommands. */

@@ -20,8 +20,9 @@ Options:
   --app, -A <module>   Module exporting the app (default: an app from the CELERIAC_* environment)
   --json               Print {"differs": [{taskId, taskName, python, celeriac}], "same": n, "pending": n}
 
-Example:
-  celeriac shadow report --task tasks.charge
+Examples:
+  celeriac shadow report
+  celeriac shadow report --task tasks.charge --json
 `;
 
 function side(value: { state: string; value: unknown } | undefined): string {
