@@ -164,7 +164,7 @@ export async function callCommand(argv: string[]): Promise<void> {
     }
     const started = Date.now();
     const progress = new ProgressLine();
-    if (!command.json) progress.update(`${id} sent`);
+    progress.update(`${id} sent`);
     const view = await waitTask(ctx, id, {
       ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
       onUpdate: (v) => progress.update(progressText(id, v.state, v.result, Date.now() - started)),

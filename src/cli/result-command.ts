@@ -98,7 +98,7 @@ export async function resultCommand(argv: string[]): Promise<void> {
       const waited = await waitTask(ctx, id, {
         ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
         onUpdate: (v) => {
-          if (!values.json) progress.update(progressText(id, v.state, v.result, Date.now() - started));
+          progress.update(progressText(id, v.state, v.result, Date.now() - started));
         },
       });
       progress.done();

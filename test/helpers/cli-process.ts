@@ -7,6 +7,8 @@ export interface CliProcess {
   readonly child: ChildProcess;
   /** Everything printed so far, stdout and stderr. */
   output(): string;
+  /** What was printed on stdout alone. */
+  stdout(): string;
   /** Resolves when a line matching `pattern` has been printed. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or signal) once the process has exited. */
@@ -24,11 +26,15 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
     },
   );
   let output = '';
+  let stdout = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
     output += chunk.toString();
     for (const listener of listeners) listener();
   };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -38,6 +44,7 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
   return {
     child,
     output: () => output,
+    stdout: () => stdout,
     exited,
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
