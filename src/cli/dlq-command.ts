@@ -206,7 +206,7 @@ export async function dlqCommand(argv: string[]): Promise<void> {
     } else if (command.action === 'show') {
       const shown = await showDeadLetters(ctx, queue, {
         ...(command.max === undefined ? {} : { max: command.max }),
-        ...(command.messageIds?.[0] === undefined ? {} : { messageId: command.messageIds[0] }),
+        ...(command.messageIds === undefined ? {} : { messageIds: command.messageIds }),
       });
       if (command.json) {
         console.log(JSON.stringify(shown));

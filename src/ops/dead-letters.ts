@@ -47,17 +47,19 @@ export async function resolveDeadLetterQueue(ctx: OpsContext, queue: string): Pr
   return policy ? await ctx.queues.urlOfArn(policy.deadLetterTargetArn) : url;
 }
 
-/** Up to `max` (default 10) messages of a dead-letter queue, decoded, without consuming them. */
+/**
+ * Up to `max` (default 10) messages of a dead-letter queue, decoded, without consuming them; with `messageIds`,
+ * those of the first 1,000 that have one of the ids.
+ */
 export async function showDeadLetters(
   ctx: OpsContext,
   queue: string,
-  options: { readonly max?: number; readonly messageId?: string } = {},
+  options: { readonly max?: number; readonly messageIds?: readonly string[] } = {},
 ): Promise<{ readonly url: string; readonly messages: DeadLetterView[] }> {
   const url = await resolveDeadLetterQueue(ctx, queue);
-  const max = options.messageId === undefined ? (options.max ?? 10) : 1000;
-  const peeked = await ctx.queues.peek(url, max);
-  const chosen =
-    options.messageId === undefined ? peeked : peeked.filter((m) => m.messageId === options.messageId);
+  const wanted = options.messageIds === undefined ? undefined : new Set(options.messageIds);
+  const peeked = await ctx.queues.peek(url, wanted === undefined ? (options.max ?? 10) : 1000);
+  const chosen = wanted === undefined ? peeked : peeked.filter((m) => wanted.has(m.messageId));
   return { url, messages: await Promise.all(chosen.map((message) => describeDeadLetter(ctx, message))) };
 }
 
