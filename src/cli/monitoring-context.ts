@@ -8,6 +8,7 @@ import type { App } from '../app.js';
 import { createAwsClients } from '../aws/clients.js';
 import { DynamoDbMonitoringStore } from '../aws/dynamodb-monitoring-store.js';
 import { DynamoDbTaskIndex } from '../aws/dynamodb-task-index.js';
+import { CeleriacError } from '../errors.js';
 import { createApp } from '../index.js';
 import { ControlClient } from '../monitoring/control-client.js';
 import type { ControlReply } from '../ports/monitoring-store.js';
@@ -95,6 +96,11 @@ function indent(value: unknown): string {
   return `    ${typeof value === 'string' ? value : JSON.stringify(value, null, 2).replace(/\n/g, '\n    ')}`;
 }
 
+/** No worker answered an inspect or control command in time: exit 1. */
+export class NoRepliesError extends CeleriacError {
+  override readonly name = 'NoRepliesError';
+}
+
 /**
  * Prints the answers; throws when there is none, as Celery's `No nodes replied within time constraint`.
  *
@@ -102,7 +108,7 @@ function indent(value: unknown): string {
  */
 export function printAnswers(answers: NodeAnswers, json: boolean, what: string): boolean {
   if (answers.length === 0) {
-    throw new Error(
+    throw new NoRepliesError(
       `No nodes replied within time constraint (${what}): are workers running with the registry on ` +
         '(`ResultStore({ taskIndex: true })` or `events.workerRegistry`)?',
     );

@@ -36,7 +36,7 @@ const packageVersion = (JSON.parse(readFileSync('package.json', 'utf8')) as { ve
 async function run(args: string[], extraEnv: Record<string, string> = {}) {
   const cli = startCli(args, { ...env, ...extraEnv });
   const { code } = await cli.exited;
-  return { code, output: cli.output() };
+  return { code, output: cli.output(), stdout: cli.stdout() };
 }
 
 /**
@@ -126,6 +126,21 @@ describe('celeriac --version and --help', () => {
   });
 });
 
+describe('every command', () => {
+  it('prints --help with its usage and examples', async () => {
+    const commands = [
+      ...['worker', 'beat', 'init', 'local', 'call', 'result', 'purge', 'dlq', 'status', 'cost'],
+      ...['events', 'inspect', 'control', 'dashboard', 'route', 'shadow'],
+    ];
+    for (const command of commands) {
+      const { code, output } = await run([command, '--help']);
+      expect(code, output).toBe(0);
+      expect(output).toMatch(new RegExp(`^Usage: celeriac ${command}`));
+      expect(output, command).toMatch(new RegExp(`Examples:\\n  celeriac ${command}`));
+    }
+  });
+});
+
 describe('celeriac call and result', () => {
   it('call --wait shows the progress the task reports, line by line off a terminal, then the result', async () => {
     const { code, output } = await run(['call', 'ops.progress', '3', '--wait', '--timeout', '30']);
@@ -158,6 +173,18 @@ describe('celeriac call and result', () => {
     ]);
     expect(code, output).toBe(0);
     expect(lastJson(output)).toMatchObject({ state: 'SUCCESS', result: [-1, 'word', { a: [1, 2] }] });
+  });
+
+  it('with --json, prints one JSON object on stdout and its progress on stderr, for call --wait and result --wait', async () => {
+    const called = await run(['call', 'ops.echo', '7', '--wait', '--json']);
+    expect(called.code, called.output).toBe(0);
+    const view = JSON.parse(called.stdout) as { id: string; state: string; result: unknown };
+    expect(view).toMatchObject({ state: 'SUCCESS', result: [7] });
+    expect(called.output).toContain(`${view.id} sent`);
+    const waited = await run(['result', view.id, '--wait', '--json']);
+    expect(waited.code, waited.output).toBe(0);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ id: view.id, state: 'SUCCESS', result: [7] });
+    expect(waited.output).toMatch(new RegExp(`^${view.id} SUCCESS \\(\\d+\\.\\d s\\)$`, 'm'));
   });
 
   it('a failed task exits 1, prints its FAILURE once, and result --traceback shows the traceback', async () => {
@@ -306,6 +333,11 @@ describe('celeriac dlq', () => {
     expect(text.output).toMatch(/ {2}not a Celery task message: .+\n {2}raw {6}not a celery message/);
     expect(text.output).toContain(`  task     ops.boom[${failedId}]`);
     expect(text.output).toMatch(/ {2}stored {3}FAILURE \{"exc_type":"TypeError"/);
+
+    const two = messages.slice(0, 2).map((m) => String(m.messageId));
+    const chosen = await run(['dlq', 'show', 'parked', '--id', two[0] ?? '', '--id', two[1] ?? '', '--json']);
+    const shownIds = (lastJson(chosen.output).messages as { messageId: string }[]).map((m) => m.messageId);
+    expect(shownIds.sort()).toEqual([...two].sort());
   });
 
   it('redrive --id moves that message only; delete --id deletes one; delete --all needs --force', async () => {
