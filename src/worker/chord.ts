@@ -109,8 +109,16 @@ export async function onChordPartReturn(
   const counted = await countChordMember(results, groupId, position);
   if (!counted) return gone();
   const { members } = group;
+  // Celery's chord_size, as far as the saved group can count it: a size of 0, a fraction, or more than the header
+  // has would join early (and fail on PENDING members) or never, so the header's own count stands instead.
   const declared = body.chord_size;
-  const size = typeof declared === 'number' ? declared : members.length;
+  const sizeFits =
+    Number.isInteger(declared) && (declared as number) >= 1 && (declared as number) <= members.length;
+  const size = sizeFits ? (declared as number) : members.length;
+  const sizeNote =
+    declared === undefined || declared === null || sizeFits
+      ? ''
+      : ` (its chord_size ${JSON.stringify(declared)} does not fit the ${members.length} header tasks: joined on all ${members.length})`;
   if (counted.count < size) return undefined;
   // One member joins: the one whose count reached the size, or (Python workers count each delivery) the first
   // past it; a duplicate delivery seen while the body is being sent leaves it to that member, whose own repeated
@@ -153,7 +161,7 @@ export async function onChordPartReturn(
       for (const group of plan.groups) await deps.client.saveGroup(group.groupId, group.memberIds);
       await deps.client.send(requests);
       const request = { taskId: plan.result.id };
-      line = `chord ${groupId} complete: sent ${body.task} (${request.taskId}) with ${values.length} result(s)`;
+      line = `chord ${groupId} complete: sent ${body.task} (${request.taskId}) with ${values.length} result(s)${sizeNote}`;
     } catch (error) {
       if (isTransient(error)) throw error;
       line = await failBody(deps, body, `Callback error: ${describeError(error)}`);

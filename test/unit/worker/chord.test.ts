@@ -7,7 +7,12 @@ import type { InboundMessage } from '../../../src/worker/message-outcome.js';
 import { type MemoryAppFixture, memoryApp } from '../../helpers/memory-app.js';
 
 /** Sends a chord's header the way Celery's producer does: save the group, then one message per member. */
-async function sendChord(fx: MemoryAppFixture, members: number[][], groupId: string) {
+async function sendChord(
+  fx: MemoryAppFixture,
+  members: number[][],
+  groupId: string,
+  bodyFields: Record<string, unknown> = {},
+) {
   const bodyId = `${groupId}-body`;
   const body = {
     task: 'tasks.tsum',
@@ -16,6 +21,7 @@ async function sendChord(fx: MemoryAppFixture, members: number[][], groupId: str
     options: { task_id: bodyId, group_id: groupId },
     subtask_type: null,
     immutable: false,
+    ...bodyFields,
   };
   const ids = members.map((_, i) => `${groupId}-${i}`);
   await fx.app.runtime.results.saveGroup(groupId, ids, Date.now());
@@ -27,7 +33,7 @@ async function sendChord(fx: MemoryAppFixture, members: number[][], groupId: str
   return { bodyId, ids };
 }
 
-async function runAll(fx: MemoryAppFixture): Promise<void> {
+async function runAll(fx: MemoryAppFixture, log?: (line: string) => void): Promise<void> {
   for (let round = 0; round < 5; round++) {
     const batch = await fx.receiveAll();
     if (batch.length === 0) return;
@@ -38,6 +44,7 @@ async function runAll(fx: MemoryAppFixture): Promise<void> {
         identity: fx.identity,
         leaseMs: 60_000,
         queueName: 'celery',
+        ...(log ? { log } : {}),
       });
     }
   }
@@ -62,6 +69,35 @@ describe('chords', () => {
     const body = await fx.app.asyncResult(bodyId).meta();
     expect(body).toMatchObject({ group_id: 'g1', parent_id: expect.stringMatching(/^g1-\d$/) });
     expect(await fx.transport.results.getGroupMembers('g1')).toBeUndefined();
+  });
+
+  it.each([
+    ['larger than the header', 1e9],
+    ['0', 0],
+    ['a fraction', 2.5],
+    ['a string', '3'],
+  ])("joins on the whole header when the body's chord_size is %s, and says so", async (_what, chordSize) => {
+    const fx = memoryApp();
+    fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    fx.app.task('tasks.tsum', (values: number[]) => values.reduce((x, y) => x + y, 0));
+    const lines: string[] = [];
+    const { bodyId } = await sendChord(
+      fx,
+      [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ],
+      'gsize',
+      { chord_size: chordSize },
+    );
+    await runAll(fx, (line) => lines.push(line));
+    expect(await fx.app.asyncResult(bodyId).get({ timeoutMs: 100 })).toBe(12);
+    expect(lines.filter((line) => line.startsWith('chord gsize complete'))).toEqual([
+      expect.stringContaining(
+        `(its chord_size ${JSON.stringify(chordSize)} does not fit the 3 header tasks: joined on all 3)`,
+      ),
+    ]);
   });
 
   it('marks the body FAILURE with ChordError when a header task fails', async () => {
