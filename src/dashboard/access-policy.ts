@@ -2,16 +2,27 @@
  * Who may talk to the dashboard. On a loopback address with no token, anyone on this machine, as with
  * `celery flower`; the `Host` header must then name the loopback address, so a web page elsewhere cannot reach
  * the dashboard through a DNS name rebound to 127.0.0.1. With a token (required for any other address) every
- * request carries it: an `Authorization: Bearer <token>` or `X-Celeriac-Token` header, or the `celeriac_token`
- * cookie, which opening the dashboard once with `?token=<token>` sets. Every write is a POST with a JSON body
- * whose `Origin`, when sent, is the dashboard's own, so another site's page cannot submit one.
+ * request carries it: an `Authorization: Bearer <token>` or `X-Celeriac-Token` header, or the session cookie
+ * that opening the dashboard once with `?token=<token>` sets. The cookie holds a random session id of this
+ * server's, never the token (a browser sends a host's cookies to each of its ports), under a name with the port
+ * in it, so two dashboards on one host keep theirs apart. An API request a browser marks as sent from another
+ * page (`Sec-Fetch-Site` other than `same-origin` or `none`) is refused, so a page elsewhere cannot make the
+ * browser call the API blind, not even a GET: looking at dead letters receives them. Every write is a POST with
+ * a JSON body whose `Origin`, when sent, is the dashboard's own.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 
-/** The cookie that carries the token. */
-export const TOKEN_COOKIE = 'celeriac_token';
+/** The name of the session cookie of the dashboard on `port`. */
+export function sessionCookieName(port: number): string {
+  return `celeriac_session_${port}`;
+}
+
+/** A new session id: what the cookie holds instead of the token. */
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
 
 /** Whether an address is loopback (127.0.0.0/8, ::1, localhost). */
 export function isLoopback(host: string): boolean {
@@ -33,21 +44,38 @@ function sameToken(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(header: string | undefined): string | undefined {
+/** The value of cookie `name` in a `Cookie` header (session ids are base64url: nothing to decode). */
+function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === TOKEN_COOKIE) return decodeURIComponent(value.join('='));
+    if (key === name) return value.join('=');
   }
   return undefined;
 }
 
-/** Decides on one request. `port` is the port the server listens on. */
+/** The pages a browser may load from a link elsewhere: the API answers only the dashboard's own page. */
+const CROSS_SITE_OK = new Set(['same-origin', 'none']);
+
+/** Decides on one request. `port` is the port the server listens on; `session` the cookie's value. */
 export function checkAccess(
   request: IncomingMessage,
   url: URL,
-  policy: { readonly host: string; readonly port: number; readonly token: string | undefined },
+  policy: {
+    readonly host: string;
+    readonly port: number;
+    readonly token: string | undefined;
+    readonly session: string;
+  },
 ): AccessDecision {
   const hostHeader = request.headers.host ?? '';
+  const site = request.headers['sec-fetch-site'];
+  if (url.pathname.startsWith('/api/') && typeof site === 'string' && !CROSS_SITE_OK.has(site)) {
+    return {
+      allow: false,
+      status: 403,
+      message: `The API answers only the dashboard's own page (Sec-Fetch-Site ${site})`,
+    };
+  }
   if (policy.token === undefined) {
     const name = hostHeader.replace(/:\d+$/, '');
     if (!isLoopback(name) || hostHeader !== `${name}:${policy.port}`) {
@@ -63,14 +91,14 @@ export function checkAccess(
       url.searchParams.delete('token');
       return {
         redirect: `${url.pathname}${url.search}`,
-        cookie: `${TOKEN_COOKIE}=${encodeURIComponent(policy.token)}; HttpOnly; SameSite=Strict; Path=/`,
+        cookie: `${sessionCookieName(policy.port)}=${policy.session}; HttpOnly; SameSite=Strict; Path=/`,
       };
     }
     const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
     const header = request.headers['x-celeriac-token'];
-    const given =
-      bearer ?? (typeof header === 'string' ? header : undefined) ?? cookieToken(request.headers.cookie);
-    if (!sameToken(given, policy.token)) {
+    const given = bearer ?? (typeof header === 'string' ? header : undefined);
+    const session = cookieValue(request.headers.cookie, sessionCookieName(policy.port));
+    if (given === undefined ? !sameToken(session, policy.session) : !sameToken(given, policy.token)) {
       return {
         allow: false,
         status: 401,

@@ -15,9 +15,19 @@ import { purgeQueues, queueStatus } from '../ops/queues.js';
 import { DashboardRequestError, toApiError } from './api-errors.js';
 import { type Route, type RouteRequest, SEGMENT } from './route.js';
 
+/** The most queues one `/api/queues?queue=` request may name: each costs two SQS calls and a CloudWatch one. */
+const MAX_REQUESTED_QUEUES = 50;
+
 function requestedQueues({ ctx, query }: RouteRequest): string[] {
   const asked = query.getAll('queue').flatMap((q) => q.split(',').map((name) => name.trim()));
-  const named = asked.filter(Boolean);
+  const named = [...new Set(asked.filter(Boolean))];
+  if (named.length > MAX_REQUESTED_QUEUES) {
+    throw new DashboardRequestError(
+      400,
+      'bad-request',
+      `Name at most ${MAX_REQUESTED_QUEUES} queues at once (asked for ${named.length})`,
+    );
+  }
   return named.length > 0 ? named : knownQueues(ctx.ops);
 }
 

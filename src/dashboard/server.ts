@@ -1,12 +1,13 @@
 /**
  * The dashboard's HTTP server, on `node:http`: the front end's three files and the JSON API under `/api/`.
- * Every request passes the access policy first (`access-policy.ts`). GETs only read; every write is a POST the
+ * Every request passes the access policy first (`access-policy.ts`). GETs change nothing stored (looking at
+ * dead letters receives them, so the API answers only the dashboard's own page); every write is a POST the
  * page sends after a click (and, for a purge, a typed confirmation). No framework: the API is a dozen routes
  * matched by regular expressions, and `node:http` keeps the package's dependencies where they are.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkAccess, isLoopback } from './access-policy.js';
+import { checkAccess, isLoopback, newSessionId } from './access-policy.js';
 import { DashboardRequestError, toApiError } from './api-errors.js';
 import { type DashboardAssets, loadDashboardAssets } from './assets.js';
 import type { DashboardContext } from './dashboard-context.js';
@@ -78,10 +79,23 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
   return parsed as Record<string, unknown>;
 }
 
+/** A path segment, percent-decoded; a malformed escape is the client's error. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new DashboardRequestError(
+      400,
+      'bad-request',
+      `The path has a malformed percent escape: ${part.slice(0, 80)}`,
+    );
+  }
+}
+
 async function handle(
   ctx: DashboardContext,
   assets: DashboardAssets,
-  policy: { host: string; port: number; token: string | undefined },
+  policy: { host: string; port: number; token: string | undefined; session: string },
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
@@ -109,7 +123,7 @@ async function handle(
     const match = route.pattern.exec(url.pathname);
     if (!match || route.method !== request.method) continue;
     try {
-      const params = match.slice(1).map((part) => decodeURIComponent(part));
+      const params = match.slice(1).map(decodePathPart);
       const body = route.method === 'POST' ? await readBody(request) : {};
       sendJson(response, 200, await route.handle({ ctx, params, query: url.searchParams, body }));
     } catch (error) {
@@ -145,7 +159,7 @@ export async function startDashboardServer(
     );
   }
   const assets = await loadDashboardAssets(options.assetsDir);
-  const policy = { host, port: 0, token: options.token };
+  const policy = { host, port: 0, token: options.token, session: newSessionId() };
   const server: Server = createServer((request, response) => {
     handle(ctx, assets, policy, request, response).catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 500, { error: toApiError(error).body });

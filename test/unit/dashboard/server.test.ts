@@ -101,6 +101,47 @@ describe('the dashboard server', () => {
     expect((await call(port, '/api/overview', { headers: { cookie } })).status).toBe(200);
   });
 
+  it('keeps the token out of the cookie: a session id, under a name with the port in it', async () => {
+    const { port } = await start({ token: TOKEN });
+    const login = await call(port, `/?token=${TOKEN}`);
+    const [name, value = ''] = (String(login.headers['set-cookie']).split(';')[0] ?? '').split('=');
+    expect(name).toBe(`celeriac_session_${port}`);
+    expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(value).not.toContain(TOKEN);
+    const status = async (cookie: string) =>
+      (await call(port, '/api/overview', { headers: { cookie } })).status;
+    expect(await status(`celeriac_session_${port}=${value}`)).toBe(200);
+    // The token itself in a cookie, another port's session, or a malformed value: not a session.
+    expect(await status(`celeriac_session_${port}=${TOKEN}`)).toBe(401);
+    expect(await status(`celeriac_token=${TOKEN}`)).toBe(401);
+    expect(await status(`celeriac_session_${port + 1}=${value}`)).toBe(401);
+    expect(await status(`celeriac_session_${port}=%E0`)).toBe(401);
+  });
+
+  it('answers the API only to its own page: a request the browser marks as from another site is refused', async () => {
+    const { port } = await start();
+    const from = async (site: string, pathname = '/api/dlq/celery/messages?max=100') =>
+      (await call(port, pathname, { headers: { 'sec-fetch-site': site } })).status;
+    expect(await from('cross-site')).toBe(403);
+    expect(await from('same-site')).toBe(403);
+    expect(await from('cross-site', '/api/overview')).toBe(403);
+    expect(await from('same-origin', '/api/overview')).toBe(200);
+    expect(await from('none', '/api/overview')).toBe(200);
+    // A link from elsewhere may open the page itself.
+    expect(await from('cross-site', '/')).toBe(200);
+  });
+
+  it('refuses a malformed path escape and too many queues at once with 400', async () => {
+    const { port } = await start();
+    const malformed = await call(port, '/api/tasks/%E0');
+    expect(malformed.status).toBe(400);
+    expect(JSON.parse(malformed.body).error.message).toMatch(/malformed percent escape/);
+    const many = Array.from({ length: 51 }, (_, i) => `q${i}`).join(',');
+    const queues = await call(port, `/api/queues?queue=${many},q0`);
+    expect(queues.status).toBe(400);
+    expect(JSON.parse(queues.body).error.message).toBe('Name at most 50 queues at once (asked for 51)');
+  });
+
   it('takes writes only as same-origin JSON POSTs, and a purge only with the queue name confirmed', async () => {
     const { port } = await start();
     const foreign = await call(port, '/api/queues/celery/purge', {
