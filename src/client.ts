@@ -4,6 +4,7 @@
  * half; the worker uses one for follow-ups (callbacks, chain steps, chord bodies, retries).
  */
 import type { ApplyOptions } from './apply-options.js';
+import { InvalidOptionError } from './errors.js';
 import type { ErrorTable } from './exception-table.js';
 import { GroupResult } from './group-result.js';
 import { Producer } from './producer.js';
@@ -89,9 +90,27 @@ export class Client {
     return this.asyncResult<R>(request.taskId);
   }
 
-  /** Sends many tasks at once, batching messages per queue (`SendMessageBatch`). */
+  /**
+   * Sends many tasks at once, batching messages per queue (`SendMessageBatch`).
+   *
+   * @throws {InvalidOptionError} for a bad call, or two calls with one `taskId`; then nothing is sent.
+   */
   async sendTasks<R = unknown>(calls: readonly TaskCall[]): Promise<AsyncResult<R>[]> {
     const requests = calls.map((call) => this.request(call));
+    // A task id runs once (the worker's claim refuses a second run of it): a second call under the same id would
+    // be dropped in silence, so the whole batch is refused before anything is sent.
+    const seen = new Map<string, number>();
+    requests.forEach((request, index) => {
+      const first = seen.get(request.taskId);
+      if (first !== undefined) {
+        throw InvalidOptionError.expected(
+          `calls[${index}].options.taskId`,
+          `an id no other call of the batch has (calls[${first}] has it; a task id runs once)`,
+          request.taskId,
+        );
+      }
+      seen.set(request.taskId, index);
+    });
     await this.send(requests);
     return requests.map((request) => this.asyncResult<R>(request.taskId));
   }

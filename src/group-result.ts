@@ -6,7 +6,7 @@
 import { ResultTimeoutError } from './errors.js';
 import type { ResultStore } from './ports/result-store.js';
 import { READY_STATES, TaskState } from './protocol/states.js';
-import type { AsyncResult, GetOptions, ResultHandle } from './result.js';
+import { type AsyncResult, checkGetOptions, type GetOptions, type ResultHandle } from './result.js';
 
 /** What a {@link GroupResult} needs from its client. */
 export interface GroupBackendContext {
@@ -84,6 +84,7 @@ export class GroupResult<R = unknown> implements ResultHandle {
    * @throws {ResultTimeoutError} when `timeoutMs` passes first, naming the group.
    */
   async join(options: GetOptions = {}): Promise<R[]> {
+    checkGetOptions(options);
     const start = this.#backend.now();
     const values: R[] = [];
     for (const result of this.results) {

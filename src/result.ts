@@ -4,7 +4,7 @@
  * a ready meta, as Celery's client does.
  */
 
-import { BackendError, ResultTimeoutError, TaskRevokedError } from './errors.js';
+import { BackendError, InvalidOptionError, ResultTimeoutError, TaskRevokedError } from './errors.js';
 import type { ErrorTable } from './exception-table.js';
 import type { ResultStore } from './ports/result-store.js';
 import { type ExceptionInfo, isExceptionInfo } from './protocol/exception-info.js';
@@ -27,6 +27,27 @@ export interface GetOptions {
   readonly propagate?: boolean;
   /** Stops waiting early (rejects with the signal's reason). */
   readonly signal?: AbortSignal;
+}
+
+/**
+ * Refuses wait options that would never time out or poll without pause: a `timeoutMs` that is not a number (NaN
+ * compares false with everything), an interval below 1 ms.
+ *
+ * @throws {InvalidOptionError} naming the option.
+ */
+export function checkGetOptions(options: GetOptions): void {
+  const { timeoutMs, intervalMs, maxIntervalMs } = options;
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs))) {
+    throw InvalidOptionError.expected('timeoutMs', 'a number of milliseconds', timeoutMs);
+  }
+  for (const [option, value] of [
+    ['intervalMs', intervalMs],
+    ['maxIntervalMs', maxIntervalMs],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 1)) {
+      throw InvalidOptionError.expected(option, 'a number of milliseconds >= 1', value);
+    }
+  }
 }
 
 /** What every result handle answers: a task's {@link AsyncResult}, a group's `GroupResult`. */
@@ -143,10 +164,12 @@ export class AsyncResult<R = unknown> implements ResultHandle {
    * Waits for the task to finish and returns its result, or throws its error.
    *
    * @throws {ResultTimeoutError} when `timeoutMs` passes first.
+   * @throws {InvalidOptionError} for a `timeoutMs` that is not a number, or an interval below 1 ms.
    * @throws the task's error (a registered error class or {@link TaskError}) for FAILURE, and
    *   {@link TaskRevokedError} for REVOKED, unless `propagate` is false.
    */
   async get(options: GetOptions = {}): Promise<R> {
+    checkGetOptions(options);
     const sleep = this.#backend.sleep ?? defaultSleep;
     const now = this.#backend.now ?? Date.now;
     const start = now();

@@ -163,8 +163,8 @@ function signatureList(value: SignatureDict | readonly SignatureDict[] | undefin
 
 function positiveSeconds(option: string, value: number | undefined): number | null {
   if (value === undefined) return null;
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw InvalidOptionError.expected(option, 'a number of seconds > 0', value);
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw InvalidOptionError.expected(option, 'a finite number of seconds > 0', value);
   }
   return value;
 }
@@ -177,7 +177,12 @@ function positiveSeconds(option: string, value: number | undefined): number | nu
  * const request = toSendRequest({ name: 'tasks.add', args: [2, 3] }, { queue: 'celery', origin, nowMs, newId });
  */
 export function toSendRequest(call: SendCall, defaults: SendDefaults): SendRequest {
-  const { name, args = [], kwargs = {}, options = {}, workflow = {} } = call;
+  const { name, args = [], kwargs = {}, workflow = {} } = call;
+  // `null` is no options, as `undefined` is (a JavaScript caller's way of leaving them out).
+  const options: ApplyOptions = call.options ?? {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw InvalidOptionError.expected('options', 'an object of send options', options);
+  }
   const task = defaults.taskOptions ?? {};
   if (typeof name !== 'string' || name.length === 0) {
     throw InvalidOptionError.expected('name', 'a task name', name);
@@ -258,6 +263,14 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
           : { MessageDeduplicationId: options.messageDeduplicationId }),
       }
     : undefined;
+  const timeLimitSeconds = positiveSeconds(
+    'timeLimitSeconds',
+    options.timeLimitSeconds ?? task.timeLimitSeconds,
+  );
+  const softTimeLimitSeconds = positiveSeconds(
+    'softTimeLimitSeconds',
+    options.softTimeLimitSeconds ?? task.softTimeLimitSeconds,
+  );
   return {
     taskId,
     name,
@@ -270,11 +283,8 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
     group: workflow.groupId ?? null,
     groupIndex: workflow.groupIndex ?? null,
     retries,
-    timeLimitSeconds: positiveSeconds('timeLimitSeconds', options.timeLimitSeconds ?? task.timeLimitSeconds),
-    softTimeLimitSeconds: positiveSeconds(
-      'softTimeLimitSeconds',
-      options.softTimeLimitSeconds ?? task.softTimeLimitSeconds,
-    ),
+    timeLimitSeconds,
+    softTimeLimitSeconds,
     rootId: workflow.rootId ?? inherited.rootId ?? null,
     parentId: workflow.parentId ?? inherited.parentId ?? null,
     shadow: options.shadow ?? null,

@@ -103,8 +103,8 @@ export const RETRY_DEFAULTS = {
 export function validateTaskOptions(name: string, options: TaskOptions): void {
   const positive = (key: keyof TaskOptions): void => {
     const value = options[key];
-    if (value !== undefined && (typeof value !== 'number' || !(value > 0))) {
-      throw InvalidOptionError.expected(`${name}: ${key}`, 'a number of seconds > 0', value);
+    if (value !== undefined && (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))) {
+      throw InvalidOptionError.expected(`${name}: ${key}`, 'a finite number of seconds > 0', value);
     }
   };
   positive('timeLimitSeconds');

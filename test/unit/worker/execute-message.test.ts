@@ -670,7 +670,7 @@ describe('a message whose timelimit header holds 0', () => {
     expect(fx.message('tasks.free', [], {}).headers.timelimit).toEqual([null, null]);
     expect(fx.message('tasks.free', [], {}, { timeLimitSeconds: 5 }).headers.timelimit).toEqual([5, null]);
     expect(() => fx.request('tasks.free', [], {}, { timeLimitSeconds: 0 })).toThrow(
-      'Expected `timeLimitSeconds` to be a number of seconds > 0, got 0',
+      'Expected `timeLimitSeconds` to be a finite number of seconds > 0, got 0',
     );
   });
 });

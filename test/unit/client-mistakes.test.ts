@@ -1,0 +1,94 @@
+/**
+ * Plausible mistakes of a caller of the client API, each refused at the call with an error that names the option
+ * and what it takes, before anything is sent or a poll loop starts.
+ */
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '../../src/errors.js';
+import { memoryApp } from '../helpers/memory-app.js';
+
+describe('send options', () => {
+  it.each([
+    ['an infinite time limit', { timeLimitSeconds: Number.POSITIVE_INFINITY }, 'timeLimitSeconds'],
+    [
+      'an infinite soft time limit',
+      { softTimeLimitSeconds: Number.POSITIVE_INFINITY },
+      'softTimeLimitSeconds',
+    ],
+  ])('refuses %s, which no worker would accept, and sends nothing', async (_what, options, option) => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const attempt = add.applyAsync([1, 2], {}, options);
+    await expect(attempt).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(attempt).rejects.toThrow(
+      `Expected \`${option}\` to be a finite number of seconds > 0, got Infinity`,
+    );
+    expect(fx.queued()).toHaveLength(0);
+  });
+
+  it('refuses an infinite time limit on a task at registration', () => {
+    const fx = memoryApp();
+    expect(() => fx.app.task('tasks.slow', () => 1, { timeLimitSeconds: Number.POSITIVE_INFINITY })).toThrow(
+      'Expected `tasks.slow: timeLimitSeconds` to be a finite number of seconds > 0, got Infinity',
+    );
+  });
+
+  it('takes null options as none, and refuses options that are not an object', async () => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    await add.applyAsync([1, 2], {}, null as never);
+    expect(fx.queued().map((m) => m.args)).toEqual([[1, 2]]);
+    await expect(add.applyAsync([1, 2], {}, [60] as never)).rejects.toThrow(
+      'Expected `options` to be an object of send options, got an array of 1',
+    );
+  });
+});
+
+describe('sendTasks', () => {
+  it('refuses two calls with one task id, naming both, and sends none of the batch', async () => {
+    const fx = memoryApp();
+    fx.app.task('tasks.report', (what: string) => what);
+    const attempt = fx.app.sendTasks([
+      { name: 'tasks.report', args: ['first'], options: { taskId: 'report-42' } },
+      { name: 'tasks.report', args: ['other'] },
+      { name: 'tasks.report', args: ['second'], options: { taskId: 'report-42' } },
+    ]);
+    await expect(attempt).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(attempt).rejects.toThrow(
+      'Expected `calls[2].options.taskId` to be an id no other call of the batch has (calls[0] has it; a task id runs once), got "report-42"',
+    );
+    expect(fx.queued()).toHaveLength(0);
+  });
+});
+
+describe('get and join', () => {
+  it.each([
+    [{ timeoutMs: Number.NaN }, 'Expected `timeoutMs` to be a number of milliseconds, got NaN'],
+    [{ timeoutMs: 100, intervalMs: 0 }, 'Expected `intervalMs` to be a number of milliseconds >= 1, got 0'],
+    [
+      { timeoutMs: 100, intervalMs: -10 },
+      'Expected `intervalMs` to be a number of milliseconds >= 1, got -10',
+    ],
+    [
+      { timeoutMs: 100, maxIntervalMs: Number.NaN },
+      'Expected `maxIntervalMs` to be a number of milliseconds >= 1, got NaN',
+    ],
+  ])(
+    'refuses %j before the first read, which would never time out or poll without pause',
+    async (options, message) => {
+      const fx = memoryApp();
+      const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+      const result = await add.delay(1, 2);
+      let reads = 0;
+      const meta = result.meta.bind(result);
+      result.meta = async () => {
+        reads++;
+        return meta();
+      };
+      await expect(result.get(options)).rejects.toThrow(message);
+      expect(reads).toBe(0);
+      const group = fx.app.client.groupResult('g-1', [result]);
+      await expect(group.join(options)).rejects.toThrow(message);
+      expect(reads).toBe(0);
+    },
+  );
+});
