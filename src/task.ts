@@ -8,6 +8,7 @@
  * `this.kwargs`, never as an extra trailing argument its type would not show.
  */
 import type { ApplyOptions } from './apply-options.js';
+import { checkCarried } from './canvas/apply-workflow.js';
 import type { Missing, Suffixes } from './canvas/canvas-types.js';
 import { Signature } from './canvas/signature.js';
 import type { Client } from './client.js';
@@ -85,10 +86,9 @@ export class Task<A extends unknown[], R> {
     kwargs?: Readonly<Record<string, unknown>>,
     options: ApplyOptions = {},
   ): Promise<AsyncResult<Awaited<R>>> {
-    const request = this.#client.request(
-      { name: this.name, args: args ?? [], kwargs: kwargs ?? {}, options },
-      this.options,
-    );
+    const call = { name: this.name, args: args ?? [], kwargs: kwargs ?? {}, options };
+    const request = this.#client.request(call, this.options);
+    checkCarried(this.#client, call);
     await this.#client.send([request]);
     return this.#client.asyncResult<Awaited<R>>(request.taskId);
   }

@@ -4,7 +4,12 @@ import type { ApplyOptions } from '../../src/apply-options.js';
 import { type AppConfig, resolveConfig } from '../../src/config/resolve-config.js';
 import { createMemoryTransport, type MemoryTransport } from '../../src/memory/index.js';
 import { decodeTaskMessage, type TaskMessage } from '../../src/protocol/task-message.js';
-import { type SendRequest, toTaskMessage, type WorkflowFields } from '../../src/send-request.js';
+import {
+  type SendCall,
+  type SendRequest,
+  toTaskMessage,
+  type WorkflowFields,
+} from '../../src/send-request.js';
 import type { ExecutionContext } from '../../src/worker/execution-context.js';
 import type { InboundMessage } from '../../src/worker/message-outcome.js';
 import { workerIdentity } from '../../src/worker/worker-identity.js';
@@ -98,4 +103,15 @@ export function memoryApp(config: AppConfig = {}): MemoryAppFixture {
       return transport.broker.peek(queueUrl).map((m) => decodeTaskMessage(m.body));
     },
   };
+}
+
+/**
+ * Sends `call` as a producer that checks only the message itself would (Python's does not run the send
+ * conversion on the signatures a message carries): what a worker must cope with when a carried follow-up
+ * cannot be sent.
+ */
+export async function sendUnchecked(fx: MemoryAppFixture, call: SendCall): Promise<string> {
+  const request = fx.app.client.request(call);
+  await fx.app.client.send([request]);
+  return request.taskId;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { resultHandle } from '../../../src/canvas/apply-workflow.js';
 import { CanvasError, chain, chord, group, signature } from '../../../src/canvas/index.js';
+import { planWorkflow } from '../../../src/canvas/plan-workflow.js';
 import { GroupResult } from '../../../src/group-result.js';
 import { AsyncResult } from '../../../src/result.js';
 import { memoryApp } from '../../helpers/memory-app.js';
@@ -305,7 +307,18 @@ describe('bad input', () => {
     const { fx, add } = fixture();
     // A body routed to a queue no one can name: the joining worker's send refuses it for good.
     const body = signature('tasks.tsum', [], {}, { queue: '' });
-    const result = await chord([add.s(1, 1), add.s(2, 2)], body).applyAsync();
+    const flow = chord([add.s(1, 1), add.s(2, 2)], body);
+    await expect(flow.applyAsync()).rejects.toThrow('Expected `queue` to be a queue name, got ""');
+    expect(fx.queued()).toHaveLength(0);
+    // As a producer that does not check the signatures a message carries (Python's) sends it:
+    const plan = planWorkflow(
+      flow.toDict(),
+      {},
+      { newId: () => globalThis.crypto.randomUUID(), replyTo: 'r' },
+    );
+    for (const saved of plan.groups) await fx.app.client.saveGroup(saved.groupId, saved.memberIds);
+    await fx.app.client.send(plan.calls.map((call) => fx.app.client.request(call)));
+    const result = resultHandle(fx.app.client, plan.result) as AsyncResult;
     await drain(fx);
     expect(await result.state()).toBe('FAILURE');
     expect(await result.info()).toMatchObject({
@@ -321,6 +334,27 @@ describe('bad input', () => {
     const { fx, add } = fixture();
     const flow = group(add.s(1, 1), add.s(2, 2).set({ countdown: -1 }));
     await expect(flow.applyAsync()).rejects.toThrow(/countdown/);
+    expect(fx.queued()).toHaveLength(0);
+  });
+
+  it('nothing is sent when a later step, a callback or an errback carried for later is invalid', async () => {
+    const { fx, add, onError } = fixture();
+    const negative = 'Expected `countdown` to be a number of seconds >= 0';
+    await expect(chain(add.s(1, 2), add.s(3), add.s(4).set({ countdown: -1 })).applyAsync()).rejects.toThrow(
+      negative,
+    );
+    await expect(
+      chain(add.s(1, 2), group(add.s(3), add.s(5).set({ countdown: -1 }))).applyAsync(),
+    ).rejects.toThrow(negative);
+    await expect(add.applyAsync([1, 2], {}, { link: add.s(3).set({ countdown: -1 }) })).rejects.toThrow(
+      negative,
+    );
+    await expect(
+      add.applyAsync([1, 2], {}, { link: add.s(3).set({ link: [add.s(4).set({ countdown: -1 })] }) }),
+    ).rejects.toThrow(negative);
+    await expect(add.applyAsync([1, 2], {}, { linkError: onError.s().set({ queue: '' }) })).rejects.toThrow(
+      'Expected `queue` to be a queue name, got ""',
+    );
     expect(fx.queued()).toHaveLength(0);
   });
 });

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { every } from '../../../src/beat/every.js';
-import { chain } from '../../../src/canvas/index.js';
 import { BackendError } from '../../../src/errors.js';
 import { createApp } from '../../../src/index.js';
 import { createMemoryTransport } from '../../../src/memory/index.js';
@@ -17,7 +16,7 @@ import { executeMessage } from '../../../src/worker/execute-message.js';
 import type { InboundMessage } from '../../../src/worker/message-outcome.js';
 import { runBeat } from '../../../src/worker/run-beat.js';
 import { runWorker } from '../../../src/worker/run-worker.js';
-import { type MemoryAppFixture, memoryApp } from '../../helpers/memory-app.js';
+import { type MemoryAppFixture, memoryApp, sendUnchecked } from '../../helpers/memory-app.js';
 
 const quiet = () => undefined;
 
@@ -60,11 +59,12 @@ describe('outcomes that cannot be recorded as they are', () => {
       runs++;
       return a + b;
     });
-    const result = await add.applyAsync(
-      [1, 2],
-      {},
-      { link: { ...add.s(10), options: { queue: 'nowhere' } } },
-    );
+    const taskId = await sendUnchecked(fx, {
+      name: 'tasks.add',
+      args: [1, 2],
+      options: { link: { ...add.s(10).toDict(), options: { queue: 'nowhere' } } },
+    });
+    const result = fx.app.asyncResult(taskId);
     const outcome = await execute(fx, await receiveOne(fx));
     expect(outcome).toMatchObject({ action: 'delete', state: 'FAILURE' });
     expect(await result.info()).toMatchObject({ exc_message: [expect.stringMatching(/nowhere/)] });
@@ -80,8 +80,12 @@ describe('outcomes that cannot be recorded as they are', () => {
       const fx = memoryApp();
       const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
       const next = add.s(10).set({ [option]: 1e308, taskId: 'next-1' });
-      if (where === 'a callback') await add.applyAsync([1, 2], {}, { taskId: 'parent-1', link: next });
-      else await chain(add.s(1, 2).set({ taskId: 'parent-1' }), next).applyAsync();
+      await sendUnchecked(fx, {
+        name: 'tasks.add',
+        args: [1, 2],
+        options: { taskId: 'parent-1', ...(where === 'a callback' ? { link: next.toDict() } : {}) },
+        ...(where === 'a chain step' ? { workflow: { chain: [next.toDict()] } } : {}),
+      });
       const result = fx.app.asyncResult('parent-1');
       const outcome = await execute(fx, await receiveOne(fx));
       const message = `Expected \`${option}\` to be a number of seconds >= 0 that gives a time in the years 0001 to 9999 UTC, got 1e+308`;
