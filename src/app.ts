@@ -16,6 +16,7 @@ import type { ErrorFactory } from './exception-table.js';
 import {
   type PeriodicTask,
   type PeriodicTaskSpec,
+  periodicTaskId,
   toPeriodicTask,
   toScheduleDefinition,
 } from './periodic.js';
@@ -85,6 +86,23 @@ export class App {
    */
   periodic<A extends unknown[]>(name: string, spec: PeriodicTaskSpec<A>): PeriodicTask {
     const entry = toPeriodicTask(name, spec as PeriodicTaskSpec);
+    // The send conversion each firing will run, run now: a bad option is refused where the entry is declared,
+    // not when the schedules are built or deployed.
+    try {
+      this.client.request({
+        name: entry.taskName,
+        args: entry.args,
+        kwargs: entry.kwargs,
+        options: { ...entry.options, taskId: periodicTaskId(name, '2000-01-01T00:00:00Z') },
+      });
+    } catch (error) {
+      if (!(error instanceof InvalidOptionError)) throw error;
+      throw new InvalidOptionError(`Periodic task ${name}: ${error.message}`, {
+        option: error.option,
+        value: error.value,
+        cause: error,
+      });
+    }
     this.registry.addPeriodic(entry);
     return entry;
   }

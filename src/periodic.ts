@@ -72,6 +72,15 @@ export function toPeriodicTask(name: string, spec: PeriodicTaskSpec): PeriodicTa
       name,
     );
   }
+  if (spec.args !== undefined && !Array.isArray(spec.args)) {
+    throw InvalidOptionError.expected(`${name}: args`, 'an array of positional arguments', spec.args);
+  }
+  if (
+    spec.kwargs !== undefined &&
+    (typeof spec.kwargs !== 'object' || spec.kwargs === null || Array.isArray(spec.kwargs))
+  ) {
+    throw InvalidOptionError.expected(`${name}: kwargs`, 'an object of keyword arguments', spec.kwargs);
+  }
   const options = { ...(spec.options ?? {}) } as PeriodicSendOptions & Record<string, unknown>;
   for (const key of ['countdown', 'eta', 'expires', 'taskId'] as const) {
     if (options[key] !== undefined) {

@@ -78,6 +78,29 @@ describe('app.periodic', () => {
     expect(() => app.scheduleDefinitions()).toThrow(/FIFO queue "jobs.fifo"/);
   });
 
+  it('refuses, where the entry is declared, an option or argument its firings could not send', () => {
+    const { app } = memoryApp();
+    expect(() =>
+      app.periodic('loud', { task: 'tasks.tick', schedule: every(60), options: { priority: 999 } }),
+    ).toThrow(/^Periodic task loud: Expected `priority` to be /);
+    expect(() =>
+      app.periodic('slow', {
+        task: 'tasks.tick',
+        schedule: every(60),
+        options: { timeLimitSeconds: Number.POSITIVE_INFINITY },
+      }),
+    ).toThrow(
+      'Periodic task slow: Expected `timeLimitSeconds` to be a finite number of seconds > 0, got Infinity',
+    );
+    expect(() =>
+      app.periodic('shaped', { task: 'tasks.tick', schedule: every(60), args: { a: 1 } as never }),
+    ).toThrow('Expected `shaped: args` to be an array of positional arguments, got an object');
+    expect(() =>
+      app.periodic('keyed', { task: 'tasks.tick', schedule: every(60), kwargs: [1] as never }),
+    ).toThrow('Expected `keyed: kwargs` to be an object of keyword arguments, got an array of 1');
+    expect(app.periodicTasks).toEqual([]);
+  });
+
   it('marks disabled entries disabled', () => {
     const { app } = memoryApp();
     app.periodic('off', { task: 'tasks.tick', schedule: every({ hours: 1 }), enabled: false });
