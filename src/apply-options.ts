@@ -21,7 +21,7 @@ export interface ApplyOptions {
   readonly taskId?: string;
   /** Custom message headers, appended after Celery's. */
   readonly headers?: Readonly<Record<string, unknown>>;
-  /** Store no result for this call. */
+  /** Store no result for this call; the handle's `get()` then resolves `undefined` at once (Celery's `ignored`). */
   readonly ignoreResult?: boolean;
   /** Hard time limit for this call, seconds. */
   readonly timeLimitSeconds?: number;

@@ -87,7 +87,7 @@ export class Client {
   ): Promise<AsyncResult<R>> {
     const request = this.request({ name, args, kwargs, options });
     await this.send([request]);
-    return this.asyncResult<R>(request.taskId);
+    return this.sentResult<R>(request);
   }
 
   /**
@@ -112,7 +112,14 @@ export class Client {
       seen.set(request.taskId, index);
     });
     await this.send(requests);
-    return requests.map((request) => this.asyncResult<R>(request.taskId));
+    return requests.map((request) => this.sentResult<R>(request));
+  }
+
+  /** The result handle of a task just sent: `ignored` when it was sent with `ignoreResult`. */
+  sentResult<R = unknown>(request: SendRequest): AsyncResult<R> {
+    const result = this.asyncResult<R>(request.taskId);
+    result.ignored = request.ignoreResult === true;
+    return result;
   }
 
   /** The result handle for a task id. */

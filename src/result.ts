@@ -112,6 +112,11 @@ export class AsyncResult<R = unknown> implements ResultHandle {
    * `GroupResult`. Set on the handles a workflow send returns (Celery's `AsyncResult.parent`).
    */
   parent: ResultHandle | undefined;
+  /**
+   * Whether the task was sent with `ignoreResult` (its own or the call's), so no result will be stored: `get()`
+   * then resolves `undefined` at once instead of waiting for one (Celery's `AsyncResult.ignored`).
+   */
+  ignored = false;
   readonly #backend: ResultBackendContext;
   #cached: ResultMeta | undefined;
 
@@ -170,6 +175,7 @@ export class AsyncResult<R = unknown> implements ResultHandle {
    */
   async get(options: GetOptions = {}): Promise<R> {
     checkGetOptions(options);
+    if (this.ignored) return undefined as R;
     const sleep = this.#backend.sleep ?? defaultSleep;
     const now = this.#backend.now ?? Date.now;
     const start = now();

@@ -16,7 +16,10 @@ import { isSerializerName, type SerializerName } from './protocol/serializers.js
 export interface TaskOptions {
   /** Default queue for this task. Default: the app's default queue. */
   readonly queue?: string;
-  /** Store no result (Celery `ignore_result`). Default false. */
+  /**
+   * Store no result (Celery `ignore_result`); the handle a send returns then resolves `get()` with `undefined` at
+   * once. Default false.
+   */
   readonly ignoreResult?: boolean;
   /** Store FAILURE even when `ignoreResult` is set (Celery `store_errors_even_if_ignored`). Default false. */
   readonly storeErrorsEvenIfIgnored?: boolean;

@@ -90,7 +90,7 @@ export class Task<A extends unknown[], R> {
     const request = this.#client.request(call, this.options);
     checkCarried(this.#client, call);
     await this.#client.send([request]);
-    return this.#client.asyncResult<Awaited<R>>(request.taskId);
+    return this.#client.sentResult<Awaited<R>>(request);
   }
 
   /**

@@ -92,3 +92,30 @@ describe('get and join', () => {
     },
   );
 });
+
+describe('a task sent with ignoreResult', () => {
+  it('resolves get() with undefined at once, as Celery returns None, instead of waiting for a result never stored', async () => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const quiet = fx.app.task('tasks.quiet', () => 'done', { ignoreResult: true });
+    const sent = [
+      await add.applyAsync([1, 2], {}, { ignoreResult: true }),
+      await quiet.delay(),
+      await fx.app.sendTask('tasks.add', [1, 2], {}, { ignoreResult: true }),
+      ...(await fx.app.sendTasks([{ name: 'tasks.quiet' }])),
+    ];
+    for (const result of sent) {
+      expect(result.ignored).toBe(true);
+      let reads = 0;
+      result.meta = async () => {
+        reads++;
+        throw new Error('not read');
+      };
+      await expect(result.get({ timeoutMs: 10 })).resolves.toBeUndefined();
+      expect(reads).toBe(0);
+    }
+    // A handle of a task sent to store its result waits for it, and one made from an id knows nothing.
+    expect((await add.delay(1, 2)).ignored).toBe(false);
+    expect(fx.app.asyncResult(sent[0]?.id ?? '').ignored).toBe(false);
+  });
+});
