@@ -44,11 +44,15 @@ export class GroupResult<R = unknown> implements ResultHandle {
     return metas.map((meta) => meta?.status ?? TaskState.PENDING);
   }
 
-  /** SUCCESS when every member succeeded, FAILURE when one failed, else PENDING (for a group inside a group). */
+  /**
+   * SUCCESS when every member succeeded, FAILURE when one failed, REVOKED when every member finished and one was
+   * revoked, else PENDING (for a group inside a group): `state()` is ready exactly when `ready()` is.
+   */
   async state(): Promise<string> {
     const states = await this.#states();
     if (states.every((state) => state === TaskState.SUCCESS)) return TaskState.SUCCESS;
     if (states.some((state) => state === TaskState.FAILURE)) return TaskState.FAILURE;
+    if (states.every((state) => READY_STATES.has(state))) return TaskState.REVOKED;
     return TaskState.PENDING;
   }
 

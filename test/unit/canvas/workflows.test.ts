@@ -155,6 +155,9 @@ describe('group', () => {
     await result.revoke();
     await drain(fx);
     expect(await Promise.all(result.results.map((r) => r.state()))).toEqual(['REVOKED', 'REVOKED']);
+    // Ready, and its state says how it ended, as a member's would.
+    expect(await result.ready()).toBe(true);
+    expect(await result.state()).toBe('REVOKED');
   });
 
   it('runs chains inside a group; the group waits on each chain end', async () => {
