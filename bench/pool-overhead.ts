@@ -42,7 +42,9 @@ function context(name: string, args: unknown[]): TaskContext {
     groupId: null,
     hostname: 'bench',
     updateState: async () => undefined,
-    retry: (options) => Retry.with(options),
+    retry: (options) => {
+      throw Retry.with(options);
+    },
   };
 }
 

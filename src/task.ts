@@ -45,10 +45,11 @@ export interface TaskContext {
   /** Stores a custom state (e.g. `PROGRESS`) with a meta that clients read through `AsyncResult.info()`. */
   updateState(state: string, meta?: unknown): Promise<void>;
   /**
-   * Asks for this task to run again later; throw what it returns: `throw this.retry({ countdown: 10 })`.
-   * Celery's `self.retry()`.
+   * Has this task run again later, as Celery's `self.retry()`: it throws the `Retry` itself, so the run ends
+   * here whether it is written `this.retry(...)` or `throw this.retry({ countdown: 10 })` (Celery's
+   * `raise self.retry()`). A `try` around it must let a `Retry` through.
    */
-  retry(options?: RetryOptions): Error;
+  retry(options?: RetryOptions): never;
 }
 
 /** A task function: takes the call's positional arguments; `this` is the context (with `this.kwargs`). */

@@ -41,6 +41,8 @@ export function createTaskContext(
         ...resultTtl(settings),
       });
     },
-    retry: (options?: RetryOptions) => Retry.with(options),
+    retry: (options?: RetryOptions): never => {
+      throw Retry.with(options);
+    },
   };
 }

@@ -107,7 +107,9 @@ export function serveSandbox(transport: SandboxTransport, registry: TaskRegistry
             send({ t: 'update', run, call, state, meta: tagged });
           });
         },
-        retry: (options?: RetryOptions) => Retry.with(options),
+        retry: (options?: RetryOptions): never => {
+          throw Retry.with(options);
+        },
       };
       const fn = task.fn as TaskFunction<unknown[], unknown>;
       try {

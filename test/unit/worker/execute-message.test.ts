@@ -255,6 +255,27 @@ describe('executeMessage', () => {
     expect(eta - Date.now()).toBeLessThanOrEqual(5000);
   });
 
+  it("retries when this.retry() is called without throw, as Celery's self.retry() raises by itself", async () => {
+    const fx = memoryApp();
+    let after = false;
+    const flaky = fx.app.task('tasks.flaky', function (this) {
+      this.retry({ countdown: 5 });
+      after = true;
+      return 'done';
+    });
+    const result = await flaky.delay();
+    const outcome = await executeMessage(await receiveOne(fx), context(fx));
+    expect(outcome).toMatchObject({ action: 'delete', state: 'RETRY' });
+    expect(after).toBe(false);
+    expect((await result.meta()).status).toBe('RETRY');
+    expect(
+      fx
+        .queued()
+        .filter((m) => m.headers.retries === 1)
+        .map((m) => m.headers.id),
+    ).toEqual([result.id]);
+  });
+
   it('fails with the retry reason once maxRetries is reached', async () => {
     const fx = memoryApp();
     const flaky = fx.app.task(

@@ -52,7 +52,9 @@ function call(pool: Pool, name: string, options: Call = {}) {
     updateState: async (state, meta) => {
       options.updates?.push([state, meta]);
     },
-    retry: (retry) => Retry.with(retry),
+    retry: (retry) => {
+      throw Retry.with(retry);
+    },
   };
   const task = app.getTask(name);
   return runTask(task?.fn as TaskFunction<unknown[], unknown>, context, abort, options.limits ?? {}, {
