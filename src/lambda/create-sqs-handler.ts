@@ -34,7 +34,7 @@ import { setVisibility } from '../worker/set-visibility.js';
 import { EVENT_FLUSH_TIMEOUT_MS, WorkerEvents } from '../worker/worker-events.js';
 import { type WorkerIdentity, workerIdentity } from '../worker/worker-identity.js';
 import { eventProblem, receiveCountOf, recordProblem } from './check-event.js';
-import { sourceQueue } from './source-queue.js';
+import { sourceQueues } from './source-queue.js';
 import type { LambdaContextLike, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs-event.js';
 
 /** Options for {@link createSqsHandler}. */
@@ -134,6 +134,8 @@ export function createSqsHandler(
     }
   };
 
+  const sourceQueue = sourceQueues(runtime.settings.queueUrls);
+
   const visibilityOf = (
     record: SqsRecord,
     queueUrl: string,
@@ -209,7 +211,7 @@ export function createSqsHandler(
 
     /** Runs one well-formed record; true when it is done, false when SQS must deliver it again. */
     const runRecord = async (record: SqsRecord): Promise<boolean> => {
-      const queue = sourceQueue(record.eventSourceARN, runtime.settings.queueUrls);
+      const queue = sourceQueue(record.eventSourceARN);
       if (context.getRemainingTimeInMillis() < reserveMs) {
         failures.add(record.messageId);
         log(`message ${record.messageId} not started: less than ${reserveMs} ms of the invocation left`);

@@ -50,20 +50,32 @@ export function queueUrlParts(url: string): { name: string; account?: string; re
 }
 
 /**
- * The URL and Celery name of the queue `arn` names: the app's own entry in `queueUrls` when one has the queue's
- * name and names no other account or region, else the URL SQS gives the queue and its own name.
+ * A lookup of the queue an ARN names, over the app's `queueUrls` (each URL read once, not per record): the app's
+ * own entry when one has the queue's name and names no other account or region, else the URL SQS gives the queue
+ * and its own name.
  *
  * @example
- * sourceQueue('arn:aws:sqs:eu-west-1:123456789012:jobs', { default: 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs' })
+ * const sourceQueue = sourceQueues({ default: 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs' });
+ * sourceQueue('arn:aws:sqs:eu-west-1:123456789012:jobs')
  * // { url: 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs', name: 'default' }
  */
-export function sourceQueue(
-  arn: string,
+export function sourceQueues(
   queueUrls: Readonly<Record<string, string>>,
+): (arn: string) => { readonly url: string; readonly name: string } {
+  const configured = Object.entries(queueUrls).map(([celeryName, url]) => ({
+    celeryName,
+    url,
+    ...queueUrlParts(url),
+  }));
+  return (arn) => sourceQueue(arn, configured);
+}
+
+function sourceQueue(
+  arn: string,
+  queues: readonly { celeryName: string; url: string; name: string; account?: string; region?: string }[],
 ): { readonly url: string; readonly name: string } {
   const source = arnParts(arn);
-  for (const [celeryName, configured] of Object.entries(queueUrls)) {
-    const { name, account, region } = queueUrlParts(configured);
+  for (const { celeryName, url: configured, name, account, region } of queues) {
     if (name !== source.name) continue;
     if (account !== undefined && account !== source.account) continue;
     if (region !== undefined && region !== source.region) continue;

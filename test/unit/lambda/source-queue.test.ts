@@ -3,7 +3,7 @@
  * name, account and (where the URL names one) region; any other queue gets the URL SQS gives it.
  */
 import { describe, expect, it } from 'vitest';
-import { queueFromArn, queueUrlParts, sourceQueue } from '../../../src/lambda/source-queue.js';
+import { queueFromArn, queueUrlParts, sourceQueues } from '../../../src/lambda/source-queue.js';
 
 const AWS_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs';
 
@@ -43,7 +43,7 @@ describe('queueUrlParts', () => {
   });
 });
 
-describe('sourceQueue', () => {
+describe('sourceQueues', () => {
   const queueUrls = {
     default: AWS_URL,
     emails: 'http://127.0.0.1:4566/123456789012/emails',
@@ -51,18 +51,18 @@ describe('sourceQueue', () => {
   };
 
   it("gives the app's URL and Celery name for the queue it configured", () => {
-    expect(sourceQueue('arn:aws:sqs:eu-west-1:123456789012:jobs', queueUrls)).toEqual({
+    expect(sourceQueues(queueUrls)('arn:aws:sqs:eu-west-1:123456789012:jobs')).toEqual({
       url: AWS_URL,
       name: 'default',
     });
   });
 
   it('matches by name and account where the URL names no region, and by name alone where it names neither', () => {
-    expect(sourceQueue('arn:aws:sqs:us-east-1:123456789012:emails', queueUrls)).toEqual({
+    expect(sourceQueues(queueUrls)('arn:aws:sqs:us-east-1:123456789012:emails')).toEqual({
       url: queueUrls.emails,
       name: 'emails',
     });
-    expect(sourceQueue('arn:aws:sqs:us-east-1:123456789012:memo', queueUrls)).toEqual({
+    expect(sourceQueues(queueUrls)('arn:aws:sqs:us-east-1:123456789012:memo')).toEqual({
       url: 'memory://memo',
       name: 'memo',
     });
@@ -86,6 +86,6 @@ describe('sourceQueue', () => {
     ],
   ])('gives a same-named queue in %s its own URL, not the app’s', (_what, arn, url) => {
     const { name } = queueFromArn(arn);
-    expect(sourceQueue(arn, queueUrls)).toEqual({ url, name });
+    expect(sourceQueues(queueUrls)(arn)).toEqual({ url, name });
   });
 });

@@ -23,6 +23,30 @@ async function receiveOne(fx: MemoryAppFixture): Promise<InboundMessage> {
   return message;
 }
 
+/** A Python client's message for `task` with the JSON `body` (`[args, kwargs, embed]`) and extra headers. */
+function pythonMessage(
+  fx: MemoryAppFixture,
+  task: string,
+  id: string,
+  body: string,
+  headers: Record<string, unknown> = {},
+): InboundMessage {
+  return {
+    messageId: id.slice(0, 80),
+    receiptHandle: `${id.slice(0, 80)}#1`,
+    body: encodeSqsMessageBody({
+      body: base64Encode(body),
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: { lang: 'py', task, id, root_id: id, ...headers },
+      properties: { body_encoding: 'base64', delivery_info: { exchange: '', routing_key: 'celery' } },
+    }),
+    receiveCount: 1,
+    queueUrl: fx.queueUrl,
+    attributes: {},
+  };
+}
+
 describe('executeMessage', () => {
   it("runs the task and stores SUCCESS in Celery's shape", async () => {
     const fx = memoryApp();
@@ -430,16 +454,8 @@ describe('a message whose task id cannot be a key', () => {
       writes.push(args);
       return put(...args);
     };
-    const id = 'L'.repeat(3000);
-    const body = encodeSqsMessageBody({
-      body: base64Encode('[[], {}, null]'),
-      'content-encoding': 'utf-8',
-      'content-type': 'application/json',
-      headers: { lang: 'py', task: 'tasks.add', id, root_id: id },
-      properties: { body_encoding: 'base64', delivery_info: { exchange: '', routing_key: 'celery' } },
-    });
     const outcome = await executeMessage(
-      { messageId: 'l', receiptHandle: 'l#1', body, receiveCount: 1, queueUrl: fx.queueUrl, attributes: {} },
+      pythonMessage(fx, 'tasks.add', 'L'.repeat(3000), '[[], {}, null]'),
       context(fx),
     );
     expect(ran).toBe(false);
@@ -462,17 +478,8 @@ describe('a message with a malformed signature nested in its follow-ups', () => 
       return a + b;
     });
     const callback = { task: 'tasks.add', args: [10], kwargs: {}, options: { link: [null] } };
-    const body = encodeSqsMessageBody({
-      body: base64Encode(JSON.stringify([[1, 2], {}, { callbacks: [callback] }])),
-      'content-encoding': 'utf-8',
-      'content-type': 'application/json',
-      headers: { lang: 'py', task: 'tasks.add', id: 'nested-1', root_id: 'nested-1' },
-      properties: { body_encoding: 'base64', delivery_info: { exchange: '', routing_key: 'celery' } },
-    });
-    const outcome = await executeMessage(
-      { messageId: 'n', receiptHandle: 'n#1', body, receiveCount: 1, queueUrl: fx.queueUrl, attributes: {} },
-      context(fx),
-    );
+    const body = JSON.stringify([[1, 2], {}, { callbacks: [callback] }]);
+    const outcome = await executeMessage(pythonMessage(fx, 'tasks.add', 'nested-1', body), context(fx));
     expect(ran).toBe(false);
     expect(outcome).toMatchObject({ action: 'reject', state: 'INVALID', taskId: 'nested-1' });
     expect(outcome.reason).toContain('`callbacks[0].options.link[0]` is not a signature (it has no `task`)');
@@ -490,22 +497,8 @@ describe('follow-ups in the shapes Celery also reads', () => {
       runs++;
       return a + b;
     });
-    const body = encodeSqsMessageBody({
-      body: base64Encode(JSON.stringify([[1, 2], {}, embed])),
-      'content-encoding': 'utf-8',
-      'content-type': 'application/json',
-      headers: { lang: 'py', task: 'tasks.add', id, root_id: id },
-      properties: { body_encoding: 'base64', delivery_info: { exchange: '', routing_key: 'celery' } },
-    });
     const outcome = await executeMessage(
-      {
-        messageId: id,
-        receiptHandle: `${id}#1`,
-        body,
-        receiveCount: 1,
-        queueUrl: fx.queueUrl,
-        attributes: {},
-      },
+      pythonMessage(fx, 'tasks.add', id, JSON.stringify([[1, 2], {}, embed])),
       context(fx),
     );
     return { outcome, runs, sent: fx.queued() };
@@ -605,21 +598,7 @@ describe('a message whose timelimit header holds 0', () => {
   /** A Python client's message for `name` with the header `timelimit` as given. */
   function withTimelimit(fx: MemoryAppFixture, name: string, timelimit: unknown): InboundMessage {
     const id = `${name}-${JSON.stringify(timelimit)}`;
-    const body = encodeSqsMessageBody({
-      body: base64Encode('[[], {}, null]'),
-      'content-encoding': 'utf-8',
-      'content-type': 'application/json',
-      headers: { lang: 'py', task: name, id, root_id: id, timelimit },
-      properties: { body_encoding: 'base64', delivery_info: { exchange: '', routing_key: 'celery' } },
-    });
-    return {
-      messageId: id,
-      receiptHandle: `${id}#1`,
-      body,
-      receiveCount: 1,
-      queueUrl: fx.queueUrl,
-      attributes: {},
-    };
+    return pythonMessage(fx, name, id, '[[], {}, null]', { timelimit });
   }
 
   /** Sleeps `ms`, or rejects with the signal's reason when the run is aborted (a soft time limit). */
