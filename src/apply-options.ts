@@ -19,7 +19,7 @@ export interface ApplyOptions {
   readonly queue?: string;
   /** Task id. Default: a random UUID. */
   readonly taskId?: string;
-  /** Custom message headers, appended after Celery's. */
+  /** Custom message headers, appended after Celery's; one of Celery's own names (`id`, `task`, `retries`...) is refused. */
   readonly headers?: Readonly<Record<string, unknown>>;
   /** Store no result for this call; the handle's `get()` then resolves `undefined` at once (Celery's `ignored`). */
   readonly ignoreResult?: boolean;

@@ -20,6 +20,7 @@ import { MAX_PRIORITY, priorityQueueFor, routeFor, type TaskRouting } from './co
 import { inheritedIds } from './current-task.js';
 import { InvalidOptionError } from './errors.js';
 import { describeKey, type KeySource, limitKeyOf, type RateLimitKey } from './flow/limit-key.js';
+import { CELERY_HEADER_NAMES } from './protocol/celery-headers.js';
 import {
   COMPRESSION_METHODS_TEXT,
   type CompressionMethod,
@@ -150,6 +151,41 @@ export function validateTaskId(taskId: unknown): string {
   return taskId;
 }
 
+/** The option that sets each of Celery's own headers, for the error that refuses it among custom headers. */
+const HEADER_OPTIONS: Readonly<Record<string, string>> = {
+  task: 'the task name',
+  id: '`taskId`',
+  shadow: '`shadow`',
+  eta: '`eta` or `countdown`',
+  expires: '`expires`',
+  timelimit: '`timeLimitSeconds` and `softTimeLimitSeconds`',
+  ignore_result: '`ignoreResult`',
+  compression: '`compression`',
+};
+
+/**
+ * The call's custom headers: a plain object none of whose names is one of Celery's own (`id`, `task`,
+ * `retries`...). Celery lets a custom header overwrite those (`headers2.update(headers)`), which gives a message
+ * whose header id is not its result's id, or a retry count the worker never set; celeriac refuses it.
+ */
+function customHeaders(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw InvalidOptionError.expected('headers', 'an object of custom header names to values', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (!CELERY_HEADER_NAMES.has(key)) continue;
+    const option = HEADER_OPTIONS[key];
+    throw new InvalidOptionError(
+      `headers.${key} is one of Celery's own message headers, which celeriac writes itself${
+        option === undefined ? '' : ` (set it with ${option})`
+      }; give the custom header another name`,
+      { option: `headers.${key}`, value: (value as Record<string, unknown>)[key] },
+    );
+  }
+  return value as Readonly<Record<string, unknown>>;
+}
+
 /** A signature as a plain dict: canvas objects (`task.s()`, `chain(...)`) turn themselves into one. */
 function plainSignature(value: SignatureDict): SignatureDict {
   const toDict = (value as { toDict?: unknown }).toDict;
@@ -184,6 +220,7 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
     throw InvalidOptionError.expected('options', 'an object of send options', options);
   }
   const task = defaults.taskOptions ?? {};
+  const headers = customHeaders(options.headers);
   if (typeof name !== 'string' || name.length === 0) {
     throw InvalidOptionError.expected('name', 'a task name', name);
   }
@@ -195,7 +232,7 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
   const limitKey =
     task.rateLimitKey === undefined
       ? undefined
-      : requireLimitKey(name, task.rateLimitKey, { args, kwargs, headers: options.headers ?? {} });
+      : requireLimitKey(name, task.rateLimitKey, { args, kwargs, headers: headers ?? {} });
   if (options.countdown !== undefined && options.eta !== undefined) {
     throw InvalidOptionError.expected(
       'countdown',
@@ -295,7 +332,7 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
     origin: workflow.origin ?? defaults.origin,
     ignoreResult: options.ignoreResult ?? task.ignoreResult ?? false,
     ...(workflow.stamps ? { stamps: workflow.stamps } : {}),
-    ...(options.headers ? { headers: options.headers } : {}),
+    ...(headers ? { headers } : {}),
     ...(extraProperties ? { extraProperties } : {}),
     ...(workflow.replyTo ? { replyTo: workflow.replyTo } : {}),
     ...(workflow.deliveryTag ? { deliveryTag: workflow.deliveryTag } : {}),

@@ -41,6 +41,42 @@ describe('send options', () => {
       'Expected `options` to be an object of send options, got an array of 1',
     );
   });
+
+  it.each([
+    ['id', 'the-other-id', ' (set it with `taskId`)'],
+    ['task', 'tasks.other', ' (set it with the task name)'],
+    ['retries', 3, ''],
+    ['compression', 'application/x-gzip', ' (set it with `compression`)'],
+  ])("refuses a custom header named %s, one of Celery's own, and sends nothing", async (key, value, hint) => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const attempt = add.applyAsync([1, 2], {}, { headers: { [key]: value } });
+    await expect(attempt).rejects.toMatchObject({
+      name: 'InvalidOptionError',
+      option: `headers.${key}`,
+      value,
+    });
+    await expect(attempt).rejects.toThrow(
+      `headers.${key} is one of Celery's own message headers, which celeriac writes itself${hint}; give the custom header another name`,
+    );
+    expect(fx.queued()).toHaveLength(0);
+  });
+
+  it("sends custom headers after Celery's own, and refuses headers that are not an object", async () => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const handle = await add.applyAsync([1, 2], {}, { headers: { tenant: 'acme', 'x-trace': 7 } });
+    const [message] = fx.queued();
+    expect(message?.headers).toMatchObject({
+      id: handle.id,
+      task: 'tasks.add',
+      tenant: 'acme',
+      'x-trace': 7,
+    });
+    await expect(add.applyAsync([1, 2], {}, { headers: ['tenant'] as never })).rejects.toThrow(
+      'Expected `headers` to be an object of custom header names to values, got an array of 1',
+    );
+  });
 });
 
 describe('sendTasks', () => {
