@@ -68,6 +68,15 @@ export interface CallerFunctionProps {
    */
   readonly resultStore?: ResultStore;
 
+  /**
+   * Also let it start chords, save groups and revoke tasks: `resultStore.grantSaveGroupsAndRevoke` (PutItem and
+   * UpdateItem on the table). A chord, a chain that runs a group before a step, `GroupResult.save()` and
+   * `app.revoke()` need it; reading and sending do not.
+   *
+   * @default false
+   */
+  readonly savesGroupsAndRevokes?: boolean;
+
   /** Extra environment variables. @default - only the variables the grants set */
   readonly environment?: Readonly<Record<string, string>>;
 
@@ -143,6 +152,13 @@ export class CallerFunction extends Construct {
       'the memory sizes Lambda accepts, in MiB.',
     );
     validateSigning(validate, 'signing', props.signing, props.environment);
+    if (props.savesGroupsAndRevokes === true && props.resultStore === undefined) {
+      validate.fail(
+        'savesGroupsAndRevokes',
+        'true',
+        'needs `resultStore`: the groups and revokes are written to its table.',
+      );
+    }
 
     const bundling = workerBundling(props.bundling);
     const environment: Record<string, string> = { ...props.environment };
@@ -179,6 +195,7 @@ export class CallerFunction extends Construct {
     if (props.resultStore) {
       props.resultStore.grantReadResults(this.function);
       props.resultStore.grantWritePayloads(this.function);
+      if (props.savesGroupsAndRevokes === true) props.resultStore.grantSaveGroupsAndRevoke(this.function);
     }
   }
 }

@@ -198,7 +198,7 @@ export class ResultStore extends Construct {
    * Lets `grantee` list tasks through the task index (`celeriac events`, a dashboard).
    *
    * Adds exactly: `dynamodb:Query` on the two indexes (`<table arn>/index/celeriac-by-state` and
-   * `.../celeriac-by-name`). A `lambda.Function` grantee
+   * `.../celeriac-by-name`); with `encryptionKey`, `kms:Decrypt` on the key. A `lambda.Function` grantee
    * also gets the store's {@link ResultStore.clientEnvironment}.
    *
    * @throws {CeleriacConfigurationError} when the store was created without `taskIndex`.
@@ -213,16 +213,51 @@ export class ResultStore extends Construct {
         'must be true for grantQueryTaskIndex(): create the store with `taskIndex: true` to add the index.',
       );
     }
-    const grant = iam.Grant.addToPrincipal({
+    let grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:Query'],
       resourceArns: [TASK_INDEX.BY_STATE, TASK_INDEX.BY_NAME].map(
         (name) => `${this.table.tableArn}/index/${name}`,
       ),
     });
+    // DynamoDB decrypts a customer managed key's table with the caller's own kms:Decrypt.
+    if (this.encryptionKey !== undefined) {
+      grant = grant.combine(this.encryptionKey.grant(grantee, 'kms:Decrypt'));
+    }
     const fn = environmentTargetOf(grantee);
     if (fn !== undefined) registerResultStore(fn, this, this.clientEnvironment);
     return grant;
+  }
+
+  /**
+   * Lets `grantee` do what a producer writes to the table besides sending: save a group's members
+   * (`chord(...).applyAsync()`, a chain that runs a group before a step, `GroupResult.save()`) and store
+   * REVOKED (`app.revoke()`, `GroupResult.revoke()`).
+   *
+   * Adds exactly: `dynamodb:PutItem` and `dynamodb:UpdateItem` on the table (a revoke of a task that already
+   * has a record updates it); with `encryptionKey`, `kms:Encrypt`, `kms:Decrypt`, `kms:GenerateDataKey` on
+   * the key. A `lambda.Function` grantee also gets the store's {@link ResultStore.clientEnvironment}. It can
+   * then write any item of the table, as a worker can: give it to producers trusted that far.
+   */
+  grantSaveGroupsAndRevoke(grantee: iam.IGrantable): iam.Grant {
+    return this.grantStore(
+      grantee,
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      [],
+      ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+    );
+  }
+
+  /**
+   * Lets `grantee` connect Python Celery's `dynamodb://` result backend to this table: before its first read or
+   * write it describes the table (creating it only when missing) and, with `ttl_seconds` in the URL, its time
+   * to live (updating it only when it differs: the table's TTL attribute is `ttl`, Celery's default). Give it
+   * with `grantReadResults` to a Python producer, with `grantWriteResults` to a Python worker.
+   *
+   * Adds exactly: `dynamodb:DescribeTable` and `dynamodb:DescribeTimeToLive` on the table.
+   */
+  grantPythonCeleryBackend(grantee: iam.IGrantable): iam.Grant {
+    return this.grantStore(grantee, ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive'], [], []);
   }
 
   /**
@@ -247,8 +282,8 @@ export class ResultStore extends Construct {
    *
    * Adds exactly: `dynamodb:DeleteItem` on the table; `s3:DeleteObject` on `<bucket>/<payloadPrefix>*`; and
    * `s3:ListBucket` on the bucket, limited by an `s3:prefix` condition to `<payloadPrefix>*` (forget lists a
-   * task's payload keys, `<payloadPrefix><task id>/`, to delete them). A `lambda.Function` grantee also gets the
-   * store's {@link ResultStore.clientEnvironment}.
+   * task's payload keys, `<payloadPrefix><task id>/`, to delete them); with `encryptionKey`, `kms:Decrypt` on
+   * the key. A `lambda.Function` grantee also gets the store's {@link ResultStore.clientEnvironment}.
    */
   grantForgetResults(grantee: iam.IGrantable): iam.Grant {
     const listing = iam.Grant.addToPrincipalOrResource({
@@ -258,7 +293,9 @@ export class ResultStore extends Construct {
       resource: this.bucket,
       conditions: { StringLike: { 's3:prefix': [`${this.payloadPrefix}*`] } },
     });
-    return this.grantStore(grantee, ['dynamodb:DeleteItem'], ['s3:DeleteObject'], []).combine(listing);
+    return this.grantStore(grantee, ['dynamodb:DeleteItem'], ['s3:DeleteObject'], ['kms:Decrypt']).combine(
+      listing,
+    );
   }
 
   /**
@@ -315,31 +352,36 @@ export class ResultStore extends Construct {
     objectActions: readonly string[],
     keyActions: readonly string[],
   ): iam.Grant {
-    const payloadObjects = this.bucket.arnForObjects(`${this.payloadPrefix}*`);
-    let grant = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: [...objectActions],
-      resourceArns: [payloadObjects],
-      resource: this.bucket,
-    });
+    const grants: iam.Grant[] = [];
     if (tableActions.length > 0) {
       // Table.grant would add `<table>/index/*` once the task index exists; no item action needs the indexes.
-      const onTable = this.taskIndex
-        ? iam.Grant.addToPrincipal({
-            grantee,
-            actions: [...tableActions],
-            resourceArns: [this.table.tableArn],
-          })
-        : this.table.grant(grantee, ...tableActions);
-      grant = onTable.combine(grant);
+      grants.push(
+        this.taskIndex
+          ? iam.Grant.addToPrincipal({
+              grantee,
+              actions: [...tableActions],
+              resourceArns: [this.table.tableArn],
+            })
+          : this.table.grant(grantee, ...tableActions),
+      );
+    }
+    if (objectActions.length > 0) {
+      grants.push(
+        iam.Grant.addToPrincipalOrResource({
+          grantee,
+          actions: [...objectActions],
+          resourceArns: [this.bucket.arnForObjects(`${this.payloadPrefix}*`)],
+          resource: this.bucket,
+        }),
+      );
+      this.acknowledgePayloadWildcard(grantee);
     }
     if (this.encryptionKey !== undefined && keyActions.length > 0) {
-      grant = grant.combine(this.encryptionKey.grant(grantee, ...keyActions));
+      grants.push(this.encryptionKey.grant(grantee, ...keyActions));
     }
-    this.acknowledgePayloadWildcard(grantee);
     const fn = environmentTargetOf(grantee);
     if (fn !== undefined) registerResultStore(fn, this, this.clientEnvironment);
-    return grant;
+    return grants.reduce((all, grant) => all.combine(grant));
   }
 
   /**

@@ -405,8 +405,13 @@ export class DynamoDbResultStore implements ResultStore {
   }
 
   #hint(error: unknown): string {
-    return awsErrorName(error) === 'ResourceNotFoundException'
-      ? `The results table ${JSON.stringify(this.#table)} does not exist: deploy it (the ResultStore construct) or set \`resultTable\` / CELERIAC_RESULT_TABLE`
-      : '';
+    switch (awsErrorName(error)) {
+      case 'ResourceNotFoundException':
+        return `The results table ${JSON.stringify(this.#table)} does not exist: deploy it (the ResultStore construct) or set \`resultTable\` / CELERIAC_RESULT_TABLE`;
+      case 'AccessDeniedException':
+        return `This role may not make that call on ${JSON.stringify(this.#table)}. The ResultStore construct grants each use: grantReadResults (get), grantSaveGroupsAndRevoke (chords, saved groups, revoke; CallerFunction \`savesGroupsAndRevokes\`), grantForgetResults (forget), grantWriteResults (workers)`;
+      default:
+        return '';
+    }
   }
 }

@@ -100,6 +100,36 @@ describe('CallerFunction', () => {
     );
   });
 
+  it('with savesGroupsAndRevokes, also gets grantSaveGroupsAndRevoke, which a chord or app.revoke() needs', () => {
+    const stack = newStack();
+    const results = new ResultStore(stack, 'Results');
+    const tasks = new TaskQueue(stack, 'Tasks', { resultStore: results, worker: { entry: WORKER_ENTRY } });
+    const plain = callerFunction(stack, 'Plain');
+    results.grantSaveGroupsAndRevoke(plain);
+    const api = new CallerFunction(stack, 'Api', {
+      entry: WORKER_ENTRY,
+      sendsTo: [tasks],
+      resultStore: results,
+      savesGroupsAndRevokes: true,
+    });
+    const template = Template.fromStack(stack);
+    const granted = allowedPairs(template, logicalIdOf(api.function.role as iam.Role));
+    const writes = allowedPairs(template, logicalIdOf(plain.role as iam.Role));
+    expect(writes).toHaveLength(2);
+    expect(granted).toEqual(expect.arrayContaining(writes));
+    const without = deployment().template;
+    const apiRole = Object.keys(without.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('ApiRole'),
+    );
+    expect(apiRole).toBeDefined();
+    expect(allowedPairs(without, apiRole as string).some((pair) => pair.startsWith('dynamodb:PutItem'))).toBe(
+      false,
+    );
+    expect(
+      () => new CallerFunction(stack, 'Alone', { entry: WORKER_ENTRY, savesGroupsAndRevokes: true }),
+    ).toThrow(/savesGroupsAndRevokes.*needs `resultStore`/s);
+  });
+
   it('refuses a runtime older than Node.js 22, naming the prop and the fix', () => {
     const stack = newStack();
     expect(

@@ -239,7 +239,7 @@ describe('ResultStore grants', () => {
   });
 
   it('grantForgetResults: dynamodb:DeleteItem on the table, s3:DeleteObject under the prefix and a prefix-limited s3:ListBucket', () => {
-    const { stack, results } = setupKeyed();
+    const { stack, results } = setup();
     testGrant(
       stack,
       (fn) => results.grantForgetResults(fn),
@@ -248,6 +248,44 @@ describe('ResultStore grants', () => {
         ...pairs(stack, ['s3:DeleteObject'], [objects(results)]),
         ...pairs(stack, ['s3:ListBucket'], [results.payloadBucket.bucketArn]),
       ],
+      environment(stack, results),
+    );
+  });
+
+  it('grantForgetResults with a key: also kms:Decrypt, which DynamoDB asks of the caller on a customer managed key', () => {
+    const { stack, results, key } = setupKeyed();
+    testGrant(stack, (fn) => results.grantForgetResults(fn), [
+      ...pairs(stack, ['dynamodb:DeleteItem'], [results.table.tableArn]),
+      ...pairs(stack, ['s3:DeleteObject'], [objects(results)]),
+      ...pairs(stack, ['s3:ListBucket'], [results.payloadBucket.bucketArn]),
+      ...pairs(stack, ['kms:Decrypt'], [key.keyArn]),
+    ]);
+  });
+
+  it('grantSaveGroupsAndRevoke: only PutItem and UpdateItem on the table, for chords, saved groups and revokes', () => {
+    const { stack, results } = setup();
+    testGrant(
+      stack,
+      (fn) => results.grantSaveGroupsAndRevoke(fn),
+      pairs(stack, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [results.table.tableArn]),
+      environment(stack, results),
+    );
+  });
+
+  it('grantSaveGroupsAndRevoke with a key: also kms:Encrypt, kms:Decrypt and kms:GenerateDataKey', () => {
+    const { stack, results, key } = setupKeyed();
+    testGrant(stack, (fn) => results.grantSaveGroupsAndRevoke(fn), [
+      ...pairs(stack, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [results.table.tableArn]),
+      ...pairs(stack, ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], [key.keyArn]),
+    ]);
+  });
+
+  it("grantPythonCeleryBackend: the DescribeTable and DescribeTimeToLive Celery's dynamodb:// backend calls on connecting", () => {
+    const { stack, results } = setupKeyed();
+    testGrant(
+      stack,
+      (fn) => results.grantPythonCeleryBackend(fn),
+      pairs(stack, ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive'], [results.table.tableArn]),
       environment(stack, results),
     );
   });

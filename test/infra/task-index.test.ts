@@ -2,6 +2,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +83,20 @@ describe('ResultStore taskIndex', () => {
         [TASK_INDEX.BY_STATE, TASK_INDEX.BY_NAME].map((name) => `${results.table.tableArn}/index/${name}`),
       ),
     );
+  });
+
+  it('grantQueryTaskIndex on a customer managed key adds kms:Decrypt on it, which DynamoDB asks of the caller', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    const results = new ResultStore(stack, 'Results', { taskIndex: true, encryptionKey: key });
+    testGrant(stack, (fn) => results.grantQueryTaskIndex(fn), [
+      ...pairs(
+        stack,
+        ['dynamodb:Query'],
+        [TASK_INDEX.BY_STATE, TASK_INDEX.BY_NAME].map((name) => `${results.table.tableArn}/index/${name}`),
+      ),
+      ...pairs(stack, ['kms:Decrypt'], [key.keyArn]),
+    ]);
   });
 
   it('grantWriteResults adds dynamodb:Query on the state index, for control records, and nothing on the name index', () => {

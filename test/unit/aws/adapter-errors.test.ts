@@ -116,3 +116,20 @@ describe('SqsBroker.send with a batch whose entries fail', () => {
     await expect(broker.send('https://q', messages)).rejects.toMatchObject({ retryable: false });
   });
 });
+
+describe('DynamoDbResultStore when the role lacks the call', () => {
+  it('says which ResultStore grant gives each use, for a producer saving a chord or revoking', async () => {
+    const store = new DynamoDbResultStore(
+      failingClient<DynamoDBClient>(serviceError('AccessDeniedException', 400)),
+      { tableName: 'results' },
+    );
+    const failure = await store.saveGroup('g-1', ['t-1', 't-2'], NOW).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(failure).toBeInstanceOf(BackendError);
+    expect((failure as BackendError).message).toMatch(
+      /PutItem\(results\) group.*This role may not make that call on "results"\. .*grantSaveGroupsAndRevoke \(chords, saved groups, revoke; CallerFunction `savesGroupsAndRevokes`\)/s,
+    );
+  });
+});
