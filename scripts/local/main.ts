@@ -13,15 +13,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_STACK_NAME } from '../../infra/stacks/demo-outputs.js';
 import { isCeleriacError } from '../../src/errors.js';
+import { mergeClientEnvironment } from '../../src/local/client-environment.js';
 import { DEFAULT_EMULATOR_PORT } from '../../src/local/emulator.js';
 import {
   emulatorEnvironment,
   LOCAL_REGION,
+  MINISTACK_ACCESS_KEY,
   MINISTACK_ACCOUNT,
 } from '../../src/local/emulator-environment.js';
 import { CdkCommandError } from '../../src/local/local-errors.js';
 import { localDown, localUp } from '../../src/local/local-stack.js';
-import { ensureStateDir, type LocalStateFiles } from '../../src/local/local-state.js';
+import { ensureStateDir, type LocalStateFiles, readRecord } from '../../src/local/local-state.js';
 import { configureDemoEnvironment, runDemo } from './demo.js';
 import { type DemoStackOutputs, deployDemo } from './deploy.js';
 import { MINISTACK_BIN, REPO_ROOT } from './ministack.js';
@@ -49,8 +51,23 @@ const LOCAL = {
   print: (line: string) => console.log(line),
 };
 
-function writeEnvFile(endpoint: string, outputs: DemoStackOutputs): void {
+/** `value` quoted for a POSIX shell. */
+const shellQuote = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Writes `.local/env.sh`: the emulator's AWS variables and the client's celeriac variables, read from the
+ * deployed demo functions as `celeriac local deploy` reads them (queues, default queue, results, payloads, the
+ * long-ETA scheduler's group and role).
+ */
+async function writeEnvFile(endpoint: string): Promise<void> {
   const env = emulatorEnvironment(endpoint, {});
+  const { listFunctionEnvironments } = await import('../../src/aws/list-function-environments.js');
+  const functions = await listFunctionEnvironments({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: MINISTACK_ACCESS_KEY, secretAccessKey: MINISTACK_ACCESS_KEY },
+  });
+  const client = mergeClientEnvironment(functions, [DEMO_STACK_NAME]);
   const lines = [
     '# Points a shell at the local stack: `source .local/env.sh` (written by npm run local).',
     ...[
@@ -59,10 +76,8 @@ function writeEnvFile(endpoint: string, outputs: DemoStackOutputs): void {
       'AWS_DEFAULT_REGION',
       'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY',
-    ].map((name) => `export ${name}=${env[name] ?? ''}`),
-    `export CELERIAC_QUEUE_URLS='${JSON.stringify({ celery: outputs.queueUrl })}'`,
-    `export CELERIAC_RESULT_TABLE=${outputs.tableName}`,
-    `export CELERIAC_PAYLOAD_BUCKET=${outputs.bucketName}`,
+    ].map((name) => `export ${name}=${shellQuote(env[name] ?? '')}`),
+    ...Object.entries(client.variables).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
     'export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true',
     '',
   ];
@@ -114,7 +129,7 @@ async function up(port: number): Promise<number> {
     throw error;
   }
   console.log(`  done in ${elapsed(stepStart)} (CLI output in ${relative(FILES.cdkLog)})\n`);
-  writeEnvFile(endpoint, outputs);
+  await writeEnvFile(endpoint);
   console.log(`Stack ${DEMO_STACK_NAME} (outputs in ${relative(FILES.outputs)}):`);
   console.log(`  task queue          ${outputs.queueUrl}`);
   console.log(`  dead-letter queue   ${outputs.deadLetterQueueUrl}`);
@@ -147,17 +162,20 @@ async function up(port: number): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-async function stop(port: number): Promise<number> {
-  const down = await localDown({ ...LOCAL, port });
+async function stop(port: number | undefined): Promise<number> {
+  // The port of the MiniStack npm run local recorded, unless one is named.
+  const recorded = readRecord(FILES)?.port;
+  const down = await localDown({ ...LOCAL, ...(port === undefined ? {} : { port }) });
+  const on = port ?? recorded ?? DEFAULT_EMULATOR_PORT;
   if (down.stopped !== undefined) {
     console.log(
-      `Stopped MiniStack (pid ${down.stopped}) on 127.0.0.1:${port}. Its state was in memory and is gone.`,
+      `Stopped MiniStack (pid ${down.stopped}) on 127.0.0.1:${on}. Its state was in memory and is gone.`,
     );
     return 0;
   }
   if (down.foreign) {
     console.error(
-      `MiniStack on 127.0.0.1:${port} was not started by npm run local; stop it where it was started.`,
+      `MiniStack on 127.0.0.1:${on} was not started by npm run local; stop it where it was started.`,
     );
     return 1;
   }
@@ -165,29 +183,39 @@ async function stop(port: number): Promise<number> {
   return 0;
 }
 
+const OPTIONS = { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
 const USAGE = `Usage: npm run local [-- --port <port>]   start (or reuse) MiniStack, deploy the demo stack, run the demo
        npm run local:stop [-- --port <port>]   stop the MiniStack npm run local started`;
 
+function usageError(problem: string): number {
+  console.error(`${problem}\n\n${USAGE}`);
+  return 2;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-  });
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    // An unknown option or one without its value: parseArgs says which.
+    return usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
   if (values.help === true) {
     console.log(USAGE);
     return 0;
   }
-  const port = values.port === undefined ? DEFAULT_EMULATOR_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    console.error(`--port must be a TCP port number, got ${JSON.stringify(values.port)}\n\n${USAGE}`);
-    return 2;
+  const port = values.port === undefined || !/^\d{1,5}$/.test(values.port) ? Number.NaN : Number(values.port);
+  if (values.port !== undefined && !(port >= 1 && port <= 65_535)) {
+    return usageError(`--port must be a TCP port number (1-65535), got ${JSON.stringify(values.port)}`);
   }
+  const chosen = values.port === undefined ? undefined : port;
+  if (positionals.length > 1) return usageError(`Unexpected arguments: ${positionals.slice(1).join(' ')}`);
   const [command = 'up'] = positionals;
-  if (command === 'up') return await up(port);
-  if (command === 'stop') return await stop(port);
-  console.error(`Unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-  return 2;
+  if (command === 'up') return await up(chosen ?? DEFAULT_EMULATOR_PORT);
+  if (command === 'stop') return await stop(chosen);
+  return usageError(`Unknown command ${JSON.stringify(command)}`);
 }
 
 // Exit explicitly: the SDK clients' keep-alive sockets would hold the process open.

@@ -133,6 +133,29 @@ export async function waitForEmulator(
   );
 }
 
+/** The signals that end a process whose code does not handle them (Ctrl-C, `kill`, a closed terminal). */
+const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Runs `cleanUp` (synchronous) when the process exits or is ended by SIGINT, SIGTERM or SIGHUP; returns the
+ * function that cancels it. On a signal no other code listens for, the process then ends by that signal, as it
+ * would have without the listener; where other listeners are (a test runner's), they decide.
+ */
+function cleanUpAtExit(cleanUp: () => void): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    detach();
+    cleanUp();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const detach = (): void => {
+    process.off('exit', cleanUp);
+    for (const signal of ENDING_SIGNALS) process.off(signal, onSignal);
+  };
+  process.once('exit', cleanUp);
+  for (const signal of ENDING_SIGNALS) process.on(signal, onSignal);
+  return detach;
+}
+
 /** Options for {@link startEmulator}. */
 export interface StartEmulatorOptions {
   /** Loopback port; `0` picks a free one. Default {@link DEFAULT_EMULATOR_PORT}. */
@@ -219,14 +242,16 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     rmSync(spawned.tempDir, { recursive: true, force: true });
     throw new EmulatorError(`MiniStack (${bin}) did not start`, { endpoint });
   }
-  const killOnExit = (): void => killProcessGroupNow(pid);
-  // A run that ends without calling stop() must not leave the emulator behind.
-  process.once('exit', killOnExit);
+  // A run that ends without calling stop(), by its end or by a signal, must not leave the emulator behind.
+  const detach = cleanUpAtExit(() => {
+    killProcessGroupNow(pid);
+    rmSync(spawned.tempDir, { recursive: true, force: true });
+  });
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    process.off('exit', killOnExit);
+    detach();
     await stopProcessGroup(pid);
     rmSync(spawned.tempDir, { recursive: true, force: true });
   };

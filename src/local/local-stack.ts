@@ -31,6 +31,7 @@ import {
   localStateFiles,
   readDeployedStacks,
   readRecord,
+  withStateLock,
   writeRecord,
 } from './local-state.js';
 import { stopProcessGroup } from './process-group.js';
@@ -123,6 +124,11 @@ async function startInBackground(options: LocalOptions, files: LocalStateFiles, 
  * port held by something that is not MiniStack, and a second emulator of the same project on another port.
  */
 export async function localUp(options: LocalOptions = {}): Promise<LocalEmulator> {
+  const { files } = context(options);
+  return withStateLock(files, () => upLocked(options));
+}
+
+async function upLocked(options: LocalOptions): Promise<LocalEmulator> {
   const { files, port, print } = context(options);
   const endpoint = loopbackEndpoint(port);
   const owner = await identifyEndpoint(endpoint);

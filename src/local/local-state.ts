@@ -3,8 +3,18 @@
  * git): the record of the emulator it started, the emulator's and the CDK CLI's logs, the cloud assembly, the
  * stack outputs and the client's environment.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
+import { EmulatorError } from './local-errors.js';
 import { groupAlive } from './process-group.js';
 
 /** The files of the local stack of the project in `projectDir`. */
@@ -77,12 +87,24 @@ export function ensureStateDir(files: LocalStateFiles): void {
   mkdirSync(files.dir, { recursive: true });
 }
 
-/** The record, or `undefined` when there is none (or it is unreadable). */
+/** The record, or `undefined` when there is none (or it is unreadable or incomplete). */
 export function readRecord(files: LocalStateFiles): EmulatorRecord | undefined {
   if (!existsSync(files.record)) return undefined;
   try {
-    const record = JSON.parse(readFileSync(files.record, 'utf8')) as Partial<EmulatorRecord>;
-    if (typeof record.pid !== 'number' || typeof record.port !== 'number') return undefined;
+    const record = JSON.parse(readFileSync(files.record, 'utf8')) as Partial<EmulatorRecord> | null;
+    // A record some other tool or an older version wrote counts as none, so the next command replaces it.
+    if (
+      typeof record !== 'object' ||
+      record === null ||
+      !Number.isInteger(record.pid) ||
+      (record.pid as number) < 1 ||
+      !Number.isInteger(record.port) ||
+      typeof record.endpoint !== 'string' ||
+      typeof record.tempDir !== 'string' ||
+      record.tempDir === ''
+    ) {
+      return undefined;
+    }
     return record as EmulatorRecord;
   } catch {
     return undefined;
@@ -113,5 +135,74 @@ export function forgetEmulator(files: LocalStateFiles, record: EmulatorRecord | 
   if (record !== undefined) rmSync(record.tempDir, { recursive: true, force: true });
   for (const file of [files.record, files.outputs, files.env, files.stacks, files.assembly]) {
     rmSync(file, { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the lock file: `undefined` when taken, else the pid of the live process that holds it, or 0 while it
+ * is being written or was just released. A lock whose process is gone is removed, to be taken at the next try.
+ */
+function tryLock(lock: string): number | undefined {
+  try {
+    const fd = openSync(lock, 'wx');
+    writeFileSync(fd, String(process.pid));
+    closeSync(fd);
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  let text: string;
+  let ageMs: number;
+  try {
+    text = readFileSync(lock, 'utf8');
+    ageMs = Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return 0; // Released in between.
+  }
+  const holder = Number(text);
+  if (text === '' ? ageMs < 5000 : Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
+    return text === '' ? 0 : holder;
+  }
+  rmSync(lock, { force: true });
+  return 0;
+}
+
+/**
+ * Runs `fn` while this process holds the state directory's lock (`<dir>/up.lock`, holding its pid), so two
+ * `celeriac local up` started together do not both start an emulator and remove each other's record: the
+ * second waits, then finds the first's emulator running. A lock whose process is gone is taken over.
+ */
+export async function withStateLock<T>(
+  files: LocalStateFiles,
+  fn: () => Promise<T>,
+  options: { readonly timeoutMs?: number } = {},
+): Promise<T> {
+  ensureStateDir(files);
+  const lock = path.join(files.dir, 'up.lock');
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    const holder = tryLock(lock);
+    if (holder === undefined) break;
+    if (Date.now() > deadline) {
+      throw new EmulatorError(
+        `Another process${holder > 0 ? ` (pid ${holder})` : ''} is still starting this project's emulator ` +
+          `(lock ${lock}); wait for it, or stop it and run again.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, holder === 0 ? 50 : 200));
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
   }
 }

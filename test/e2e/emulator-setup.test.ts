@@ -3,11 +3,17 @@
  * connection to the tests (`provide`, and the AWS variables), and its teardown stops MiniStack with its process
  * group and gives the variables back.
  */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { identifyEndpoint } from '../../src/local/identify-endpoint.js';
+import { killProcessGroupNow, processesInGroup } from '../../src/local/process-group.js';
 import { type EmulatorConnection, emulatorGlobalSetup } from '../../src/testing/emulator-setup.js';
+import { repoRoot } from '../emulator/moto-server.js';
 
 describe('emulatorGlobalSetup', () => {
   it('starts MiniStack for the run, points the AWS variables at it, and stops it at teardown', async () => {
@@ -54,4 +60,55 @@ describe('emulatorGlobalSetup', () => {
       await teardown();
     }
   });
+});
+
+describe('startEmulator in a script ended by a signal', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'stops MiniStack with its group and removes its temporary directory on %s, and the script ends by it',
+    async (signal) => {
+      mkdirSync(path.join(repoRoot, '.tmp'), { recursive: true });
+      const dir = mkdtempSync(path.join(repoRoot, '.tmp', 'emulator-signal-'));
+      const script = path.join(dir, 'script.ts');
+      const module = pathToFileURL(path.join(repoRoot, 'src', 'local', 'emulator.ts')).href;
+      writeFileSync(
+        script,
+        `import { startEmulator } from ${JSON.stringify(module)};\n` +
+          'const emulator = await startEmulator({ port: 0 });\n' +
+          "console.log('ready', emulator.pid);\n" +
+          'setInterval(() => {}, 1000);\n',
+      );
+      const child = spawn(process.execPath, ['--import', 'tsx', script], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let pid: number | undefined;
+      try {
+        pid = await new Promise<number>((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            const ready = /ready (\d+)/.exec(out);
+            if (ready) resolve(Number(ready[1]));
+          });
+          child.once('exit', (code) =>
+            reject(new Error(`the script exited (${code}) before MiniStack answered`)),
+          );
+        });
+        const tempDir = /(?:^|\0)TMPDIR=([^\0]*)/.exec(readFileSync(`/proc/${pid}/environ`, 'utf8'))?.[1];
+        expect(tempDir).toBeDefined();
+        expect(existsSync(tempDir as string)).toBe(true);
+        const ended = new Promise<NodeJS.Signals | null>((resolve) =>
+          child.once('exit', (_code, by) => resolve(by)),
+        );
+        child.kill(signal);
+        expect(await ended).toBe(signal);
+        expect(processesInGroup(pid)).toEqual([]);
+        expect(existsSync(tempDir as string)).toBe(false);
+      } finally {
+        if (pid !== undefined && (processesInGroup(pid)?.length ?? 0) > 0) killProcessGroupNow(pid);
+        child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -6,7 +6,7 @@
  * report it, and `down` stops every process `up` started. One MiniStack on a free port serves every case, so a
  * developer's local stack on 4566 is left alone.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,10 +56,15 @@ afterAll(async () => {
 });
 
 describe('celeriac local (the built CLI) on a fixture CDK app', () => {
-  it('up starts MiniStack in the background on the port, and a second up reuses it', async () => {
-    const first = await celeriac(['local', 'up', '--port', String(port)]);
-    expect(first.output).toContain(`started on http://127.0.0.1:${port}`);
-    expect(first.code).toBe(0);
+  it('up starts MiniStack in the background on the port; a second up started with it waits, then reuses it', async () => {
+    const both = await Promise.all([
+      celeriac(['local', 'up', '--port', String(port)]),
+      celeriac(['local', 'up', '--port', String(port)]),
+    ]);
+    expect(both.map((result) => result.code)).toEqual([0, 0]);
+    const first = both.find((result) => result.output.includes('started on'));
+    const second = both.find((result) => result !== first);
+    expect(first?.output).toContain(`started on http://127.0.0.1:${port}`);
     const record = readRecord(localStateFiles(projectDir));
     pid = record?.pid;
     expect(record).toMatchObject({ port, endpoint: `http://127.0.0.1:${port}`, version: '1.5.33' });
@@ -67,11 +72,29 @@ describe('celeriac local (the built CLI) on a fixture CDK app', () => {
       kind: 'ministack',
       version: '1.5.33',
     });
+    expect(second?.output).toContain(`already runs on http://127.0.0.1:${port} (pid ${pid}`);
+    expect(existsSync(path.join(localStateFiles(projectDir).dir, 'up.lock'))).toBe(false);
 
-    const second = await celeriac(['local', 'up', '--port', String(port)]);
-    expect(second.code).toBe(0);
-    expect(second.output).toContain(`already runs on http://127.0.0.1:${port} (pid ${pid}`);
+    const third = await celeriac(['local', 'up', '--port', String(port)]);
+    expect(third.code).toBe(0);
+    expect(third.output).toContain(`already runs on http://127.0.0.1:${port} (pid ${pid}`);
     expect(readRecord(localStateFiles(projectDir))?.pid).toBe(pid);
+  });
+
+  it('down takes an incomplete record another tool left for none, and removes it', async () => {
+    const other = mkdtempSync(path.join(repoRoot, '.tmp', 'local-partial-'));
+    try {
+      const files = localStateFiles(other);
+      mkdirSync(files.dir, { recursive: true });
+      const free = await freePort();
+      writeFileSync(files.record, JSON.stringify({ pid: 999_999, port: free }));
+      const result = await celeriac(['local', 'down', '--port', String(free)], other);
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).toContain('No MiniStack started by celeriac local up is running.');
+      expect(existsSync(files.record)).toBe(false);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('up refuses a port held by a server that is not MiniStack, and says how to go on', async () => {
