@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ApplyOptions } from './apply-options.js';
-import type { Schedule } from './beat/schedule.js';
+import { isSchedule, type Schedule } from './beat/schedule.js';
 import { assertTimezone, DEFAULT_TIMEZONE } from './beat/timezone.js';
 import { toScheduleExpressions } from './beat/to-schedule-expressions.js';
 import { SCHEDULED_TIME_PLACEHOLDER, type ScheduleDefinition } from './config/schedule-definition.js';
@@ -72,6 +72,19 @@ export function toPeriodicTask(name: string, spec: PeriodicTaskSpec): PeriodicTa
       name,
     );
   }
+  const task: unknown = spec.task;
+  const taskName =
+    typeof task === 'string' ? task : (task as { readonly name?: unknown } | null | undefined)?.name;
+  if (typeof taskName !== 'string' || taskName === '') {
+    throw InvalidOptionError.expected(`${name}: task`, 'a task name or a registered task', task);
+  }
+  if (!isSchedule(spec.schedule)) {
+    throw InvalidOptionError.expected(
+      `${name}: schedule`,
+      'a schedule built with crontab({...}) or every(seconds)',
+      spec.schedule,
+    );
+  }
   if (spec.args !== undefined && !Array.isArray(spec.args)) {
     throw InvalidOptionError.expected(`${name}: args`, 'an array of positional arguments', spec.args);
   }
@@ -93,7 +106,7 @@ export function toPeriodicTask(name: string, spec: PeriodicTaskSpec): PeriodicTa
   }
   return {
     name,
-    taskName: typeof spec.task === 'string' ? spec.task : spec.task.name,
+    taskName,
     schedule: spec.schedule,
     args: [...(spec.args ?? [])],
     kwargs: { ...(spec.kwargs ?? {}) },

@@ -93,6 +93,24 @@ export class InvalidTimezoneError extends CeleriacError {
       { ...options, timezone },
     );
   }
+
+  /** `timezone` is a UTC offset, which EventBridge Scheduler does not take. */
+  static offset(timezone: string): InvalidTimezoneError {
+    return new InvalidTimezoneError(
+      `Timezone ${JSON.stringify(timezone)} is a UTC offset: use an IANA timezone name, such as "Asia/Kolkata" ` +
+        '(for a fixed offset, "Etc/GMT-5" is UTC+5, with the sign reversed as the database writes it).',
+      { timezone },
+    );
+  }
+
+  /** `timezone` names a known zone in another case than the database's. */
+  static spelled(timezone: string, known: string): InvalidTimezoneError {
+    return new InvalidTimezoneError(
+      `Timezone ${JSON.stringify(timezone)} is spelled ${JSON.stringify(known)} in the IANA database, as EventBridge ` +
+        'Scheduler takes it.',
+      { timezone },
+    );
+  }
 }
 
 /** Why a schedule cannot be deployed to EventBridge Scheduler. */

@@ -49,8 +49,9 @@ function formatterFor(timezone: string): Intl.DateTimeFormat {
 }
 
 /**
- * Throws {@link InvalidTimezoneError} unless `timezone` is a timezone the runtime knows, and returns it
- * unchanged (it is passed as is to EventBridge Scheduler's `ScheduleExpressionTimezone`).
+ * Throws {@link InvalidTimezoneError} unless `timezone` is an IANA timezone name the runtime knows, spelled as
+ * the database spells it (not `europe/berlin`, not an offset such as `+05:00`), and returns it unchanged (it is
+ * passed as is to EventBridge Scheduler's `ScheduleExpressionTimezone`).
  *
  * @example
  * assertTimezone('Europe/Berlin'); // 'Europe/Berlin'
@@ -61,7 +62,13 @@ export function assertTimezone(timezone: string): string {
   }
   // UTC, the default, needs no formatter: building the first one loads the timezone data, tens of milliseconds
   // of a Lambda worker's cold start for an app that only defines periodic tasks.
-  if (timezone !== DEFAULT_TIMEZONE) formatterFor(timezone);
+  if (timezone === DEFAULT_TIMEZONE) return timezone;
+  // The runtime also takes UTC offsets and names in any case; EventBridge Scheduler takes IANA names as written.
+  if (/^[+-]/.test(timezone)) throw InvalidTimezoneError.offset(timezone);
+  const known = formatterFor(timezone).resolvedOptions().timeZone;
+  if (known !== timezone && known.toLowerCase() === timezone.toLowerCase()) {
+    throw InvalidTimezoneError.spelled(timezone, known);
+  }
   return timezone;
 }
 

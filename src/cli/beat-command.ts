@@ -1,6 +1,6 @@
 /** `celeriac beat`: fire the app's periodic tasks locally until SIGTERM or SIGINT. */
 import { parseArgs } from 'node:util';
-import { runBeat } from '../worker/run-beat.js';
+import { MAX_CATCH_UP_MS, runBeat } from '../worker/run-beat.js';
 import { loadApp } from './load-app.js';
 import { UsageError } from './usage-error.js';
 
@@ -13,7 +13,8 @@ PeriodicTasks construct instead.
 Options:
   --app, -A <module>      Module exporting the app
   --state-file <path>     Where fired slots are recorded (default .celeriac-beat.json)
-  --catch-up <seconds>    Fire slots missed while beat was down, up to this old (default 300)
+  --catch-up <seconds>    Fire slots missed while beat was down (or whose send failed), up to this
+                          late (default 300; 0 never fires a missed slot; at most 604800, 7 days)
 
 Examples:
   celeriac beat --app dist/app.js
@@ -32,10 +33,11 @@ export async function beatCommand(argv: string[]): Promise<void> {
     strict: true,
   });
   if (!values.app) throw new UsageError(`--app is required\n\n${BEAT_USAGE}`);
-  const catchUp = values['catch-up'] === undefined ? 300 : Number(values['catch-up']);
-  if (!Number.isFinite(catchUp) || catchUp < 0) {
+  const text = values['catch-up'];
+  const catchUp = text === undefined ? 300 : /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(catchUp <= MAX_CATCH_UP_MS / 1000)) {
     throw new UsageError(
-      `Expected --catch-up to be a number of seconds >= 0, got ${JSON.stringify(values['catch-up'])}`,
+      `Expected --catch-up to be a number of seconds from 0 to ${MAX_CATCH_UP_MS / 1000}, got ${JSON.stringify(text)}`,
     );
   }
   const app = await loadApp(values.app);

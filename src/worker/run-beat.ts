@@ -6,7 +6,8 @@
  * How restarts stay exact:
  * - After each firing the slot's scheduled time is written to the state file (atomically: write, then rename).
  * - On start, every slot after the recorded one is due, unless it is older than `catchUpWindowMs`: slots missed
- *   while the beat was down are fired once, up to that window; older ones are skipped.
+ *   while the beat was down are fired once, up to that window; older ones are skipped. While beat runs, every slot
+ *   after its previous wake-up is due, however late the timer wakes.
  * - A crash between a send and its record makes the slot fire again after the restart, with the same task id,
  *   so the worker's claim recognises it and runs the task once.
  * - With no state for an entry, only its most recent slot within the catch-up window fires.
@@ -16,16 +17,24 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dueSlots, nextSlotAfter, slotId } from '../beat/due-slots.js';
 import { Client } from '../client.js';
-import { ImproperlyConfigured } from '../errors.js';
+import { ImproperlyConfigured, InvalidOptionError } from '../errors.js';
 import type { PeriodicTask } from '../periodic.js';
 import { periodicMessageTemplate, periodicTaskId, renderFiring } from '../periodic.js';
 import type { WorkerDeps } from './execution-context.js';
+
+/** The longest catch-up window: finding the slots of a longer one costs too much for a frequent crontab. */
+export const MAX_CATCH_UP_MS = 7 * 86_400_000;
 
 /** Options for {@link runBeat}. */
 export interface BeatOptions {
   /** Where fired slots are recorded. Default `.celeriac-beat.json` in the working directory. */
   readonly stateFile?: string;
-  /** How late a missed slot may still be fired. Default 300 000 ms (5 minutes). */
+  /**
+   * How late a slot beat could not fire in time may still be fired: one missed while beat was down, or one
+   * whose send failed (retried until it is this late at beat's previous wake-up). A slot that comes due while
+   * beat runs fires however late its timer wakes. 0 never fires a missed slot, as Celery's beat; at most 7
+   * days. Default 300 000 ms (5 minutes).
+   */
   readonly catchUpWindowMs?: number;
   /** Where lines go. Default `console.log`. */
   readonly log?: (line: string) => void;
@@ -99,6 +108,13 @@ export function runBeat(deps: WorkerDeps, options: BeatOptions = {}): RunningBea
   const sender = { request: client.request.bind(client), appName: runtime.settings.name };
   const stateFile = path.resolve(options.stateFile ?? '.celeriac-beat.json');
   const catchUpWindowMs = options.catchUpWindowMs ?? 300_000;
+  if (typeof catchUpWindowMs !== 'number' || !(catchUpWindowMs >= 0 && catchUpWindowMs <= MAX_CATCH_UP_MS)) {
+    throw InvalidOptionError.expected(
+      'catchUpWindowMs',
+      `a number of milliseconds from 0 to ${MAX_CATCH_UP_MS} (7 days)`,
+      catchUpWindowMs,
+    );
+  }
   const log = options.log ?? ((line: string) => console.log(line));
   const entries = registry.periodicTasks.filter((entry) => entry.enabled);
   const templates = new Map(
@@ -126,8 +142,13 @@ export function runBeat(deps: WorkerDeps, options: BeatOptions = {}): RunningBea
     log(
       `beat started: ${entries.length} periodic task(s), state in ${stateFile}, catch-up window ${catchUpWindowMs} ms`,
     );
+    // The previous wake-up: a slot after it is due now however late this wake-up is; the window counts back
+    // from it (from now, on the first), so timers that wake a few milliseconds late never skip a slot.
+    let previousMs: number | undefined;
     while (!stopping.signal.aborted) {
       const now = new Date(runtime.clock.now());
+      const windowMs = catchUpWindowMs + Math.max(0, now.getTime() - (previousMs ?? now.getTime()));
+      previousMs = now.getTime();
       for (const entry of entries) {
         const recorded = state.lastFired[entry.name];
         const lastFired = recorded ? new Date(recorded) : undefined;
@@ -136,7 +157,7 @@ export function runBeat(deps: WorkerDeps, options: BeatOptions = {}): RunningBea
           timezone: entry.timezone,
           ...(lastFired ? { lastFired } : {}),
           now,
-          catchUpWindowMs,
+          catchUpWindowMs: windowMs,
         });
         for (const slot of due) {
           if (stopping.signal.aborted) return;

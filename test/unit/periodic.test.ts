@@ -101,6 +101,40 @@ describe('app.periodic', () => {
     expect(app.periodicTasks).toEqual([]);
   });
 
+  it('refuses, where the entry is declared, a schedule that is not one and a missing task', () => {
+    const { app } = memoryApp();
+    expect(() => app.periodic('seconds', { task: 'tasks.tick', schedule: 30 as never })).toThrow(
+      'Expected `seconds: schedule` to be a schedule built with crontab({...}) or every(seconds), got 30',
+    );
+    // Python's crontab(minute=0, hour=4) written as its fields, without crontab().
+    expect(() =>
+      app.periodic('fields', { task: 'tasks.tick', schedule: { minute: 0, hour: 4 } as never }),
+    ).toThrow(
+      'Expected `fields: schedule` to be a schedule built with crontab({...}) or every(seconds), got an object',
+    );
+    expect(() => app.periodic('taskless', { schedule: every(60) } as never)).toThrow(
+      'Expected `taskless: task` to be a task name or a registered task, got undefined',
+    );
+    expect(() => app.periodic('blank', { task: '', schedule: every(60) })).toThrow(
+      'Expected `blank: task` to be a task name or a registered task, got ""',
+    );
+    expect(app.periodicTasks).toEqual([]);
+  });
+
+  it.each([
+    ['+05:00', 'is a UTC offset: use an IANA timezone name'],
+    ['europe/berlin', 'is spelled "Europe/Berlin" in the IANA database'],
+    ['Mars/Olympus_Mons', 'Unknown timezone'],
+  ])(
+    'refuses the timezone %s, which EventBridge Scheduler would not read as the local beat does',
+    (timezone, why) => {
+      const { app } = memoryApp();
+      expect(() =>
+        app.periodic('zoned', { task: 'tasks.tick', schedule: crontab({ minute: 0 }), timezone }),
+      ).toThrow(why);
+    },
+  );
+
   it('marks disabled entries disabled', () => {
     const { app } = memoryApp();
     app.periodic('off', { task: 'tasks.tick', schedule: every({ hours: 1 }), enabled: false });

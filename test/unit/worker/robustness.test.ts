@@ -353,6 +353,32 @@ describe('long-running loops', () => {
   });
 });
 
+describe('beat with no catch-up window', () => {
+  it('fires every slot that comes due while it runs, though its timer wakes after the slot', async () => {
+    const fx = memoryApp();
+    fx.app.periodic('fast', { task: 'tasks.tick', schedule: every(0.05) });
+    const stateFile = path.join(tmpdir(), `celeriac-beat-${process.pid}-${Date.now()}-0.json`);
+    const beat = runBeat(fx.app, { stateFile, catchUpWindowMs: 0, log: quiet });
+    await sleep(600);
+    await beat.stop();
+    rmSync(stateFile, { force: true });
+    // About 12 slots in 600 ms; a timer a few milliseconds late skipped every one of them.
+    expect(beat.fired).toBeGreaterThanOrEqual(8);
+    expect(fx.queued().length).toBe(beat.fired);
+  });
+
+  it.each([Number.NaN, -1, Number.POSITIVE_INFINITY, 8 * 86_400_000])(
+    'refuses a catch-up window of %s, naming the range',
+    (catchUpWindowMs) => {
+      const fx = memoryApp();
+      fx.app.periodic('fast', { task: 'tasks.tick', schedule: every(1) });
+      expect(() => runBeat(fx.app, { catchUpWindowMs, log: quiet })).toThrow(
+        'Expected `catchUpWindowMs` to be a number of milliseconds from 0 to 604800000 (7 days)',
+      );
+    },
+  );
+});
+
 describe('delays on FIFO queues', () => {
   it("keeps a message invisible at most just under SQS's 12-hour limit per hop", async () => {
     const fx = memoryApp({ queueUrls: {} });
