@@ -87,7 +87,14 @@ export class EventDispatcher {
 
   /** Flushes every sink at once; resolves within `timeoutMs` (when given) and never rejects. */
   async flush(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    await Promise.all(this.sinks.map((sink) => sink.flush(options).catch(() => undefined)));
+    // Through a promise, so a sink whose flush throws, or returns no promise, is caught as one that rejects.
+    await Promise.all(
+      this.sinks.map((sink) =>
+        Promise.resolve()
+          .then(() => sink.flush(options))
+          .catch(() => undefined),
+      ),
+    );
   }
 
   /** Each sink's counters, by sink name. */

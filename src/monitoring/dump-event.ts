@@ -25,10 +25,15 @@ function pythonStr(value: unknown): string {
   return valueRepr(value);
 }
 
+/** The largest timestamp a `Date` holds, in seconds (year 275760). */
+const MAX_TIMESTAMP_SECONDS = 8.64e12;
+
 /** Python's `str(datetime.fromtimestamp(ts, timezone.utc))`: `2026-12-01 13:16:10.123456+00:00`. */
 export function pythonUtcTime(timestampSeconds: number): string {
-  const date = new Date(Math.floor(timestampSeconds * 1000));
-  const micros = Math.round((timestampSeconds - Math.floor(timestampSeconds)) * 1e6) % 1e6;
+  // Rounded to the microsecond first, as Python does, so 1.9999996 is 00:00:02, not 00:00:01.
+  const totalMicros = Math.round(timestampSeconds * 1e6);
+  const date = new Date(Math.floor(totalMicros / 1000));
+  const micros = ((totalMicros % 1e6) + 1e6) % 1e6;
   const base = date.toISOString().slice(0, 19).replace('T', ' ');
   return micros === 0 ? `${base}+00:00` : `${base}.${String(micros).padStart(6, '0')}+00:00`;
 }
@@ -50,7 +55,12 @@ export class EventDumper {
   /** The line for one event (a JSON object with Celery's fields). */
   line(event: Readonly<Record<string, unknown>>): string {
     const { timestamp, type, hostname, ...rest } = event;
-    const time = pythonUtcTime(Number(timestamp));
+    // An event from a sender that set no timestamp, or one no Date holds, is shown, not a crash of the tail.
+    const seconds = typeof timestamp === 'number' ? timestamp : Number.NaN;
+    const time =
+      Math.abs(seconds) <= MAX_TIMESTAMP_SECONDS
+        ? pythonUtcTime(seconds)
+        : `(timestamp ${pythonStr(timestamp)})`;
     const kind = String(type).toLowerCase();
     let task: string | undefined;
     let fields: Record<string, unknown> = rest;

@@ -45,6 +45,36 @@ describe('EventDispatcher', () => {
     ]);
   });
 
+  it.each([
+    [
+      'throws from flush',
+      () => {
+        throw new Error('sync flush bug');
+      },
+    ],
+    ['returns no promise from flush', () => undefined],
+    ['rejects its flush', async () => Promise.reject(new Error('async flush bug'))],
+  ])('resolves flush when a sink %s, and still flushes the others', async (_what, flush) => {
+    let flushed = 0;
+    const broken = {
+      name: 'broken',
+      emit: () => undefined,
+      flush,
+      stats: () => ({ accepted: 0, delivered: 0, dropped: 0 }),
+    } as unknown as EventSink;
+    const good: EventSink = {
+      name: 'good',
+      emit: () => undefined,
+      flush: async () => {
+        flushed++;
+      },
+      stats: () => ({ accepted: 0, delivered: 0, dropped: 0 }),
+    };
+    const dispatcher = new EventDispatcher({ sinks: [broken, good], clock });
+    await expect(dispatcher.flush({ timeoutMs: 100 })).resolves.toBeUndefined();
+    expect(flushed).toBe(1);
+  });
+
   it('keeps sending to the other sinks when one throws', () => {
     const broken: EventSink = {
       name: 'broken',
