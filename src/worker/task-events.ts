@@ -34,7 +34,26 @@ import type { WorkerIdentity } from './worker-identity.js';
 /** The signal number Celery reports for a terminating revoke (`SIGTERM`). */
 const SIGTERM = '15';
 
-const reprOf = (error: unknown): string => exceptionRepr(toExceptionInfo(error));
+/**
+ * The longest `exception` and `traceback` an event carries, in characters. Celery sends them whole, but an
+ * EventBridge event holds 256 KiB: a longer one would be dropped, and the task would look STARTED for good.
+ * Even escaped as JSON (six bytes a character at worst) both fit with room for the rest.
+ */
+export const MAX_EXCEPTION_CHARS = 4096;
+export const MAX_TRACEBACK_CHARS = 16_384;
+
+/** `text` cut to `max` characters (never inside a surrogate pair), saying how much was left out. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, end)}... (${text.length - end} more characters)`;
+}
+
+const reprOf = (error: unknown): string => clip(exceptionRepr(toExceptionInfo(error)), MAX_EXCEPTION_CHARS);
+const traceText = (error: unknown): string | null => {
+  const trace = traceOf(error);
+  return trace === null ? null : clip(trace, MAX_TRACEBACK_CHARS);
+};
 
 /** Sends the task events of one message for a worker. */
 export class TaskEvents {
@@ -62,7 +81,7 @@ export class TaskEvents {
       // The one FAILURE admission stores: an unregistered task (Celery's `on_unknown_task`).
       this.#send('task-failed', {
         uuid,
-        exception: `NotRegistered(${valueRepr(outcome.taskName)})`,
+        exception: clip(`NotRegistered(${valueRepr(outcome.taskName)})`, MAX_EXCEPTION_CHARS),
         traceback: null,
       });
     } else if (
@@ -101,7 +120,7 @@ export class TaskEvents {
         this.#send('task-retried', {
           uuid,
           exception: exc === undefined ? 'None' : reprOf(exc),
-          traceback: exc === undefined ? null : traceOf(exc),
+          traceback: exc === undefined ? null : traceText(exc),
         });
         return;
       }
@@ -118,8 +137,9 @@ export class TaskEvents {
               : undefined;
         this.#send('task-failed', {
           uuid,
-          exception: error === undefined ? (outcome.reason ?? 'None') : reprOf(error),
-          traceback: error === undefined ? null : traceOf(error),
+          exception:
+            error === undefined ? clip(outcome.reason ?? 'None', MAX_EXCEPTION_CHARS) : reprOf(error),
+          traceback: error === undefined ? null : traceText(error),
         });
         return;
       }

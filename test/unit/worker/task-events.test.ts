@@ -160,6 +160,24 @@ describe('task events from the execution core', () => {
     ]);
   });
 
+  it('cuts a huge exception and traceback in task-failed, so the event fits in one EventBridge event', async () => {
+    const { fx, sink, drain } = withEvents();
+    fx.app.task('tasks.verbose', () => {
+      throw new TypeError(`${'y'.repeat(300_000)}\u{1F600}`);
+    });
+    const result = await fx.app.sendTask('tasks.verbose');
+    await drain();
+    const failed = sink.forTask(result.id).find((event) => event.type === 'task-failed') as
+      | (CeleryEvent & { exception: string; traceback: string })
+      | undefined;
+    expect(failed?.exception).toMatch(/^TypeError\('y{4085}\.\.\. \(\d+ more characters\)$/);
+    expect(failed?.traceback.length).toBeLessThan(16_384 + 40);
+    expect(failed?.traceback).toMatch(/\.\.\. \(\d+ more characters\)$/);
+    expect(Buffer.byteLength(JSON.stringify(failed))).toBeLessThan(256 * 1024);
+    // The stored FAILURE keeps the whole message.
+    await expect(result.get({ timeoutMs: 1000 })).rejects.toThrow('y'.repeat(300_000));
+  });
+
   it('builds no dispatcher when no sink is configured', () => {
     const fx = memoryApp();
     expect(fx.app.runtime.events).toBeUndefined();
