@@ -8,6 +8,7 @@
  */
 import { type DynamoDBClient, PutItemCommand, paginateQuery } from '@aws-sdk/client-dynamodb';
 import { TASK_INDEX } from '../config/task-index.js';
+import { isControlReply, isWorkerRecord } from '../monitoring/monitoring-records.js';
 import type {
   ControlCommand,
   ControlReply,
@@ -94,7 +95,7 @@ export class DynamoDbMonitoringStore implements MonitoringStore {
   }
 
   async listWorkers(sinceMs: number): Promise<WorkerRecord[]> {
-    return (await this.#list(Kind.WORKER, sinceMs)).flatMap(({ body }) => parsed<WorkerRecord>(body));
+    return (await this.#list(Kind.WORKER, sinceMs)).flatMap(({ body }) => parsed(body, isWorkerRecord));
   }
 
   putControl(command: ControlCommand, ttlSeconds: number): Promise<void> {
@@ -123,15 +124,15 @@ export class DynamoDbMonitoringStore implements MonitoringStore {
     const prefix = `celeriac-reply-${commandId}-`;
     return (await this.#list(Kind.REPLY, sinceMs))
       .filter(({ id }) => id.startsWith(prefix))
-      .flatMap(({ body }) => parsed<ControlReply>(body));
+      .flatMap(({ body }) => parsed(body, isControlReply));
   }
 }
 
-/** A record's JSON, or nothing when it is not JSON (someone else's item, or a damaged one). */
-function parsed<T>(body: string): T[] {
+/** A record's JSON, or nothing when it is not JSON of the record's shape (someone else's item, a damaged one). */
+function parsed<T>(body: string, isRecord: (value: unknown) => value is T): T[] {
   try {
     const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null ? [value as T] : [];
+    return isRecord(value) ? [value] : [];
   } catch {
     return [];
   }

@@ -139,4 +139,41 @@ describe('the worker registry on the emulator', () => {
     );
     await workerB.stop();
   });
+
+  it('leaves out worker records and replies written without their fields, which inspect would crash on', async () => {
+    const own = new DynamoDbMonitoringStore(ddb, { tableName: table });
+    const now = Date.now();
+    const good = {
+      workerId: uniqueName('good'),
+      hostname: 'good@host',
+      pid: 1,
+      kind: 'worker',
+      pool: 'inline',
+      concurrency: 1,
+      queues: ['celery'],
+      active: [],
+      processed: { SUCCESS: 2 },
+      registered: ['tasks.add'],
+      version: '0.1.0',
+      startedAtMs: now,
+      heartbeatAtMs: now,
+      freqSeconds: 2,
+      status: 'online',
+    } as const;
+    const { active: _active, registered: _registered, ...listless } = good;
+    await own.putWorker(good, 60);
+    await own.putWorker({ ...listless, workerId: uniqueName('listless') } as never, 60);
+    await own.putWorker({ ...good, workerId: uniqueName('far'), heartbeatAtMs: 9e15 }, 60);
+    const workers = (await own.listWorkers(now - 1000)).filter((w) => w.hostname === 'good@host');
+    expect(workers.map((w) => w.workerId)).toEqual([good.workerId]);
+
+    const commandId = uniqueName('cmd');
+    const reply = { commandId, hostname: 'good@host', atMs: now };
+    await own.putReply({ ...reply, workerId: 'w-ok', ok: 'pong' }, 60);
+    await own.putReply({ ...reply, workerId: 'w-error', error: 'no such command' }, 60);
+    await own.putReply({ ...reply, workerId: 'w-empty' }, 60);
+    await own.putReply({ ...reply, workerId: 'w-odd', error: 42 } as never, 60);
+    const replies = await own.listReplies(commandId, now - 1000);
+    expect(replies.map((r) => r.workerId).sort()).toEqual(['w-error', 'w-ok']);
+  });
 });
