@@ -40,5 +40,24 @@ export function formatOutcome(outcome: MessageOutcome, options: OutcomeLineOptio
       : ` [${outcome.action}${outcome.delaySeconds ? ` ${outcome.delaySeconds}s` : ''}]`;
   const message = outcome.action !== 'delete' && options.messageId ? ` message ${options.messageId}` : '';
   const reason = outcome.reason ? `: ${outcome.reason}` : '';
-  return `task ${id} ${name} ${outcome.state}${duration}${action}${message}${reason}`;
+  return oneLine(`task ${id} ${name} ${outcome.state}${duration}${action}${message}${reason}`);
+}
+
+/** Control characters (and Unicode line breaks) a message's task name or an error could carry. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
+
+/**
+ * `line` with its control characters escaped (`\n`, `\x1b`, `\u2028`): a task name or error from a message
+ * cannot start a line of its own that reads as another task's outcome, nor send escapes to a terminal.
+ */
+function oneLine(line: string): string {
+  return line.replace(CONTROL, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const code = c.charCodeAt(0);
+    return code > 0xff
+      ? `\\u${code.toString(16).padStart(4, '0')}`
+      : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
 }
