@@ -16,7 +16,7 @@
  *   before any record runs, saying why: such a record cannot be reported on its own (`check-event.ts`).
  */
 
-import { EmfBatch } from '../monitoring/emf-metrics.js';
+import { EmfBatch, UNREGISTERED_TASK } from '../monitoring/emf-metrics.js';
 import { jsonLog, LogFormat, LogLevel, xrayTraceId } from '../monitoring/json-log.js';
 import type { MessageAttribute } from '../ports/broker.js';
 import { toMessageAttribute } from '../ports/message-attribute.js';
@@ -242,7 +242,9 @@ export function createSqsHandler(
       if (metrics && outcome.taskName !== undefined) {
         const sent = inbound.sentTimestampMs;
         metrics.add({
-          taskName: outcome.taskName,
+          // A name no task has comes from the message: counted under one value, so a sender cannot mint
+          // metrics (each a custom metric billed) or a dimension value CloudWatch refuses.
+          taskName: registry.get(outcome.taskName) === undefined ? UNREGISTERED_TASK : outcome.taskName,
           queueName: queue.name,
           state: outcome.state,
           runtimeMs: outcome.runtimeMs,

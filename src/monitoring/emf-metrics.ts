@@ -13,6 +13,9 @@
  * | `QueueWait` | Milliseconds | from the message's send (SQS `SentTimestamp`) to the start of its processing |
  */
 
+/** The `task` dimension value of messages naming a task the worker does not have. */
+export const UNREGISTERED_TASK = '(unregistered)';
+
 /** One task's part in a batch's metrics. */
 export interface TaskMeasurement {
   readonly taskName: string;

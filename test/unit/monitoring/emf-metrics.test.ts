@@ -6,7 +6,7 @@ import { EmfBatch } from '../../../src/monitoring/emf-metrics.js';
 import { memoryApp } from '../../helpers/memory-app.js';
 
 describe('EMF task metrics', () => {
-  it('writes one document per task name per batch: counts, failures, retries, durations and queue waits', async () => {
+  it('writes one document per task name per batch (one for all unregistered names): counts, failures, retries, durations and queue waits', async () => {
     const fx = memoryApp({ queueUrls: { celery: 'memory://celery' }, events: { emfMetrics: true } });
     fx.app.task('tasks.add', (a: number, b: number) => a + b);
     fx.app.task('tasks.boom', () => {
@@ -20,6 +20,9 @@ describe('EMF task metrics', () => {
       { name: 'tasks.add', args: [3, 4] },
       { name: 'tasks.boom' },
       { name: 'tasks.flaky' },
+      // Names no task has, as a hostile sender would mint them.
+      { name: 'tasks.nobody-1' },
+      { name: `tasks.${'x'.repeat(2000)}` },
     ]);
     const sentAtMs = Date.now() - 1500;
     const records: SqsRecord[] = (await fx.receiveAll()).map((message) => ({
@@ -38,7 +41,8 @@ describe('EMF task metrics', () => {
     await handler({ Records: records }, { getRemainingTimeInMillis: () => 60_000 });
     const documents = lines.map((line) => JSON.parse(line));
     const byTask = Object.fromEntries(documents.map((doc) => [doc.task, doc]));
-    expect(Object.keys(byTask).sort()).toEqual(['tasks.add', 'tasks.boom', 'tasks.flaky']);
+    expect(Object.keys(byTask).sort()).toEqual(['(unregistered)', 'tasks.add', 'tasks.boom', 'tasks.flaky']);
+    expect(byTask['(unregistered)']).toMatchObject({ Tasks: 2, Failures: 2, Retries: 0 });
     expect(byTask['tasks.add']).toMatchObject({
       _aws: {
         Timestamp: expect.any(Number),
