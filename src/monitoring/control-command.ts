@@ -106,7 +106,8 @@ export async function runControl(command: ControlCommand, target: ControlTarget)
         const act = adding ? target.addConsumer : target.cancelConsumer;
         if (!act) return { error: `a Lambda function consumes the queues its event source mappings name` };
         await act(queue);
-        return { ok: `${adding ? 'add' : 'cancel'} consumer ${queue}` };
+        // Celery's replies (`celery/worker/control.py`).
+        return { ok: adding ? `add consumer ${queue}` : `no longer consuming from ${queue}` };
       }
       default:
         return {

@@ -234,7 +234,7 @@ describe('celeriac inspect and control over a Python worker and a celeriac worke
     expect(queues).toEqual(['celery', 'extra', 'pyonly']);
 
     const cancelled = await cli(['control', 'cancel-consumer', 'extra', '-d', pyHost, '--timeout', '10']);
-    expect(cancelled.json).toEqual({ [pyHost]: 'cancel consumer extra' });
+    expect(cancelled.json).toEqual({ [pyHost]: 'no longer consuming from extra' });
     queues = await queuesOf();
     for (let i = 0; i < 20 && queues.includes('extra'); i++) {
       await sleep(500);

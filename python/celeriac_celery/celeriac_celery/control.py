@@ -223,7 +223,7 @@ class WorkerRegistry:
                     c.call_soon(c.add_task_queue, queue)
                     return {"ok": f"add consumer {queue}"}
                 c.call_soon(c.cancel_task_queue, queue)
-                return {"ok": f"cancel consumer {queue}"}
+                return {"ok": f"no longer consuming from {queue}"}
             return {"error": f"No such command {json.dumps(name)}; workers answer {', '.join(COMMANDS)}"}
         except Exception as error:  # noqa: BLE001 - an error reply, as celeriac's workers give
             return {"error": str(error)}

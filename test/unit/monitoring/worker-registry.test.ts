@@ -165,7 +165,7 @@ describe('remote control through records', () => {
     expect(withExtra[0]?.queues).toEqual(['celery', 'extra']);
 
     const [cancelled] = await control.broadcast('cancel_consumer', { queue: 'extra' }, { timeoutMs: 3000 });
-    expect(cancelled).toMatchObject({ ok: 'cancel consumer extra' });
+    expect(cancelled).toMatchObject({ ok: 'no longer consuming from extra' });
     const without = await until(
       () => control.workers(),
       (workers) => workers[0]?.queues.includes('extra') === false,
