@@ -19,6 +19,7 @@ import { PropValidator } from './validation.js';
 import {
   acknowledgePinnedRuntime,
   MAX_LAMBDA_TIMEOUT,
+  refuseManagedVariables,
   validateEntry,
   validateNodeRuntime,
   WORKER_DEFAULTS,
@@ -152,6 +153,7 @@ export class CallerFunction extends Construct {
       'the memory sizes Lambda accepts, in MiB.',
     );
     validateSigning(validate, 'signing', props.signing, props.environment);
+    refuseManagedVariables(validate, 'environment', props.environment);
     if (props.savesGroupsAndRevokes === true && props.resultStore === undefined) {
       validate.fail(
         'savesGroupsAndRevokes',

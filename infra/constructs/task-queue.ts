@@ -143,6 +143,16 @@ export class TaskQueue extends Construct {
       props.maxConcurrency,
       props.worker.reservedConcurrentExecutions,
     );
+    if (props.worker.reservedConcurrentExecutions === 1 && maxConcurrency === undefined) {
+      // An SQS event source's maximum concurrency is at least 2, so nothing keeps its pollers to one invocation.
+      Annotations.of(this).addWarningV2(
+        '@celeriac/infra:reservedConcurrencyOne',
+        'A reserved concurrency of 1 cannot cap the SQS event source (its maximum concurrency is at least 2): ' +
+          "Lambda's pollers invoke more often than the reservation allows, and each throttled batch counts " +
+          'towards `maxReceiveCount`, so messages can reach the dead-letter queue unrun. Reserve at least 2, or ' +
+          'run one at a time with a FIFO queue and one message group.',
+      );
+    }
     // Priority queues first, this queue last: the order of their weights in the split.
     const concurrency =
       priorityProps.length === 0

@@ -140,14 +140,40 @@ export const MAX_LAMBDA_TIMEOUT = Duration.minutes(15);
 
 const MIN_NODE_MAJOR = 22;
 
-/** Variables the constructs own; a worker's `environment` may not set them. */
+/**
+ * Variables the constructs set from the resources they grant (a grant would replace the user's value without a
+ * word, or the user's value would name a resource no grant covers); a function's `environment` may not set them.
+ */
 const MANAGED_VARIABLES: readonly string[] = [
   ENV.QUEUE_URLS,
   ENV.RESULT_TABLE,
   ENV.PAYLOAD_BUCKET,
   ENV.PAYLOAD_PREFIX,
   ENV.RESULT_TTL_SECONDS,
+  ENV.TASK_INDEX,
+  ENV.SCHEDULE_GROUP,
+  ENV.SCHEDULER_ROLE_ARN,
+  ENV.SCHEDULER_ROLE_ARNS,
+  ENV.EVENT_BUS,
 ];
+
+/** Refuses an `environment` prop that sets a variable the constructs manage, naming it and what to do. */
+export function refuseManagedVariables(
+  validate: PropValidator,
+  prop: string,
+  environment: Readonly<Record<string, string>> | undefined,
+): void {
+  for (const name of Object.keys(environment ?? {})) {
+    if (MANAGED_VARIABLES.includes(name)) {
+      validate.fail(
+        prop,
+        name,
+        'is set by celeriac from the TaskQueue and ResultStore (and their grants and props); remove it, or ' +
+          'grant the queue or store you meant instead.',
+      );
+    }
+  }
+}
 
 /**
  * Defines `require` in an ES module bundle, for CommonJS dependencies that call it. esbuild puts the banner at the
@@ -216,16 +242,7 @@ export function validateWorkerProps(validate: PropValidator, props: TaskQueueWor
   );
   validateSigning(validate, 'worker.signing', props.signing, props.environment);
   validateWorkerEvents(validate, 'worker.events', props.events);
-  for (const name of Object.keys(props.environment ?? {})) {
-    if (MANAGED_VARIABLES.includes(name)) {
-      validate.fail(
-        'worker.environment',
-        name,
-        'is set by celeriac from the TaskQueue and ResultStore (and their grants); remove it, or grant the ' +
-          'queue or store you meant instead.',
-      );
-    }
-  }
+  refuseManagedVariables(validate, 'worker.environment', props.environment);
 }
 
 /** Creates the worker function, its role and its log group under `scope`. */

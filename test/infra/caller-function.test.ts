@@ -130,6 +130,22 @@ describe('CallerFunction', () => {
     ).toThrow(/savesGroupsAndRevokes.*needs `resultStore`/s);
   });
 
+  it('refuses environment variables that its grants set, which they would silently replace', () => {
+    const stack = newStack();
+    for (const name of [ENV.QUEUE_URLS, ENV.RESULT_TABLE, ENV.TASK_INDEX]) {
+      expect(
+        () => new CallerFunction(stack, `Env${name}`, { entry: WORKER_ENTRY, environment: { [name]: 'x' } }),
+      ).toThrow(`\`environment\` (${name}) is set by celeriac`);
+    }
+    expect(
+      () =>
+        new CallerFunction(stack, 'Plain', {
+          entry: WORKER_ENTRY,
+          environment: { CELERIAC_LOG_FORMAT: 'json' },
+        }),
+    ).not.toThrow();
+  });
+
   it('refuses a runtime older than Node.js 22, naming the prop and the fix', () => {
     const stack = newStack();
     expect(

@@ -126,6 +126,10 @@ describe('TaskQueue validation', () => {
     expect(build({ worker: { environment: { [ENV.RESULT_TABLE]: 'results' } } })).toThrow(
       `(${ENV.RESULT_TABLE}) is set by celeriac`,
     );
+    // Each of these a prop or grant sets (and would silently replace), or needs a grant the value names.
+    for (const name of [ENV.TASK_INDEX, ENV.SCHEDULE_GROUP, ENV.SCHEDULER_ROLE_ARNS, ENV.EVENT_BUS]) {
+      expect(build({ worker: { environment: { [name]: 'x' } } })).toThrow(`(${name}) is set by celeriac`);
+    }
   });
 
   it.each([0, 2.5, 1001])('refuses maxReceiveCount %s', (maxReceiveCount) => {

@@ -392,6 +392,20 @@ describe('TaskQueue FIFO', () => {
     AnnotationsAssert.fromStack(acknowledged).hasNoWarning('*', Match.anyValue());
   });
 
+  it('warns that a reserved concurrency of 1 cannot cap the event source, and not for 2', () => {
+    const one = setup({ worker: { reservedConcurrentExecutions: 1 } });
+    AnnotationsAssert.fromStack(one.stack).hasWarning(
+      '/Demo/Tasks',
+      Match.stringLikeRegexp('reserved concurrency of 1 cannot cap the SQS event source.*Reserve at least 2'),
+    );
+    one.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: Match.absent() });
+    const two = setup({ worker: { reservedConcurrentExecutions: 2 } });
+    AnnotationsAssert.fromStack(two.stack).hasNoWarning('*', Match.stringLikeRegexp('reserved concurrency'));
+    two.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
   it('warns that a FIFO message (4 + 14 days) can outlive its 14-day payload', () => {
     AnnotationsAssert.fromStack(stack).hasWarning(
       '/Demo/Tasks',
