@@ -17,7 +17,6 @@
  * const { endpoint } = inject('celeriacEmulator');
  */
 import type {} from 'vitest';
-import type { TestProject } from 'vitest/node';
 import { type StartEmulatorOptions, startEmulator } from '../local/emulator.js';
 
 /** What tests need to talk to the emulator. */
@@ -35,6 +34,15 @@ declare module 'vitest' {
     /** The emulator {@link emulatorGlobalSetup} started for this run. */
     celeriacEmulator: EmulatorConnection;
   }
+}
+
+/**
+ * What the setup uses of vitest's `TestProject`: its `provide`. Declared here rather than imported, so the
+ * project of any vitest copy fits (a project that depends on a celeriac checkout has two: its own, and the
+ * checkout's, whose `TestProject` types would not match its own).
+ */
+export interface ProvidingProject {
+  provide(key: 'celeriacEmulator', value: EmulatorConnection): void;
 }
 
 /** Options for {@link emulatorGlobalSetup}. */
@@ -63,7 +71,7 @@ export function emulatorEnv(connection: EmulatorConnection): Record<string, stri
  */
 export function emulatorGlobalSetup(
   options: EmulatorGlobalSetupOptions = {},
-): (project: TestProject) => Promise<() => Promise<void>> {
+): (project: ProvidingProject) => Promise<() => Promise<void>> {
   return async (project) => {
     const { setEnv = true, ...start } = options;
     const emulator = await startEmulator({

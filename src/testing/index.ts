@@ -30,6 +30,7 @@ export {
   type EmulatorGlobalSetupOptions,
   emulatorEnv,
   emulatorGlobalSetup,
+  type ProvidingProject,
 } from './emulator-setup.js';
 export {
   startTestWorker,

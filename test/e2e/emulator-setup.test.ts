@@ -8,19 +8,25 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { identifyEndpoint } from '../../src/local/identify-endpoint.js';
 import { killProcessGroupNow, processesInGroup } from '../../src/local/process-group.js';
-import { type EmulatorConnection, emulatorGlobalSetup } from '../../src/testing/emulator-setup.js';
+import {
+  type EmulatorConnection,
+  emulatorGlobalSetup,
+  type ProvidingProject,
+} from '../../src/testing/emulator-setup.js';
 import { repoRoot } from '../emulator/moto-server.js';
 
 describe('emulatorGlobalSetup', () => {
   it('starts MiniStack for the run, points the AWS variables at it, and stops it at teardown', async () => {
     const provided = new Map<string, unknown>();
     const project = { provide: (key: string, value: unknown) => provided.set(key, value) };
+    // vitest's own project fits too (checked by tsc): a global setup hands it straight on.
+    expectTypeOf<TestProject>().toExtend<ProvidingProject>();
     const before = process.env.AWS_ENDPOINT_URL;
-    const teardown = await emulatorGlobalSetup()(project as unknown as TestProject);
+    const teardown = await emulatorGlobalSetup()(project);
     const connection = provided.get('celeriacEmulator') as EmulatorConnection;
     try {
       expect(connection).toEqual({
@@ -48,13 +54,13 @@ describe('emulatorGlobalSetup', () => {
     const first = new Map<string, unknown>();
     const teardown = await emulatorGlobalSetup({ setEnv: false })({
       provide: (key: string, value: unknown) => first.set(key, value),
-    } as unknown as TestProject);
+    });
     try {
       const { endpoint } = first.get('celeriacEmulator') as EmulatorConnection;
       const port = Number(new URL(endpoint).port);
       const error = await emulatorGlobalSetup({ port })({
         provide: () => {},
-      } as unknown as TestProject).catch((e: unknown) => e);
+      }).catch((e: unknown) => e);
       expect((error as Error).message).toContain(`127.0.0.1:${port} is held by a MiniStack 1.5.33 already`);
     } finally {
       await teardown();

@@ -4,13 +4,12 @@
  * (its state in {@link TEST_STATE_DIR}), and stops the emulator when the run ends.
  */
 import { execFileSync } from 'node:child_process';
-import { emulatorGlobalSetup } from 'celeriac/testing';
-import type { TestProject } from 'vitest/node';
+import { emulatorGlobalSetup, type ProvidingProject } from 'celeriac/testing';
 import { TEST_STATE_DIR } from './local-state.js';
 
 const startEmulator = emulatorGlobalSetup();
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default async function setup(project: ProvidingProject): Promise<() => Promise<void>> {
   const stop = await startEmulator(project);
   try {
     // emulatorGlobalSetup points AWS_ENDPOINT_URL at the emulator it started; deploy there.
