@@ -2,6 +2,7 @@
  * Reading the fields of a decoded task message, shared by the v2, v1 and hybrid decoders: headers checked and
  * filled in Celery's order, the arguments, and the embed of follow-up signatures.
  */
+import { clipText } from './clip-text.js';
 import { describeDecoded } from './describe-value.js';
 import { InvalidTaskError } from './errors.js';
 import { isFields } from './is-fields.js';
@@ -10,6 +11,18 @@ import { argsRepr, kwargsRepr } from './python-repr.js';
 import type { SignatureDict } from './signature.js';
 import { isTaskId, TASK_ID_RULE } from './task-id.js';
 import type { TaskEmbed, TaskHeaders } from './task-message-types.js';
+
+/**
+ * The longest `argsrepr` and `kwargsrepr` read from a message, in characters. Celery writes at most about 1,024
+ * (`saferepr`), but another sender may write anything up to the message size; they are for display only, and
+ * every log line, event and inspect reply carries them, so a longer one is cut here.
+ */
+export const MAX_REPR_HEADER_CHARS = 4096;
+
+/** A repr header as sent, cut to {@link MAX_REPR_HEADER_CHARS}; the repr of the arguments when absent. */
+function reprHeader(value: unknown, fallback: () => string): string {
+  return typeof value === 'string' ? clipText(value, MAX_REPR_HEADER_CHARS) : fallback();
+}
 
 /** Decoded JSON fields of a message: headers, or a v1 body. */
 export type Fields = Record<string, unknown>;
@@ -152,8 +165,8 @@ export function readTaskHeaders(
     timelimit: timelimit(fields.timelimit, id),
     root_id: relatedId(fields, 'root_id', id),
     parent_id: relatedId(fields, 'parent_id', id),
-    argsrepr: typeof fields.argsrepr === 'string' ? fields.argsrepr : argsRepr(args),
-    kwargsrepr: typeof fields.kwargsrepr === 'string' ? fields.kwargsrepr : kwargsRepr(kwargs),
+    argsrepr: reprHeader(fields.argsrepr, () => argsRepr(args)),
+    kwargsrepr: reprHeader(fields.kwargsrepr, () => kwargsRepr(kwargs)),
     origin: typeof fields.origin === 'string' ? fields.origin : '',
     ignore_result: fields.ignore_result === true,
     replaced_task_nesting: int(fields, 'replaced_task_nesting', 0, id) ?? 0,

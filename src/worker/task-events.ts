@@ -22,6 +22,7 @@ import type { EventDispatcher } from '../events/event-dispatcher.js';
 import { exceptionRepr } from '../events/exception-repr.js';
 import { taskReceivedFields } from '../events/task-sent-event.js';
 import { toExceptionInfo } from '../exception-table.js';
+import { clipText } from '../protocol/clip-text.js';
 import { valueRepr } from '../protocol/python-repr.js';
 import { TaskState } from '../protocol/states.js';
 import type { TaskMessage } from '../protocol/task-message.js';
@@ -42,17 +43,11 @@ const SIGTERM = '15';
 export const MAX_EXCEPTION_CHARS = 4096;
 export const MAX_TRACEBACK_CHARS = 16_384;
 
-/** `text` cut to `max` characters (never inside a surrogate pair), saying how much was left out. */
-function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
-  return `${text.slice(0, end)}... (${text.length - end} more characters)`;
-}
-
-const reprOf = (error: unknown): string => clip(exceptionRepr(toExceptionInfo(error)), MAX_EXCEPTION_CHARS);
+const reprOf = (error: unknown): string =>
+  clipText(exceptionRepr(toExceptionInfo(error)), MAX_EXCEPTION_CHARS);
 const traceText = (error: unknown): string | null => {
   const trace = traceOf(error);
-  return trace === null ? null : clip(trace, MAX_TRACEBACK_CHARS);
+  return trace === null ? null : clipText(trace, MAX_TRACEBACK_CHARS);
 };
 
 /** Sends the task events of one message for a worker. */
@@ -81,7 +76,7 @@ export class TaskEvents {
       // The one FAILURE admission stores: an unregistered task (Celery's `on_unknown_task`).
       this.#send('task-failed', {
         uuid,
-        exception: clip(`NotRegistered(${valueRepr(outcome.taskName)})`, MAX_EXCEPTION_CHARS),
+        exception: clipText(`NotRegistered(${valueRepr(outcome.taskName)})`, MAX_EXCEPTION_CHARS),
         traceback: null,
       });
     } else if (
@@ -138,7 +133,7 @@ export class TaskEvents {
         this.#send('task-failed', {
           uuid,
           exception:
-            error === undefined ? clip(outcome.reason ?? 'None', MAX_EXCEPTION_CHARS) : reprOf(error),
+            error === undefined ? clipText(outcome.reason ?? 'None', MAX_EXCEPTION_CHARS) : reprOf(error),
           traceback: error === undefined ? null : traceText(error),
         });
         return;

@@ -167,6 +167,15 @@ describe('event field helpers', () => {
     expect(exceptionRepr({ exc_type: 'E', exc_message: ['a\'b"c\n'], exc_module: null })).toBe(
       "E('a\\'b\"c\\n')",
     );
+    // What str.isprintable() refuses is escaped, as Python 3.11 writes it (checked with repr() there); letters
+    // and emoji stay.
+    expect(
+      exceptionRepr({
+        exc_type: 'ValueError',
+        exc_message: ['a\x85b\u2028c\u200bd\u{e0001}e\x7f\u00a0 \ud800 é😀'],
+        exc_module: 'builtins',
+      }),
+    ).toBe("ValueError('a\\x85b\\u2028c\\u200bd\\U000e0001e\\x7f\\xa0 \\ud800 é😀')");
   });
 
   it("names the software as celeriac with package.json's version", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { base64Encode, decodeSqsMessageBody } from '../../../src/protocol/envelope.js';
 import { ContentDisallowed, DecodeError, InvalidTaskError } from '../../../src/protocol/errors.js';
 import { pythonJsonDumps } from '../../../src/protocol/python-json.js';
+import { MAX_REPR_HEADER_CHARS } from '../../../src/protocol/read-task-headers.js';
 import {
   buildTaskMessage,
   decodeTaskMessage,
@@ -104,6 +105,21 @@ describe('decodeTaskMessage', () => {
       timelimit: [null, null],
     });
     expect(message.args).toEqual([2, 3]);
+  });
+
+  it("cuts another sender's overlong argsrepr and kwargsrepr, which every log line and event carries", () => {
+    const long = `(${'x'.repeat(MAX_REPR_HEADER_CHARS * 10)})`;
+    const message = decodeTaskMessage(
+      pythonJsonDumps(
+        v2Envelope('[[1], {}, null]', { task: 'tasks.add', id: 't-1', argsrepr: long, kwargsrepr: '{}' }),
+      ),
+    );
+    expect(message.headers.argsrepr).toBe(
+      `${long.slice(0, MAX_REPR_HEADER_CHARS)}... (${long.length - MAX_REPR_HEADER_CHARS} more characters)`,
+    );
+    expect(message.headers.kwargsrepr).toBe('{}');
+    // The arguments themselves are whole.
+    expect(message.args).toEqual([1]);
   });
 
   it('decodes protocol v1 bodies, mapping taskset to group', () => {
