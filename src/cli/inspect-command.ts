@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { WorkerView } from '../monitoring/control-client.js';
+import type { ActiveTask } from '../ports/monitoring-store.js';
 import {
   fromReplies,
   MONITORING_OPTIONS,
@@ -48,11 +49,35 @@ function statsOf(worker: WorkerView, nowMs: number): Record<string, unknown> {
     kind: worker.kind,
     pool: { implementation: worker.pool, 'max-concurrency': worker.concurrency },
     queues: worker.queues,
-    total: worker.processed,
+    total: worker.totals ?? {},
     sw_ident: 'celeriac',
     sw_ver: worker.version,
     uptime: Math.round((nowMs - worker.startedAtMs) / 1000),
     heartbeat: { freq: worker.freqSeconds, last: new Date(worker.heartbeatAtMs).toISOString() },
+  };
+}
+
+/**
+ * A running task as Celery's `inspect active` shows it (`Request.info(safe=True)`: the arguments as their repr).
+ * `acknowledged` is false: an SQS message is deleted when its task ends, as with `acks_late`.
+ */
+function activeInfo(task: ActiveTask, worker: WorkerView): Record<string, unknown> {
+  return {
+    id: task.id,
+    name: task.name,
+    args: task.args ?? null,
+    kwargs: task.kwargs ?? null,
+    type: task.name,
+    hostname: worker.hostname,
+    time_start: task.startedAtMs / 1000,
+    acknowledged: false,
+    delivery_info: {
+      exchange: '',
+      routing_key: task.queue ?? null,
+      priority: null,
+      redelivered: task.redelivered ?? null,
+    },
+    worker_pid: worker.pid,
   };
 }
 
@@ -79,13 +104,7 @@ async function answer(method: Method, ctx: MonitoringContext): Promise<NodeAnswe
     node: worker.hostname,
     ok:
       method === 'active'
-        ? worker.active.map((task) => ({
-            id: task.id,
-            name: task.name,
-            hostname: worker.hostname,
-            time_start: task.startedAtMs / 1000,
-            worker_pid: worker.pid,
-          }))
+        ? worker.active.map((task) => activeInfo(task, worker))
         : method === 'registered'
           ? worker.registered
           : method === 'scheduled'

@@ -28,6 +28,7 @@ import { formatOutcome, outcomeLevel } from '../worker/format-outcome.js';
 import { type InboundMessage, MessageAction, type MessageOutcome } from '../worker/message-outcome.js';
 import type { Pool } from '../worker/pool/pool.js';
 import { RevocationWatch } from '../worker/pool/revocation-watch.js';
+import { ProcessedCounts } from '../worker/processed-counts.js';
 import { RegistryAgent } from '../worker/registry-agent.js';
 import { invalidOutcome } from '../worker/reject-invalid.js';
 import { setVisibility } from '../worker/set-visibility.js';
@@ -158,7 +159,7 @@ export function createSqsHandler(
         runtime.settings.events.heartbeatSeconds,
       )
     : undefined;
-  const processedByState: Record<string, number> = {};
+  const counts = new ProcessedCounts(registry);
   const queuesSeen = new Set<string>();
   const registryAgent = runtime.monitoring
     ? new RegistryAgent({
@@ -174,7 +175,8 @@ export function createSqsHandler(
           concurrency,
           queues: [...queuesSeen],
           active: [],
-          processed: { ...processedByState },
+          processed: { ...counts.byState },
+          totals: { ...counts.byTask },
           registered: registry.taskNames,
         }),
         control: {},
@@ -252,7 +254,7 @@ export function createSqsHandler(
         });
       }
       if (registryAgent) {
-        processedByState[outcome.state] = (processedByState[outcome.state] ?? 0) + 1;
+        counts.add(outcome);
         queuesSeen.add(queue.name);
       }
       if (outcome.action === MessageAction.DELETE) return true;
@@ -273,7 +275,7 @@ export function createSqsHandler(
         failures.add(record.messageId);
         const outcome = invalidOutcome(`malformed SQS record: ${malformed}`);
         log(formatOutcome(outcome, { messageId: record.messageId }), outcomeLevel(outcome.state));
-        if (registryAgent) processedByState[outcome.state] = (processedByState[outcome.state] ?? 0) + 1;
+        if (registryAgent) counts.add(outcome);
         return false;
       }
       try {

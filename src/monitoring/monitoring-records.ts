@@ -17,8 +17,20 @@ const isCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0;
 const isTextList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isText);
 
+const isOptional = (value: unknown, check: (value: unknown) => boolean): boolean =>
+  value === undefined || check(value);
+
 function isActiveTask(value: unknown): value is ActiveTask {
-  return isFields(value) && isText(value.id) && isText(value.name) && isTime(value.startedAtMs);
+  return (
+    isFields(value) &&
+    isText(value.id) &&
+    isText(value.name) &&
+    isTime(value.startedAtMs) &&
+    isOptional(value.args, isText) &&
+    isOptional(value.kwargs, isText) &&
+    isOptional(value.queue, isText) &&
+    isOptional(value.redelivered, (v) => typeof v === 'boolean')
+  );
 }
 
 /** True for a record with every field of a {@link WorkerRecord}, each of its type. */
@@ -36,6 +48,7 @@ export function isWorkerRecord(value: unknown): value is WorkerRecord {
     value.active.every(isActiveTask) &&
     isFields(value.processed) &&
     Object.values(value.processed).every(isCount) &&
+    isOptional(value.totals, (totals) => isFields(totals) && Object.values(totals).every(isCount)) &&
     isTextList(value.registered) &&
     isText(value.version) &&
     isTime(value.startedAtMs) &&

@@ -11,6 +11,13 @@ export interface ActiveTask {
   readonly name: string;
   /** When its claim was taken, epoch ms. */
   readonly startedAtMs: number;
+  /** Its `argsrepr` and `kwargsrepr`, cut to 1,024 characters. Absent from records of versions before them. */
+  readonly args?: string;
+  readonly kwargs?: string;
+  /** The Celery queue it came from. */
+  readonly queue?: string;
+  /** Whether SQS delivered it before. */
+  readonly redelivered?: boolean;
 }
 
 /** What a worker says about itself at each heartbeat. */
@@ -30,6 +37,11 @@ export interface WorkerRecord {
   readonly active: readonly ActiveTask[];
   /** Messages processed since it started, by final state. */
   readonly processed: Readonly<Record<string, number>>;
+  /**
+   * Tasks processed since it started, by task name (Celery's `stats` `total`); only names it has. Absent from
+   * records of versions before it.
+   */
+  readonly totals?: Readonly<Record<string, number>>;
   /** Names of the tasks it can run. */
   readonly registered: readonly string[];
   /** celeriac's version. */

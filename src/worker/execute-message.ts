@@ -193,7 +193,15 @@ async function runAdmitted(scope: MessageScope, admission: Admitted): Promise<Me
     }
   }
   events?.started(message);
-  if (!oneWrite) scope.ctx.onClaimed?.({ taskId: headers.id, owner: scope.owner, taskName: headers.task });
+  if (!oneWrite) {
+    scope.ctx.onClaimed?.({
+      taskId: headers.id,
+      owner: scope.owner,
+      taskName: headers.task,
+      argsrepr: headers.argsrepr,
+      kwargsrepr: headers.kwargsrepr,
+    });
+  }
   const result = await execute(scope, message, task, record);
   const runtimeMs = scope.now() - claimedAt;
   const stopping = scope.ctx.signal;

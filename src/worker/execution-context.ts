@@ -25,6 +25,9 @@ export interface ClaimHandle {
   readonly owner: string;
   /** The task's name. */
   readonly taskName?: string;
+  /** The message's `argsrepr` and `kwargsrepr` headers, for `inspect active`. */
+  readonly argsrepr?: string;
+  readonly kwargsrepr?: string;
 }
 
 /** What the core needs from its host for one message. */

@@ -1,6 +1,6 @@
 /**
  * A host's place in the worker registry, and its remote control: at every heartbeat it writes its record
- * (hostname, pid, pool, concurrency, queues, active tasks, processed counts, registered tasks, version), reads the
+ * (hostname, pid, pool, concurrency, queues, active tasks, processed counts by state and by task, registered tasks, version), reads the
  * control records written since the last one, carries out those meant for it and writes each reply. On stop it
  * writes itself offline. A store that fails is logged (once until it works again) and never stops the host; a
  * malformed control record is logged once and skipped.
@@ -45,6 +45,7 @@ export interface HostState {
   readonly queues: readonly string[];
   readonly active: readonly ActiveTask[];
   readonly processed: Readonly<Record<string, number>>;
+  readonly totals: Readonly<Record<string, number>>;
   readonly registered: readonly string[];
 }
 

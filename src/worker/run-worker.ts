@@ -50,6 +50,7 @@ import { MessageAction, type MessageOutcome } from './message-outcome.js';
 import { createPool } from './pool/create-pool.js';
 import type { Pool } from './pool/pool.js';
 import { Prefetched } from './prefetched.js';
+import { ProcessedCounts } from './processed-counts.js';
 import { weightedQueues } from './queue-weights.js';
 import { receiveUntilStopped } from './receive-loop.js';
 import { RegistryAgent } from './registry-agent.js';
@@ -118,7 +119,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
       ? undefined
       : flowControlFor(options.rateLimitScope, settings, runtime.flowStore, () => clock.now());
 
-  const counts: Record<string, number> = {};
+  const counts = new ProcessedCounts(registry);
   const inFlight = new Set<InFlight>();
   const receiving = new AbortController();
   const slots = new SlotPool({ concurrency, prefetch });
@@ -127,7 +128,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
   const deletes = new DeleteBatcher(broker, log, Math.min(FLUSH_AFTER_MS, (visibility * 1000) / 4));
   // Heartbeats of messages received together come due together: their extensions go as one batch.
   const heartbeats = batchVisibilityChanges(broker);
-  const processed = (): number => Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const processed = (): number => Object.values(counts.byState).reduce((sum, n) => sum + n, 0);
   const workerEvents = runtime.events
     ? new WorkerEvents(
         runtime.events,
@@ -150,7 +151,8 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
           concurrency,
           queues: [...consumers.keys()],
           active: activeTasks(inFlight),
-          processed: { ...counts },
+          processed: { ...counts.byState },
+          totals: { ...counts.byTask },
           registered: registry.taskNames,
         }),
         control: {
@@ -231,7 +233,7 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
       },
     ).then(async (outcome) => {
       if (!inFlight.has(entry)) return undefined; // handed back during shutdown
-      counts[outcome.state] = (counts[outcome.state] ?? 0) + 1;
+      counts.add(outcome);
       log(
         formatOutcome(outcome, { messageId: entry.message.messageId, totalMs: clock.now() - startedAt }),
         outcomeLevel(outcome.state),
@@ -395,5 +397,5 @@ export function runWorker(deps: WorkerDeps, options: WorkerOptions = {}): Runnin
     },
   );
 
-  return { identity, stop, stopped, counts };
+  return { identity, stop, stopped, counts: counts.byState };
 }

@@ -76,8 +76,30 @@ describe('the monitoring commands', () => {
       active = json((await run(['inspect', 'active', '--json'])).output);
       if ((active[hostname] as unknown[] | undefined)?.length) break;
     }
-    expect(active[hostname]).toEqual([expect.objectContaining({ id: slow.id, name: 'tasks.sleep' })]);
+    // Celery's fields of a running task (`Request.info(safe=True)`): the arguments as their repr.
+    expect(active[hostname]).toEqual([
+      {
+        id: slow.id,
+        name: 'tasks.sleep',
+        args: '(4000,)',
+        kwargs: '{}',
+        type: 'tasks.sleep',
+        hostname,
+        time_start: expect.any(Number),
+        acknowledged: false,
+        delivery_info: { exchange: '', routing_key: 'celery', priority: null, redelivered: false },
+        worker_pid: expect.any(Number),
+      },
+    ]);
     await slow.get({ timeoutMs: 10_000 });
+
+    // `total` counts tasks by name, as Celery's `stats` does; the finished sleep shows at the next heartbeat.
+    let total: Record<string, number> = {};
+    for (let i = 0; i < 20 && !total['tasks.sleep']; i++) {
+      total = (json((await run(['inspect', 'stats', '--json'])).output)[hostname] as { total: typeof total })
+        .total;
+    }
+    expect(total).toEqual({ 'tasks.sleep': 1 });
   });
 
   it('prints text replies the way Celery does, and fails with no nodes replied for an unknown destination', async () => {

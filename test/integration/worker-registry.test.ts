@@ -97,6 +97,7 @@ describe('the worker registry on the emulator', () => {
     expect(online.find((worker) => worker.kind === 'lambda')).toMatchObject({
       registered: ['gamma.add'],
       processed: { SUCCESS: 1 },
+      totals: { 'gamma.add': 1 },
       active: [],
     });
 

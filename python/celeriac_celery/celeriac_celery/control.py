@@ -4,7 +4,7 @@ so ``celeriac inspect``, ``celeriac control`` and the dashboard see one fleet.
 From ``worker_ready`` a heartbeat thread writes, every ``heartbeat_seconds``, the worker's record as celeriac's
 workers write theirs (``src/worker/registry-agent.ts``, ``src/aws/dynamodb-monitoring-store.ts``): item
 ``celeriac-worker-<worker id>`` in the results table, ``idx_state`` ``WORKER#0``, ``timestamp``, ``ttl`` and the
-record's JSON in ``monitoring`` (hostname, pid, kind, pool, concurrency, queues, active tasks, processed counts,
+record's JSON in ``monitoring`` (hostname, pid, kind, pool, concurrency, queues, active tasks, processed counts by state and by task,
 registered task names, version, start, heartbeat, status). Then it reads the control records written since its
 last beat (one ``Query`` on ``celeriac-by-state``, ``CONTROL#0``), carries out those meant for it and writes a
 reply record ``celeriac-reply-<command id>-<worker id>`` for each. On ``worker_shutdown`` it writes itself
@@ -109,6 +109,17 @@ def parse_control(stored_id: str, body: str) -> dict[str, Any] | str:
     return value
 
 
+#: The longest ``args`` and ``kwargs`` repr an active task's entry carries, as celeriac's workers write them.
+MAX_ACTIVE_REPR_CHARS = 1024
+
+
+def _clip(text: str) -> str:
+    """``text`` cut to :data:`MAX_ACTIVE_REPR_CHARS`, saying how much was left out."""
+    if len(text) <= MAX_ACTIVE_REPR_CHARS:
+        return text
+    return f"{text[:MAX_ACTIVE_REPR_CHARS]}... ({len(text) - MAX_ACTIVE_REPR_CHARS} more characters)"
+
+
 class WorkerRegistry:
     """One Celery worker's record in the registry, and its answers to control records."""
 
@@ -120,6 +131,7 @@ class WorkerRegistry:
         self._now_ms = now_ms
         self.worker_id = f"{settings.worker_id}:{uuid.uuid4().hex[:8]}"
         self.processed: Counter[str] = Counter()
+        self.totals: Counter[str] = Counter()
         self._consumer: Any = None
         self._started_ms = now_ms()
         self._read_since_ms = self._started_ms
@@ -144,11 +156,16 @@ class WorkerRegistry:
         active = []
         for request in list(worker_state.active_requests):
             started = getattr(request, "time_start", None)
+            delivery = getattr(request, "delivery_info", None) or {}
             active.append(
                 {
                     "id": request.id,
                     "name": request.name,
                     "startedAtMs": round(started * 1000) if started else round(now_ms),
+                    "args": _clip(str(getattr(request, "argsrepr", None) or "")),
+                    "kwargs": _clip(str(getattr(request, "kwargsrepr", None) or "")),
+                    "queue": str(delivery.get("routing_key") or ""),
+                    "redelivered": bool(delivery.get("redelivered")),
                 }
             )
         app = self.settings.app
@@ -162,6 +179,7 @@ class WorkerRegistry:
             "queues": queues,
             "active": active,
             "processed": dict(self.processed),
+            "totals": dict(self.totals),
             "registered": sorted(name for name in app.tasks if not name.startswith("celery.")),
             "version": f"{package_version()} (Python celery {celery_version})",
             "startedAtMs": round(self._started_ms),
@@ -358,6 +376,7 @@ def install(app: Any, settings: Any) -> Optional[WorkerRegistry]:
     def on_postrun(task: Any = None, state: Optional[str] = None, **_: Any) -> None:
         if getattr(task, "app", None) is app and state:
             registry.processed[state] += 1
+            registry.totals[task.name] += 1
 
     worker_ready.connect(on_ready, weak=False)
     worker_shutdown.connect(on_shutdown, weak=False)
