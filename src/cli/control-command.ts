@@ -120,11 +120,13 @@ export async function controlCommand(argv: string[]): Promise<void> {
       [
         {
           node: 'results',
+          reply: true,
           ok: `tasks flagged as revoked${terminate ? ' (terminate)' : ''}: ${rest.join(', ')}`,
         },
       ],
       ctx.json,
       'revoke',
+      'control',
     );
     return;
   }
@@ -151,9 +153,10 @@ export async function controlCommand(argv: string[]): Promise<void> {
     await store.writeLimits(JSON.stringify(withOverride(record, task, override)));
     const said = override ? JSON.stringify(override) : 'the limits in code';
     printAnswers(
-      [{ node: 'limits', ok: `${task}: ${said}; workers apply it within 10 s` }],
+      [{ node: 'limits', reply: true, ok: `${task}: ${said}; workers apply it within 10 s` }],
       ctx.json,
       'rate-limit',
+      'control',
     );
     return;
   }
@@ -169,5 +172,5 @@ export async function controlCommand(argv: string[]): Promise<void> {
     timeoutMs: ctx.timeoutMs,
     ...(ctx.destination ? { destination: ctx.destination } : {}),
   });
-  printAnswers(fromReplies(replies), ctx.json, `control ${command}`);
+  printAnswers(fromReplies(replies), ctx.json, `control ${command}`, 'control');
 }

@@ -73,17 +73,22 @@ export async function monitoringContext(values: {
   };
 }
 
-/** One answer per node: a value, or an error. */
+/**
+ * One answer per node: a value, or an error. `reply` marks a control reply, which Celery's JSON shows as it is
+ * sent, `{"ok": value}` or `{"error": reason}`; an inspect method's value shows as itself.
+ */
 export type NodeAnswers = ReadonlyArray<{
   readonly node: string;
   readonly ok?: unknown;
   readonly error?: string;
+  readonly reply?: true;
 }>;
 
 /** The replies of a broadcast as node answers. */
 export const fromReplies = (replies: readonly ControlReply[]): NodeAnswers =>
   replies.map((reply) => ({
     node: reply.hostname,
+    reply: true,
     ...(reply.error === undefined ? { ok: reply.ok } : { error: reply.error }),
   }));
 
@@ -106,7 +111,12 @@ export class NoRepliesError extends CeleriacError {
  *
  * @returns whether every answer was OK.
  */
-export function printAnswers(answers: NodeAnswers, json: boolean, what: string): boolean {
+export function printAnswers(
+  answers: NodeAnswers,
+  json: boolean,
+  what: string,
+  shape: 'inspect' | 'control' = 'inspect',
+): boolean {
   if (answers.length === 0) {
     throw new NoRepliesError(
       `No nodes replied within time constraint (${what}): are workers running with the registry on ` +
@@ -114,10 +124,16 @@ export function printAnswers(answers: NodeAnswers, json: boolean, what: string):
     );
   }
   if (json) {
-    const out: Record<string, unknown> = {};
-    for (const answer of answers)
-      out[answer.node] = answer.error === undefined ? answer.ok : { error: answer.error };
-    console.log(JSON.stringify(out));
+    // Celery's `--json`: `inspect` prints one object keyed by node, `control` a list of one-node objects.
+    const value = (answer: NodeAnswers[number]): unknown =>
+      answer.error !== undefined ? { error: answer.error } : answer.reply ? { ok: answer.ok } : answer.ok;
+    console.log(
+      JSON.stringify(
+        shape === 'control'
+          ? answers.map((answer) => ({ [answer.node]: value(answer) }))
+          : Object.fromEntries(answers.map((answer) => [answer.node, value(answer)])),
+      ),
+    );
   } else {
     for (const answer of answers) {
       console.log(`-> ${answer.node}: ${answer.error === undefined ? 'OK' : 'ERROR'}`);

@@ -31,6 +31,9 @@ async function run(args: string[]): Promise<{ code: number | null; output: strin
 const json = (output: string): Record<string, unknown> =>
   JSON.parse(output.trim().split('\n').at(-1) ?? '{}');
 
+/** `control --json`'s output: a list of one-host objects, as Celery prints it. */
+const jsonList = (output: string): unknown[] => JSON.parse(output.trim().split('\n').at(-1) ?? '[]');
+
 beforeAll(async () => {
   await createIndexedResultTable(new DynamoDBClient({ endpoint }), table);
   await new EventBridgeClient({ endpoint }).send(new CreateEventBusCommand({ Name: bus }));
@@ -56,7 +59,7 @@ describe('the monitoring commands', () => {
   it('inspect ping, registered, stats and active answer for the live worker, as JSON keyed by hostname', async () => {
     const ping = await run(['inspect', 'ping', '--json', '--timeout', '10']);
     expect(ping.code).toBe(0);
-    expect(json(ping.output)).toEqual({ [hostname]: 'pong' });
+    expect(json(ping.output)).toEqual({ [hostname]: { ok: 'pong' } });
 
     const registered = json((await run(['inspect', 'registered', '--json'])).output);
     expect(registered[hostname]).toEqual(expect.arrayContaining(['tasks.add', 'tasks.sleep']));
@@ -112,8 +115,10 @@ describe('the monitoring commands', () => {
   });
 
   it('control add-consumer, rate-limit (the limits record), revoke and inspect revoked', async () => {
-    const added = json((await run(['control', 'add-consumer', extra, '--json', '--timeout', '10'])).output);
-    expect(added).toEqual({ [hostname]: `add consumer ${extra}` });
+    const added = jsonList(
+      (await run(['control', 'add-consumer', extra, '--json', '--timeout', '10'])).output,
+    );
+    expect(added).toEqual([{ [hostname]: { ok: `add consumer ${extra}` } }]);
     const rate = await run([
       'control',
       'rate-limit',
@@ -123,17 +128,17 @@ describe('the monitoring commands', () => {
       '3',
       '--json',
     ]);
-    expect(json(rate.output)).toEqual({
-      limits: 'tasks.add: {"rateLimit":"10/m","keyConcurrency":3}; workers apply it within 10 s',
-    });
+    expect(jsonList(rate.output)).toEqual([
+      { limits: { ok: 'tasks.add: {"rateLimit":"10/m","keyConcurrency":3}; workers apply it within 10 s' } },
+    ]);
     const store = new DynamoDbFlowStore(new DynamoDBClient({ endpoint }), { tableName: table });
     expect(parseLimitsRecord((await store.readLimits()) ?? '').tasks).toEqual({
       'tasks.add': { rateLimit: '10/m', keyConcurrency: 3 },
     });
     const reset = await run(['control', 'rate-limit', 'tasks.add', 'default', '--json']);
-    expect(json(reset.output)).toEqual({
-      limits: 'tasks.add: the limits in code; workers apply it within 10 s',
-    });
+    expect(jsonList(reset.output)).toEqual([
+      { limits: { ok: 'tasks.add: the limits in code; workers apply it within 10 s' } },
+    ]);
     expect(parseLimitsRecord((await store.readLimits()) ?? '').tasks).toEqual({});
     const bad = await run(['control', 'rate-limit', 'tasks.add', '10/x']);
     expect(bad.code).toBe(2);
@@ -142,7 +147,7 @@ describe('the monitoring commands', () => {
     const client = createApp({ env: { ...env, AWS_ENDPOINT_URL: endpoint ?? '' } });
     const later = await client.sendTask('tasks.add', [1, 1], {}, { countdown: 60 });
     const revoke = await run(['control', 'revoke', later.id, '--json']);
-    expect(json(revoke.output)).toEqual({ results: `tasks flagged as revoked: ${later.id}` });
+    expect(jsonList(revoke.output)).toEqual([{ results: { ok: `tasks flagged as revoked: ${later.id}` } }]);
     expect(await later.state()).toBe('REVOKED');
     const revoked = json((await run(['inspect', 'revoked', '--json'])).output);
     expect(revoked['task index']).toContain(later.id);
@@ -173,8 +178,8 @@ describe('the monitoring commands', () => {
   });
 
   it('control shutdown stops the worker process', async () => {
-    const down = json((await run(['control', 'shutdown', '--json', '--timeout', '10'])).output);
-    expect(down).toEqual({ [hostname]: 'shutting down' });
+    const down = jsonList((await run(['control', 'shutdown', '--json', '--timeout', '10'])).output);
+    expect(down).toEqual([{ [hostname]: { ok: 'shutting down' } }]);
     const { code } = await worker.exited;
     expect(code).toBe(0);
     expect(worker.output()).toMatch(/stopped/);
