@@ -40,11 +40,24 @@ export interface NextSlotOptions {
   readonly timezone?: string;
 }
 
-/** croner gives up past the year 9999; stop sooner when every candidate is rejected (a crontab stuck in DST gaps). */
-const MAX_REJECTED_CANDIDATES = 10_000;
+/**
+ * How far past `after` a crontab whose candidates are all rejected (each one in a DST gap or a repeated hour) is
+ * searched before it is called one that never fires again: 400 years, the Gregorian calendar's cycle, within
+ * which every combination of day of month, month and weekday recurs, and the time zone's rules (projected the
+ * same every future year) with it. croner alone would walk every year to 9999, a third of a second for a yearly
+ * gap time.
+ */
+const NEVER_HORIZON_MS = 400 * 365.2425 * 86_400_000;
 const THREE_HOURS_MS = 3 * 3_600_000;
 
-const cronCache = new WeakMap<Crontab, Map<string, Cron>>();
+/** croner for one crontab and time zone, and from when on it is known to fire no more. */
+interface CronEntry {
+  readonly cron: Cron;
+  /** A search from this instant found no slot, so none from a later one will; `Infinity` until then. */
+  neverAfterMs: number;
+}
+
+const cronCache = new WeakMap<Crontab, Map<string, CronEntry>>();
 
 function cronField(values: readonly number[], size: number): string {
   return values.length === size ? '*' : values.join(',');
@@ -55,14 +68,14 @@ function cronField(values: readonly number[], size: number): string {
  * 0-6 from Sunday, so the day-of-week values carry over unchanged; `domAndDow` gives Celery's AND of day of
  * month and day of week.
  */
-function cronFor(schedule: Crontab, timezone: string): Cron {
+function cronFor(schedule: Crontab, timezone: string): CronEntry {
   let byZone = cronCache.get(schedule);
   if (byZone === undefined) {
     byZone = new Map();
     cronCache.set(schedule, byZone);
   }
-  let cron = byZone.get(timezone);
-  if (cron === undefined) {
+  let entry = byZone.get(timezone);
+  if (entry === undefined) {
     const pattern = [
       cronField(schedule.minute, 60),
       cronField(schedule.hour, 24),
@@ -70,10 +83,13 @@ function cronFor(schedule: Crontab, timezone: string): Cron {
       cronField(schedule.monthOfYear, 12),
       cronField(schedule.dayOfWeek, 7),
     ].join(' ');
-    cron = new Cron(pattern, { timezone, domAndDow: true, mode: '5-part' });
-    byZone.set(timezone, cron);
+    entry = {
+      cron: new Cron(pattern, { timezone, domAndDow: true, mode: '5-part' }),
+      neverAfterMs: Number.POSITIVE_INFINITY,
+    };
+    byZone.set(timezone, entry);
   }
-  return cron;
+  return entry;
 }
 
 /**
@@ -96,14 +112,17 @@ function isCrontabSlot(schedule: Crontab, instant: Date, timezone: string): bool
 }
 
 function nextCrontabSlot(schedule: Crontab, after: Date, timezone: string): Date | undefined {
-  const cron = cronFor(schedule, timezone);
+  const entry = cronFor(schedule, timezone);
+  if (after.getTime() >= entry.neverAfterMs) return undefined;
+  const horizon = after.getTime() + NEVER_HORIZON_MS;
   let cursor = after;
-  for (let i = 0; i < MAX_REJECTED_CANDIDATES; i += 1) {
-    const candidate = cron.nextRun(cursor);
-    if (candidate === null) return undefined;
+  for (;;) {
+    const candidate = entry.cron.nextRun(cursor);
+    if (candidate === null || candidate.getTime() > horizon) break;
     if (isCrontabSlot(schedule, candidate, timezone)) return candidate;
     cursor = candidate;
   }
+  entry.neverAfterMs = Math.min(entry.neverAfterMs, after.getTime());
   return undefined;
 }
 

@@ -277,5 +277,24 @@ describe('dueSlots across daylight saving time (as EventBridge Scheduler: gaps s
     const never = crontab({ minute: 30, hour: 2, dayOfMonth: 29, monthOfYear: 3, dayOfWeek: 'sun' });
     expect(nextSlotAfter(never, at('2026-01-01T00:00:00Z'), { timezone: berlin })).toBeUndefined();
     expect(nextSlotAfter(never, at('2026-01-01T00:00:00Z'))?.toISOString()).toBe('2026-03-29T02:30:00.000Z');
+    // Every year's gap time: still never, and known as never from then on.
+    const yearly = crontab({ minute: 30, hour: 2, dayOfMonth: '25-31', monthOfYear: 3, dayOfWeek: 'sun' });
+    expect(nextSlotAfter(yearly, at('2026-01-01T00:00:00Z'), { timezone: berlin })).toBeUndefined();
+    expect(nextSlotAfter(yearly, at('2030-06-01T00:00:00Z'), { timezone: berlin })).toBeUndefined();
+    // Outside the gap the same days fire, one a year.
+    const beside = crontab({ minute: 30, hour: 3, dayOfMonth: '25-31', monthOfYear: 3, dayOfWeek: 'sun' });
+    expect(nextSlotAfter(beside, at('2026-01-01T00:00:00Z'), { timezone: berlin })?.toISOString()).toBe(
+      '2026-03-29T01:30:00.000Z',
+    );
+  });
+
+  it('finds a crontab slot decades away: February 29 on a Sunday', () => {
+    const leap = crontab({ minute: 0, hour: 12, dayOfMonth: 29, monthOfYear: 2, dayOfWeek: 'sun' });
+    expect(nextSlotAfter(leap, at('2026-01-01T00:00:00Z'), { timezone: berlin })?.toISOString()).toBe(
+      '2032-02-29T11:00:00.000Z',
+    );
+    expect(nextSlotAfter(leap, at('2032-03-01T00:00:00Z'), { timezone: berlin })?.toISOString()).toBe(
+      '2060-02-29T11:00:00.000Z',
+    );
   });
 });
