@@ -58,7 +58,8 @@ function partitionOf(region: string): string {
 }
 
 /**
- * The ARN of the queue at `queueUrl` (`https://sqs.<region>.amazonaws.com/<account>/<name>`, or an emulator's
+ * The ARN of the queue at `queueUrl` (`https://sqs.<region>.amazonaws.com/<account>/<name>`, its FIPS or
+ * dual-stack host, or an emulator's
  * `http://host:port/<account>/<name>`). The region comes from the host when it names one, else `region`.
  *
  * @example
@@ -68,8 +69,9 @@ function partitionOf(region: string): string {
 export function queueArnOf(queueUrl: string, region: string | undefined): string {
   const url = new URL(queueUrl);
   const [account, name] = url.pathname.split('/').filter((part) => part !== '');
+  // sqs.<region>.amazonaws.com (.cn in China), its FIPS and dual-stack forms, and the legacy <region>.queue host.
   const hostRegion =
-    /^sqs[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(url.hostname)?.[1] ??
+    /^sqs(?:-fips)?[.-]([a-z0-9-]+)\.(?:amazonaws\.com|api\.aws)/.exec(url.hostname)?.[1] ??
     /^([a-z0-9-]+)\.queue\.amazonaws\.com/.exec(url.hostname)?.[1];
   const queueRegion = hostRegion ?? region;
   if (account === undefined || name === undefined || !/^\d{12}$/.test(account) || queueRegion === undefined) {

@@ -69,6 +69,17 @@ describe('atExpression and queueArnOf', () => {
       undefined,
       'arn:aws-cn:sqs:cn-north-1:123456789012:q.fifo',
     ],
+    // A FIPS or dual-stack host names its region too, whatever the configured one.
+    [
+      'https://sqs-fips.us-gov-west-1.amazonaws.com/123456789012/q',
+      'us-east-1',
+      'arn:aws-us-gov:sqs:us-gov-west-1:123456789012:q',
+    ],
+    [
+      'https://sqs.eu-central-1.api.aws/123456789012/q',
+      'us-east-1',
+      'arn:aws:sqs:eu-central-1:123456789012:q',
+    ],
     ['http://localhost:4566/000000000000/celery', 'us-east-1', 'arn:aws:sqs:us-east-1:000000000000:celery'],
   ])('derives the ARN of %s', (url, region, arn) => {
     expect(queueArnOf(url, region)).toBe(arn);
