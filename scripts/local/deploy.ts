@@ -26,12 +26,12 @@ export interface DeployDemoOptions {
   /** The file the CLI's output is appended to. */
   readonly logFile: string;
   /** Called when a step starts, with its command line. */
-  readonly onStep?: (step: 'bootstrap' | 'deploy', command: string) => void;
+  readonly onStep?: (step: 'synth' | 'bootstrap' | 'deploy', command: string) => void;
 }
 
 /**
- * Bootstraps the emulator's account and deploys the demo stack, then returns its outputs. Both steps are
- * idempotent: an environment already bootstrapped and a stack already up to date take a few seconds.
+ * Synthesizes the app, bootstraps the emulator's account and deploys the demo stack, then returns its outputs.
+ * Each step is idempotent: an environment already bootstrapped and a stack already up to date take a few seconds.
  */
 export async function deployDemo(options: DeployDemoOptions): Promise<DemoStackOutputs> {
   await bootstrapAndDeploy({ ...options, projectDir: REPO_ROOT, stacks: [DEMO_STACK_NAME] });

@@ -112,12 +112,14 @@ async function up(port: number): Promise<number> {
       outputsFile: FILES.outputs,
       logFile: FILES.cdkLog,
       onStep: (step) => {
-        if (step === 'deploy') console.log(`  done in ${elapsed(stepStart)}`);
+        if (step !== 'synth') console.log(`  done in ${elapsed(stepStart)}`);
         stepStart = Date.now();
         console.log(
-          step === 'bootstrap'
-            ? `cdk bootstrap aws://${MINISTACK_ACCOUNT}/${LOCAL_REGION}`
-            : `cdk deploy ${DEMO_STACK_NAME} --require-approval never --outputs-file ${relative(FILES.outputs)}`,
+          step === 'synth'
+            ? `cdk synth --output ${relative(FILES.assembly)}`
+            : step === 'bootstrap'
+              ? `cdk bootstrap aws://${MINISTACK_ACCOUNT}/${LOCAL_REGION} --app ${relative(FILES.assembly)}`
+              : `cdk deploy ${DEMO_STACK_NAME} --app ${relative(FILES.assembly)} --require-approval never --outputs-file ${relative(FILES.outputs)}`,
         );
       },
     });

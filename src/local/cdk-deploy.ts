@@ -1,5 +1,6 @@
 /**
- * Deploys a CDK app to the emulator with the plain CDK CLI: `cdk bootstrap`, then `cdk deploy --outputs-file`,
+ * Deploys a CDK app to the emulator with the plain CDK CLI: `cdk synth` once, then `cdk bootstrap` and
+ * `cdk deploy --outputs-file` from the cloud assembly it wrote,
  * with `AWS_ENDPOINT_URL` pointing at the emulator and credentials that belong to the local stack only (see
  * `emulatorEnvironment`). The CLI is the project's own `aws-cdk` (found in `node_modules/.bin` from the project
  * directory up), else `npx aws-cdk@2`.
@@ -50,7 +51,7 @@ export interface CdkDeployOptions {
   /** The CDK CLI. Default {@link resolveCdkCommand}. */
   readonly cdk?: CdkCommand | undefined;
   /** Called when a step starts, with its command line. */
-  readonly onStep?: ((step: 'bootstrap' | 'deploy', command: string) => void) | undefined;
+  readonly onStep?: ((step: 'synth' | 'bootstrap' | 'deploy', command: string) => void) | undefined;
   /** The environment the CLI starts from (the emulator's settings are put over it). Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv | undefined;
 }
@@ -92,14 +93,26 @@ export interface CdkDeployment {
 }
 
 /**
- * Bootstraps the emulator's account and deploys the app's stacks, then returns their names and outputs. Both
- * steps are idempotent: an environment already bootstrapped and a stack already up to date take a few seconds.
+ * Synthesizes the app, bootstraps the emulator's account and deploys the app's stacks, then returns their names
+ * and outputs. The app runs once: `cdk bootstrap` would synthesize it again, even for an explicit environment,
+ * and so would `cdk deploy`; both are given the assembly instead (`--app <assembly directory>`). Each step is
+ * idempotent: an environment already bootstrapped and a stack already up to date take a few seconds.
  */
 export async function bootstrapAndDeploy(options: CdkDeployOptions): Promise<CdkDeployment> {
   const cdk = options.cdk ?? resolveCdkCommand(options.projectDir);
-  const common = ['--output', options.assemblyDir, '--no-notices'];
-  // An explicit environment needs no app: bootstrapping without `--app` skips a synth of the user's app.
-  const bootstrap = ['bootstrap', `aws://${MINISTACK_ACCOUNT}/${LOCAL_REGION}`, ...common];
+  const common = ['--no-notices'];
+  const synth = [
+    'synth',
+    '--quiet',
+    ...(options.app === undefined ? [] : ['--app', options.app]),
+    '--output',
+    options.assemblyDir,
+    ...common,
+  ];
+  options.onStep?.('synth', `cdk ${synth.join(' ')}`);
+  await runCdk(cdk, synth, options);
+  const assembly = ['--app', options.assemblyDir];
+  const bootstrap = ['bootstrap', `aws://${MINISTACK_ACCOUNT}/${LOCAL_REGION}`, ...assembly, ...common];
   options.onStep?.('bootstrap', `cdk ${bootstrap.join(' ')}`);
   await runCdk(cdk, bootstrap, options);
   const stacks = options.stacks === undefined || options.stacks.length === 0 ? ['--all'] : options.stacks;
@@ -110,7 +123,7 @@ export async function bootstrapAndDeploy(options: CdkDeployOptions): Promise<Cdk
     'never',
     '--outputs-file',
     options.outputsFile,
-    ...(options.app === undefined ? [] : ['--app', options.app]),
+    ...assembly,
     ...common,
     '--progress',
     'events',

@@ -212,7 +212,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     logFile: files.cdkLog,
     cdk: options.cdk,
     onStep: (step, command) => {
-      if (step === 'deploy') print(`  done in ${((Date.now() - stepStart) / 1000).toFixed(1)} s`);
+      if (step !== 'synth') print(`  done in ${((Date.now() - stepStart) / 1000).toFixed(1)} s`);
       stepStart = Date.now();
       print(command);
     },
