@@ -8,5 +8,9 @@ import path from 'node:path';
 /** The repository root. */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-/** The MiniStack executable installed by `scripts/python-env.sh`. */
-export const MINISTACK_BIN = path.join(REPO_ROOT, '.venv', 'bin', 'ministack');
+/** The MiniStack executable `scripts/python-env.sh` installs into the venv (`CELERIAC_VENV`, else `.venv`). */
+export const MINISTACK_BIN = path.join(
+  process.env.CELERIAC_VENV || path.join(REPO_ROOT, '.venv'),
+  'bin',
+  'ministack',
+);

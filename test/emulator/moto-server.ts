@@ -21,7 +21,9 @@ export interface RunningEmulator {
 }
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
-export const venvBin = (name: string): string => path.join(repoRoot, '.venv', 'bin', name);
+/** The project venv: `CELERIAC_VENV` when set, as `scripts/python-env.sh` reads it, else `.venv`. */
+export const venvDir = (): string => process.env.CELERIAC_VENV || path.join(repoRoot, '.venv');
+export const venvBin = (name: string): string => path.join(venvDir(), 'bin', name);
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {

@@ -34,6 +34,7 @@ import {
 } from '../../src/protocol/task-message.js';
 import { CalendarDate } from '../../src/protocol/type-tags.js';
 import { yamlLoads } from '../../src/protocol/yaml-body.js';
+import { venvBin } from '../emulator/moto-server.js';
 import { makeTestCertificate } from '../helpers/test-certificates.js';
 import { loadVector, rawBodyBytes, rawEnvelope } from './helpers/golden-vectors.js';
 import { loadSerializerVector, sentBody, serializerVectorDir } from './helpers/serializer-vectors.js';
@@ -49,7 +50,7 @@ function zstdDecompressSync(bytes: Buffer): Buffer {
 /** Inflates with Python's own `bz2` or `lzma` module from the project venv. */
 function pythonInflate(module: 'bz2' | 'lzma', bytes: Buffer): Buffer {
   const code = `import sys, ${module}; sys.stdout.buffer.write(${module}.decompress(sys.stdin.buffer.read()))`;
-  return execFileSync('.venv/bin/python', ['-c', code], { input: bytes });
+  return execFileSync(venvBin('python'), ['-c', code], { input: bytes });
 }
 const acceptAll = 'contentTypes' in ALL ? ALL.contentTypes : [];
 

@@ -5,9 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-
-const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+import { venvBin } from '../emulator/moto-server.js';
 
 /** A key and its certificate, as PEM text. */
 export interface TestCertificate {
@@ -49,7 +47,7 @@ print(json.dumps({
 
 /** Makes a key and a self-signed certificate (about 100 ms). */
 export function makeTestCertificate(options: TestCertificateOptions = {}): TestCertificate {
-  const python = path.join(repoRoot, '.venv', 'bin', 'python');
+  const python = venvBin('python');
   if (!existsSync(python))
     throw new Error(`Python venv not found at ${python}; run \`bash scripts/python-env.sh\``);
   const settings = {

@@ -14,6 +14,7 @@ import { DecodeError } from '../../../src/protocol/errors.js';
 import { inflateBody } from '../../../src/protocol/inflate-body.js';
 import { DEFAULT_MAX_BZIP2_BYTES } from '../../../src/protocol/limits.js';
 import { decodeTaskMessageAsync } from '../../../src/protocol/task-message.js';
+import { venvBin } from '../../emulator/moto-server.js';
 
 const b64 = (text: string) => Buffer.from(text, 'base64');
 const MiB = 1024 * 1024;
@@ -27,7 +28,7 @@ const BZIP2_64_MIB_BOMB = b64(
 /** bz2.compress of `size` random bytes, from Python (Node has no bzip2 encoder). */
 function incompressibleBzip2(size: number): Buffer {
   return execFileSync(
-    '.venv/bin/python',
+    venvBin('python'),
     ['-c', `import bz2, os, sys; sys.stdout.buffer.write(bz2.compress(os.urandom(${size})))`],
     { maxBuffer: 4 * size },
   );
