@@ -121,13 +121,19 @@ export class S3PayloadStore implements PayloadStore {
         : await readAtMost(Body, maxBytes, location);
     } catch (error) {
       if (error instanceof PayloadTooLargeError) throw error;
-      const missing = awsErrorName(error) === 'NoSuchKey';
+      const name = awsErrorName(error);
       throw backendError(
         `S3 GetObject(s3://${location.bucket}/${location.key})`,
         error,
-        missing
+        name === 'NoSuchKey'
           ? 'The payload is gone: it expired under the bucket lifecycle rule, or the result was forgotten'
-          : this.#hint(error),
+          : name === 'AccessDenied'
+            ? // S3 answers 403, not 404, for a missing key to a role without s3:ListBucket on the bucket,
+              // which the ResultStore grants do not give readers.
+              'S3 refuses a key that does not exist with AccessDenied when the role may not list the bucket: ' +
+              'the payload may have expired under the bucket lifecycle rule or been forgotten; otherwise the ' +
+              `role lacks s3:GetObject on ${location.bucket}/${this.#prefix}* (ResultStore.grantReadResults)`
+            : this.#hint(error),
       );
     }
   }

@@ -76,3 +76,34 @@ describe('S3PayloadStore.get with maxBytes', () => {
     expect((await store.get(location, { maxBytes: MiB })).byteLength).toBe(MiB);
   });
 });
+
+describe('S3PayloadStore.get refused', () => {
+  const refusing = (name: string, status: number) =>
+    new S3PayloadStore(
+      {
+        send: async () => {
+          throw Object.assign(new Error('refused'), { name, $metadata: { httpStatusCode: status } });
+        },
+      } as unknown as S3Client,
+      { bucket: 'payloads', prefix: 'celeriac/' },
+    );
+
+  it('says that AccessDenied may be a missing payload, as S3 answers a role that may not list the bucket', async () => {
+    const failure = (await refusing('AccessDenied', 403)
+      .get(location)
+      .catch((error: unknown) => error)) as Error & { retryable: boolean };
+    expect(failure.message).toContain(`S3 GetObject(s3://${location.bucket}/${location.key})`);
+    expect(failure.message).toMatch(/may have expired under the bucket lifecycle rule or been forgotten/);
+    expect(failure.message).toContain(
+      'lacks s3:GetObject on payloads/celeriac/* (ResultStore.grantReadResults)',
+    );
+    expect(failure.retryable).toBe(false);
+  });
+
+  it('says a NoSuchKey payload is gone', async () => {
+    const failure = (await refusing('NoSuchKey', 404)
+      .get(location)
+      .catch((error: unknown) => error)) as Error;
+    expect(failure.message).toMatch(/The payload is gone: it expired under the bucket lifecycle rule/);
+  });
+});
