@@ -1,7 +1,8 @@
 /**
  * The options of `applyAsync` and `sendTask`. Names follow Celery's `apply_async` (`countdown`, `eta`, `expires`,
  * `queue`, `headers`, `shadow`, `priority`); times in seconds carry the unit in the name where Celery's do not
- * (`timeLimitSeconds`). `toSendRequest` (send-request.ts) validates them.
+ * (`timeLimitSeconds`). `toSendRequest` (send-request.ts) validates them, and refuses a name not listed here
+ * (`countDown`, `task_id`), naming the option it likely means.
  */
 import type { CompressionMethod } from './protocol/compression.js';
 import type { SerializerName } from './protocol/serializers.js';

@@ -205,6 +205,58 @@ function positiveSeconds(option: string, value: number | undefined): number | nu
   return value;
 }
 
+/** Every option {@link ApplyOptions} has (checked against the interface by the compiler). */
+const APPLY_OPTION_NAMES: ReadonlySet<string> = new Set(
+  Object.keys({
+    countdown: true,
+    eta: true,
+    expires: true,
+    queue: true,
+    taskId: true,
+    headers: true,
+    ignoreResult: true,
+    timeLimitSeconds: true,
+    softTimeLimitSeconds: true,
+    shadow: true,
+    priority: true,
+    serializer: true,
+    compression: true,
+    messageGroupId: true,
+    messageDeduplicationId: true,
+    link: true,
+    linkError: true,
+  } satisfies Record<keyof ApplyOptions, true>),
+);
+
+/** The option a misspelt or Celery-spelt name means: `countDown` and `count_down` are `countdown`. */
+function optionMeant(name: string): string | undefined {
+  const folded = name.replace(/_/g, '').toLowerCase();
+  const aliases: Readonly<Record<string, string>> = {
+    timelimit: 'timeLimitSeconds',
+    softtimelimit: 'softTimeLimitSeconds',
+    messagegroup: 'messageGroupId',
+  };
+  return (
+    [...APPLY_OPTION_NAMES].find((known) => known.toLowerCase() === folded) ?? aliases[folded] ?? undefined
+  );
+}
+
+/**
+ * Refuses an option `applyAsync` does not have: left out silently, a typo such as `countDown` would run the task
+ * at once.
+ */
+function checkOptionNames(options: object): void {
+  for (const name of Object.keys(options)) {
+    if (APPLY_OPTION_NAMES.has(name)) continue;
+    const meant = optionMeant(name);
+    throw new InvalidOptionError(
+      `Unknown send option \`${name}\`${meant ? `; did you mean \`${meant}\`?` : ''} ` +
+        `(options: ${[...APPLY_OPTION_NAMES].join(', ')})`,
+      { option: name, value: (options as Record<string, unknown>)[name] },
+    );
+  }
+}
+
 /**
  * Validates and completes one send.
  *
@@ -219,6 +271,7 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw InvalidOptionError.expected('options', 'an object of send options', options);
   }
+  checkOptionNames(options);
   const task = defaults.taskOptions ?? {};
   const headers = customHeaders(options.headers);
   if (typeof name !== 'string' || name.length === 0) {

@@ -62,6 +62,32 @@ describe('send options', () => {
     expect(fx.queued()).toHaveLength(0);
   });
 
+  it.each([
+    ['countDown', 'countdown'],
+    ['count_down', 'countdown'],
+    ['task_id', 'taskId'],
+    ['time_limit', 'timeLimitSeconds'],
+    ['link_error', 'linkError'],
+  ])('refuses the unknown option %s, which would be left out, and names %s', async (name, meant) => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    const attempt = add.applyAsync([1, 2], {}, { [name]: 60 } as never);
+    await expect(attempt).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(attempt).rejects.toThrow(`Unknown send option \`${name}\`; did you mean \`${meant}\`?`);
+    await expect(fx.app.sendTask('tasks.add', [1, 2], {}, { [name]: 60 } as never)).rejects.toThrow(
+      `Unknown send option \`${name}\``,
+    );
+    expect(fx.queued()).toHaveLength(0);
+  });
+
+  it('refuses an option it has no guess for, listing the options', async () => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    await expect(add.applyAsync([1, 2], {}, { retry: true } as never)).rejects.toThrow(
+      /^Unknown send option `retry` \(options: countdown, eta, expires, queue, taskId,/,
+    );
+  });
+
   it("sends custom headers after Celery's own, and refuses headers that are not an object", async () => {
     const fx = memoryApp();
     const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);

@@ -75,14 +75,22 @@ describe('the worker registry', () => {
       online: true,
     });
     expect(busy[0]?.active).toEqual([
-      { id: running.id, name: 'tasks.wait', startedAtMs: expect.any(Number) },
+      {
+        id: running.id,
+        name: 'tasks.wait',
+        startedAtMs: expect.any(Number),
+        args: '(300,)',
+        kwargs: '{}',
+        queue: 'celery',
+        redelivered: false,
+      },
     ]);
     await running.get({ timeoutMs: 2000 });
     const idle = await until(
       () => control.workers(),
       (workers) => workers[0]?.processed.SUCCESS === 1,
     );
-    expect(idle[0]).toMatchObject({ active: [], processed: { SUCCESS: 1 } });
+    expect(idle[0]).toMatchObject({ active: [], processed: { SUCCESS: 1 }, totals: { 'tasks.wait': 1 } });
     await worker.stop();
     expect((await control.workers())[0]).toMatchObject({ status: 'offline', online: false });
   });
