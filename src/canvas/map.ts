@@ -70,6 +70,12 @@ export function chunks<R>(task: Canvas<R>, items: readonly (readonly unknown[])[
       form: 'chunks',
     });
   }
+  if (!Array.isArray(items) || items.length === 0) {
+    throw new CanvasError(
+      `chunks needs at least one item (an argument list) to split; got ${Array.isArray(items) ? 'none' : String(items)}`,
+      { form: 'chunks' },
+    );
+  }
   const parts: MapSignature<R>[] = [];
   for (let start = 0; start < items.length; start += n)
     parts.push(xstarmap(task, items.slice(start, start + n)));

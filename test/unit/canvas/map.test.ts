@@ -55,6 +55,13 @@ describe('xmap, xstarmap, chunks', () => {
     expect(() => chunks(add.s(), [[1, 1]], 0)).toThrow(CanvasError);
   });
 
+  it('refuses no items, naming chunks rather than the group it would build', () => {
+    const { add } = fixture();
+    expect(() => chunks(add.s(), [], 2)).toThrow(
+      'chunks needs at least one item (an argument list) to split; got none',
+    );
+  });
+
   it('a map over a task this worker does not have fails with NotRegistered', async () => {
     const { fx, add } = fixture();
     const sig = add.s();
