@@ -22,6 +22,23 @@ export class QueueNotFoundError extends CeleriacError {
   }
 }
 
+/** A queue named as a dead-letter queue is one of the app's live queues, which has none. */
+export class NotADeadLetterQueueError extends CeleriacError {
+  override readonly name = 'NotADeadLetterQueueError';
+  /** The name or URL given. */
+  readonly queue: string;
+
+  constructor(queue: string, url: string, options: CeleriacErrorOptions = {}) {
+    super(
+      `${JSON.stringify(queue)} (${url}) is one of the app's queues and has no redrive policy, so it has no ` +
+        'dead-letter queue, and its messages are live tasks, not dead letters: give it one (the TaskQueue ' +
+        'construct does), or name the dead-letter queue by its URL or SQS name',
+      options,
+    );
+    this.queue = queue;
+  }
+}
+
 /** The credentials lack an IAM permission. */
 export class PermissionDeniedError extends CeleriacError {
   override readonly name = 'PermissionDeniedError';

@@ -6,6 +6,7 @@
  */
 import { awsErrorName } from '../aws/aws-error.js';
 import {
+  NotADeadLetterQueueError,
   PermissionDeniedError,
   PurgeInProgressError,
   QueueNotFoundError,
@@ -57,6 +58,12 @@ export function toApiError(error: unknown): { readonly status: number; readonly 
   }
   if (error instanceof QueueNotFoundError) {
     return { status: 404, body: { kind: 'queue-not-found', message: error.message, queue: error.queue } };
+  }
+  if (error instanceof NotADeadLetterQueueError) {
+    return {
+      status: 409,
+      body: { kind: 'not-a-dead-letter-queue', message: error.message, queue: error.queue },
+    };
   }
   if (error instanceof PermissionDeniedError) {
     return {

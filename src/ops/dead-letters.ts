@@ -3,6 +3,8 @@
  * moving them back (redrive) or deleting them. A dead-letter queue is named by its URL, its SQS name, or the
  * Celery queue it serves (`celery` means the dead-letter queue of `celery`).
  */
+
+import { NotADeadLetterQueueError } from '../aws/queue-admin-errors.js';
 import type { RedriveReport } from '../aws/redrive-dead-letters.js';
 import type { QueueDepth } from '../aws/sqs-queue-admin.js';
 import { type DeadLetterView, describeDeadLetter } from './describe-dead-letter.js';
@@ -39,12 +41,20 @@ export async function listDeadLetterQueues(
 
 /**
  * The URL of a dead-letter queue given as its URL or SQS name, or as the Celery queue whose redrive policy names
- * it. A queue with no redrive policy is taken to be the dead-letter queue itself.
+ * it. A queue with no redrive policy is taken to be the dead-letter queue itself, unless it is one of the app's
+ * own queues: showing its messages would hide live tasks for a moment, deleting them would lose them.
+ *
+ * @throws {NotADeadLetterQueueError} for one of the app's queues without a redrive policy.
  */
 export async function resolveDeadLetterQueue(ctx: OpsContext, queue: string): Promise<string> {
   const url = await resolveQueue(ctx, queue);
   const policy = (await ctx.queues.depth(url)).redrivePolicy;
-  return policy ? await ctx.queues.urlOfArn(policy.deadLetterTargetArn) : url;
+  if (policy) return await ctx.queues.urlOfArn(policy.deadLetterTargetArn);
+  const known = await Promise.all(
+    knownQueues(ctx).map((name) => resolveQueue(ctx, name).catch(() => undefined)),
+  );
+  if (known.includes(url)) throw new NotADeadLetterQueueError(queue, url);
+  return url;
 }
 
 /**

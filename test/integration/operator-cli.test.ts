@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  CreateQueueCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -20,7 +21,7 @@ import { createApp } from '../../src/index.js';
 import { uniqueName } from '../emulator/unique-name.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
 import { createIndexedResultTable } from '../helpers/indexed-result-table.js';
-import { deadLetterAll, depth, until } from '../helpers/operator-queues.js';
+import { deadLetterAll, depth, depths, until } from '../helpers/operator-queues.js';
 import { createQueueWithDeadLetter } from '../helpers/sqs-queues.js';
 
 const endpoint = process.env.AWS_ENDPOINT_URL ?? '';
@@ -375,6 +376,32 @@ describe('celeriac dlq', () => {
     const all = await run(['dlq', 'delete', 'parked', '--all', '--force']);
     expect(all.output.trim()).toBe(`Deleted 1 message from ${parked.deadLetterUrl}.`);
     expect(await depth(sqs, parked.deadLetterUrl)).toBe(0);
+  });
+
+  it("refuses to treat one of the app's queues without a redrive policy as a dead-letter queue", async () => {
+    const { QueueUrl: bare = '' } = await sqs.send(
+      new CreateQueueCommand({ QueueName: uniqueName('ops-bare') }),
+    );
+    await sqs.send(new SendMessageCommand({ QueueUrl: bare, MessageBody: 'a live task' }));
+    const withBare = {
+      CELERIAC_QUEUE_URLS: JSON.stringify({
+        ...Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.queueUrl])),
+        bare,
+      }),
+    };
+    for (const args of [
+      ['dlq', 'delete', 'bare', '--all', '--force'],
+      ['dlq', 'show', 'bare'],
+      ['dlq', 'delete', bare, '--all', '--force'],
+    ]) {
+      const refused = await run(args, withBare);
+      expect(refused.code, refused.output).not.toBe(0);
+      expect(refused.output).toContain(
+        `(${bare}) is one of the app's queues and has no redrive policy, so it has no dead-letter queue`,
+      );
+    }
+    // Nothing was received or deleted: the message is still there, and visible.
+    expect(await depths(sqs, bare)).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
   });
 
   it('redrive of all moves every dead letter back, and the worker runs it', async () => {
