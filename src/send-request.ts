@@ -18,7 +18,7 @@
 import type { ApplyOptions } from './apply-options.js';
 import { MAX_PRIORITY, priorityQueueFor, routeFor, type TaskRouting } from './config/task-routes.js';
 import { inheritedIds } from './current-task.js';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError, InvalidTaskError } from './errors.js';
 import { describeKey, type KeySource, limitKeyOf, type RateLimitKey } from './flow/limit-key.js';
 import { CELERY_HEADER_NAMES } from './protocol/celery-headers.js';
 import {
@@ -27,6 +27,7 @@ import {
   isCompressionMethod,
 } from './protocol/compression.js';
 import { parseIsoDateTime } from './protocol/iso-time.js';
+import { readSignature } from './protocol/nested-signatures.js';
 import { isFifoQueueName } from './protocol/queue-name.js';
 import { isSerializerName, type SerializerName } from './protocol/serializers.js';
 import type { SignatureDict } from './protocol/signature.js';
@@ -192,9 +193,29 @@ function plainSignature(value: SignatureDict): SignatureDict {
   return typeof toDict === 'function' ? (toDict.call(value) as SignatureDict) : value;
 }
 
-function signatureList(value: SignatureDict | readonly SignatureDict[] | undefined): SignatureDict[] | null {
+/**
+ * `link` or `linkError` as a list of signature dicts, each checked as a worker will read it: refused here, a
+ * wrong one (a task name where a signature belongs, say) would make the whole message undecodable, and the task
+ * would go to the dead-letter queue without running.
+ */
+function signatureList(
+  option: 'link' | 'linkError',
+  value: SignatureDict | readonly SignatureDict[] | undefined,
+): SignatureDict[] | null {
   if (value === undefined) return null;
-  return (Array.isArray(value) ? [...value] : [value as SignatureDict]).map(plainSignature);
+  const list = (Array.isArray(value) ? [...value] : [value as SignatureDict]).map(plainSignature);
+  list.forEach((signature, i) => {
+    try {
+      readSignature(signature, `${option}[${i}]`, '');
+    } catch (error) {
+      if (!(error instanceof InvalidTaskError)) throw error;
+      throw new InvalidOptionError(
+        `Expected \`${option}\` to be a signature (task.s(...), or a dict with \`task\`) or a list of them: ${error.message}`,
+        { option, value, cause: error },
+      );
+    }
+  });
+  return list;
 }
 
 function positiveSeconds(option: string, value: number | undefined): number | null {
@@ -378,8 +399,8 @@ export function toSendRequest(call: SendCall, defaults: SendDefaults): SendReque
     rootId: workflow.rootId ?? inherited.rootId ?? null,
     parentId: workflow.parentId ?? inherited.parentId ?? null,
     shadow: options.shadow ?? null,
-    callbacks: signatureList(options.link),
-    errbacks: signatureList(options.linkError),
+    callbacks: signatureList('link', options.link),
+    errbacks: signatureList('linkError', options.linkError),
     chain: workflow.chain ? workflow.chain.map(plainSignature) : null,
     chord: workflow.chord ? plainSignature(workflow.chord) : null,
     origin: workflow.origin ?? defaults.origin,

@@ -88,6 +88,21 @@ describe('send options', () => {
     );
   });
 
+  it('refuses a link or linkError that is not a signature, which would make the message undecodable', async () => {
+    const fx = memoryApp();
+    const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
+    await expect(fx.app.sendTask('tasks.add', [1, 2], {}, { link: 'tasks.log' as never })).rejects.toThrow(
+      /^Expected `link` to be a signature \(task\.s\(\.\.\.\), or a dict with `task`\) or a list of them: `link\[0\]` is not a signature/,
+    );
+    await expect(
+      add.applyAsync([1, 2], {}, { linkError: [add.s(1), { task: 'tasks.log', args: 'x' } as never] }),
+    ).rejects.toThrow(/`linkError\[1\]\.args` is "x", not a list of arguments/);
+    expect(fx.queued()).toHaveLength(0);
+    // A signature, or a list of them, goes.
+    await add.applyAsync([1, 2], {}, { link: add.s(3), linkError: [add.s(4)] });
+    expect(fx.queued()).toHaveLength(1);
+  });
+
   it("sends custom headers after Celery's own, and refuses headers that are not an object", async () => {
     const fx = memoryApp();
     const add = fx.app.task('tasks.add', (a: number, b: number) => a + b);
