@@ -26,23 +26,31 @@ export interface InFlight {
   done?: Promise<MessageOutcome | undefined>;
 }
 
-/**
- * The longest `args` and `kwargs` repr an active task's entry carries: Celery's own (`saferepr`, 1,024), so a
- * record with a hundred tasks running stays well inside a DynamoDB item's 400 KB.
- */
+/** The longest `args` and `kwargs` repr an active task's entry carries: Celery's own (`saferepr`, 1,024). */
 export const MAX_ACTIVE_REPR_CHARS = 1024;
+
+/**
+ * The most characters of repr all entries carry together, shared out when many tasks run: even escaped as JSON
+ * (six bytes a character at worst) the record stays far inside a DynamoDB item's 400 KB.
+ */
+export const MAX_ACTIVE_REPR_TOTAL = 32_768;
 
 /** The claimed tasks among the messages in flight, for the registry. */
 export function activeTasks(inFlight: Iterable<InFlight>): ActiveTask[] {
-  return [...inFlight].flatMap(({ claim, claimedAtMs, queue, message }) =>
+  const claimed = [...inFlight].filter((entry) => entry.claim !== undefined);
+  const limit = Math.max(
+    16,
+    Math.min(MAX_ACTIVE_REPR_CHARS, Math.floor(MAX_ACTIVE_REPR_TOTAL / (2 * Math.max(1, claimed.length)))),
+  );
+  return claimed.flatMap(({ claim, claimedAtMs, queue, message }) =>
     claim
       ? [
           {
             id: claim.taskId,
             name: claim.taskName ?? '',
             startedAtMs: claimedAtMs ?? 0,
-            args: clipText(claim.argsrepr ?? '', MAX_ACTIVE_REPR_CHARS),
-            kwargs: clipText(claim.kwargsrepr ?? '', MAX_ACTIVE_REPR_CHARS),
+            args: clipText(claim.argsrepr ?? '', limit),
+            kwargs: clipText(claim.kwargsrepr ?? '', limit),
             queue: queue.name,
             redelivered: message.receiveCount > 1,
           },

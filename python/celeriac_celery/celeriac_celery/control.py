@@ -111,13 +111,15 @@ def parse_control(stored_id: str, body: str) -> dict[str, Any] | str:
 
 #: The longest ``args`` and ``kwargs`` repr an active task's entry carries, as celeriac's workers write them.
 MAX_ACTIVE_REPR_CHARS = 1024
+#: The most repr characters all entries carry together, shared out when many tasks run (the record is one item).
+MAX_ACTIVE_REPR_TOTAL = 32768
 
 
-def _clip(text: str) -> str:
-    """``text`` cut to :data:`MAX_ACTIVE_REPR_CHARS`, saying how much was left out."""
-    if len(text) <= MAX_ACTIVE_REPR_CHARS:
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
         return text
-    return f"{text[:MAX_ACTIVE_REPR_CHARS]}... ({len(text) - MAX_ACTIVE_REPR_CHARS} more characters)"
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
 
 
 class WorkerRegistry:
@@ -154,7 +156,9 @@ class WorkerRegistry:
         pool = pool_name(getattr(controller, "pool_cls", None))
         queues = [q.name for q in getattr(getattr(c, "task_consumer", None), "queues", None) or []]
         active = []
-        for request in list(worker_state.active_requests):
+        requests = list(worker_state.active_requests)
+        limit = max(16, min(MAX_ACTIVE_REPR_CHARS, MAX_ACTIVE_REPR_TOTAL // (2 * max(1, len(requests)))))
+        for request in requests:
             started = getattr(request, "time_start", None)
             delivery = getattr(request, "delivery_info", None) or {}
             active.append(
@@ -162,8 +166,8 @@ class WorkerRegistry:
                     "id": request.id,
                     "name": request.name,
                     "startedAtMs": round(started * 1000) if started else round(now_ms),
-                    "args": _clip(str(getattr(request, "argsrepr", None) or "")),
-                    "kwargs": _clip(str(getattr(request, "kwargsrepr", None) or "")),
+                    "args": _clip(str(getattr(request, "argsrepr", None) or ""), limit),
+                    "kwargs": _clip(str(getattr(request, "kwargsrepr", None) or ""), limit),
                     "queue": str(delivery.get("routing_key") or ""),
                     "redelivered": bool(delivery.get("redelivered")),
                 }
