@@ -4,6 +4,7 @@
  * half; the worker uses one for follow-ups (callbacks, chain steps, chord bodies, retries).
  */
 import type { ApplyOptions } from './apply-options.js';
+import { checkCarried } from './canvas/apply-workflow.js';
 import { InvalidOptionError } from './errors.js';
 import type { ErrorTable } from './exception-table.js';
 import { GroupResult } from './group-result.js';
@@ -85,7 +86,10 @@ export class Client {
     kwargs: Readonly<Record<string, unknown>> = {},
     options: ApplyOptions = {},
   ): Promise<AsyncResult<R>> {
-    const request = this.request({ name, args, kwargs, options });
+    const call = { name, args, kwargs, options };
+    const request = this.request(call);
+    // The links' own sends are checked now too, as `applyAsync` checks them, not when the task has run.
+    checkCarried(this, call);
     await this.send([request]);
     return this.sentResult<R>(request);
   }
@@ -96,7 +100,11 @@ export class Client {
    * @throws {InvalidOptionError} for a bad call, or two calls with one `taskId`; then nothing is sent.
    */
   async sendTasks<R = unknown>(calls: readonly TaskCall[]): Promise<AsyncResult<R>[]> {
-    const requests = calls.map((call) => this.request(call));
+    const requests = calls.map((call) => {
+      const request = this.request(call);
+      checkCarried(this, call);
+      return request;
+    });
     // A task id runs once (the worker's claim refuses a second run of it): a second call under the same id would
     // be dropped in silence, so the whole batch is refused before anything is sent.
     const seen = new Map<string, number>();

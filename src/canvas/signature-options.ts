@@ -119,11 +119,12 @@ export function signatureCall(
   extra: WorkflowFields = {},
   partialKwargs: Readonly<Record<string, unknown>> = {},
 ): SendCall {
-  const { immutable, options } = signature;
+  // A dict written by hand may leave out what Celery's always has: no arguments, no options.
+  const { immutable, args = [], kwargs = {}, options = {} } = signature;
   return {
     name: signature.task,
-    args: immutable ? signature.args : [...partialArgs, ...signature.args],
-    kwargs: immutable ? signature.kwargs : { ...signature.kwargs, ...partialKwargs },
+    args: immutable ? args : [...partialArgs, ...args],
+    kwargs: immutable ? kwargs : { ...kwargs, ...partialKwargs },
     options: applyOptionsOf(options),
     workflow: { ...workflowOf(options), ...extra },
   };

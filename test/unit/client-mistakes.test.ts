@@ -98,9 +98,17 @@ describe('send options', () => {
       add.applyAsync([1, 2], {}, { linkError: [add.s(1), { task: 'tasks.log', args: 'x' } as never] }),
     ).rejects.toThrow(/`linkError\[1\]\.args` is "x", not a list of arguments/);
     expect(fx.queued()).toHaveLength(0);
-    // A signature, or a list of them, goes.
+    // A link's own send is checked too, by name as by the task.
+    const badLink = { ...add.s(1), options: { priority: 999 } };
+    await expect(fx.app.sendTask('tasks.add', [1, 2], {}, { link: badLink })).rejects.toThrow(/`priority`/);
+    await expect(fx.app.sendTasks([{ name: 'tasks.add', options: { link: badLink } }])).rejects.toThrow(
+      /`priority`/,
+    );
+    expect(fx.queued()).toHaveLength(0);
+    // A signature, or a list of them, goes; so does a dict written by hand with only its task.
     await add.applyAsync([1, 2], {}, { link: add.s(3), linkError: [add.s(4)] });
-    expect(fx.queued()).toHaveLength(1);
+    await fx.app.sendTask('tasks.add', [1, 2], {}, { link: { task: 'tasks.log' } as never });
+    expect(fx.queued()).toHaveLength(2);
   });
 
   it("sends custom headers after Celery's own, and refuses headers that are not an object", async () => {
