@@ -161,18 +161,26 @@ function tryLock(lock: string): number | undefined {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   let text: string;
-  let ageMs: number;
+  let seen: { ino: number; mtimeMs: number };
   try {
+    seen = statSync(lock);
     text = readFileSync(lock, 'utf8');
-    ageMs = Date.now() - statSync(lock).mtimeMs;
   } catch {
     return 0; // Released in between.
   }
   const holder = Number(text);
+  const ageMs = Date.now() - seen.mtimeMs;
   if (text === '' ? ageMs < 5000 : Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
     return text === '' ? 0 : holder;
   }
-  rmSync(lock, { force: true });
+  // Removed only if it is still the file judged stale: another process that found it stale too may have
+  // removed it and taken a lock of its own since, which must stay.
+  try {
+    const now = statSync(lock);
+    if (now.ino === seen.ino && now.mtimeMs === seen.mtimeMs) rmSync(lock, { force: true });
+  } catch {
+    // Gone already.
+  }
   return 0;
 }
 
