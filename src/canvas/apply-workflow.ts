@@ -10,7 +10,7 @@ import type { SignatureDict } from '../protocol/signature.js';
 import type { AsyncResult, ResultHandle } from '../result.js';
 import type { SendCall } from '../send-request.js';
 import { type ApplyPlace, type PlannedResult, planWorkflow } from './plan-workflow.js';
-import { signatureCall } from './signature-options.js';
+import { plainSignature, signatureCall } from './signature-options.js';
 
 /** The ids a dry run of a nested signature's send gets: never sent, so any will do. */
 const DRY_RUN_IDS = { newId: () => globalThis.crypto.randomUUID(), replyTo: 'dry-run' };
@@ -34,8 +34,7 @@ export function checkCarried(client: Client, call: SendCall): void {
   some(options.linkError);
   for (const item of carried) {
     // A canvas object (`task.s()`) as a link turns itself into a dict, as the send conversion turns it.
-    const toDict = (item as { toDict?: unknown }).toDict;
-    const dict = typeof toDict === 'function' ? (toDict.call(item) as SignatureDict) : item;
+    const dict = plainSignature(item);
     const calls = dict.subtask_type ? planWorkflow(dict, {}, DRY_RUN_IDS).calls : [signatureCall(dict)];
     for (const nested of calls) {
       client.request(nested);

@@ -12,6 +12,7 @@
  * | `Duration` | Milliseconds | each run's time in the task function |
  * | `QueueWait` | Milliseconds | from the message's send (SQS `SentTimestamp`) to the start of its processing |
  */
+import { TASK_OUTCOME_STATES } from '../protocol/states.js';
 
 /** The `task` dimension value of messages naming a task the worker does not have. */
 export const UNREGISTERED_TASK = '(unregistered)';
@@ -25,9 +26,6 @@ export interface TaskMeasurement {
   readonly runtimeMs?: number | undefined;
   readonly queueWaitMs?: number | undefined;
 }
-
-/** The states that count as a task in `Tasks`. */
-const COUNTED = new Set(['SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'IGNORED', 'REJECTED']);
 
 /** EMF allows at most 100 values per metric in one document. */
 const MAX_VALUES = 100;
@@ -47,7 +45,7 @@ export class EmfBatch {
   readonly #byTask = new Map<string, Totals>();
 
   add(measurement: TaskMeasurement): void {
-    if (!COUNTED.has(measurement.state)) return;
+    if (!TASK_OUTCOME_STATES.has(measurement.state)) return;
     const key = JSON.stringify([measurement.queueName ?? null, measurement.taskName]);
     const totals = this.#byTask.get(key) ?? {
       task: measurement.taskName,

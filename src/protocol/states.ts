@@ -33,6 +33,20 @@ export const READY_STATES: ReadonlySet<string> = new Set([
   TaskState.REVOKED,
 ]);
 
+/**
+ * The states a delivery of a task ends in when the task ran or was refused for good: SUCCESS, FAILURE, RETRY,
+ * REVOKED, IGNORED, REJECTED. What counts as one task in the metrics and in a worker's counts by task name (a
+ * duplicate delivery, a delay or a hand-back does not).
+ */
+export const TASK_OUTCOME_STATES: ReadonlySet<string> = new Set([
+  TaskState.SUCCESS,
+  TaskState.FAILURE,
+  TaskState.RETRY,
+  TaskState.REVOKED,
+  TaskState.IGNORED,
+  TaskState.REJECTED,
+]);
+
 /** States whose result is an exception: RETRY, FAILURE, REVOKED. */
 export const EXCEPTION_STATES: ReadonlySet<string> = new Set([
   TaskState.RETRY,

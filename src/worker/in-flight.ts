@@ -37,24 +37,20 @@ export const MAX_ACTIVE_REPR_TOTAL = 32_768;
 
 /** The claimed tasks among the messages in flight, for the registry. */
 export function activeTasks(inFlight: Iterable<InFlight>): ActiveTask[] {
-  const claimed = [...inFlight].filter((entry) => entry.claim !== undefined);
+  const claimed = [...inFlight].flatMap(({ claim, claimedAtMs, queue, message }) =>
+    claim ? [{ claim, claimedAtMs, queue, message }] : [],
+  );
   const limit = Math.max(
     16,
     Math.min(MAX_ACTIVE_REPR_CHARS, Math.floor(MAX_ACTIVE_REPR_TOTAL / (2 * Math.max(1, claimed.length)))),
   );
-  return claimed.flatMap(({ claim, claimedAtMs, queue, message }) =>
-    claim
-      ? [
-          {
-            id: claim.taskId,
-            name: claim.taskName ?? '',
-            startedAtMs: claimedAtMs ?? 0,
-            args: clipText(claim.argsrepr ?? '', limit),
-            kwargs: clipText(claim.kwargsrepr ?? '', limit),
-            queue: queue.name,
-            redelivered: message.receiveCount > 1,
-          },
-        ]
-      : [],
-  );
+  return claimed.map(({ claim, claimedAtMs, queue, message }) => ({
+    id: claim.taskId,
+    name: claim.taskName ?? '',
+    startedAtMs: claimedAtMs ?? 0,
+    args: clipText(claim.argsrepr ?? '', limit),
+    kwargs: clipText(claim.kwargsrepr ?? '', limit),
+    queue: queue.name,
+    redelivered: message.receiveCount > 1,
+  }));
 }

@@ -2,18 +2,10 @@
  * What a host has processed since it started, for its registry record: messages by final state, and tasks by
  * name (Celery's `stats` `total`, as its `state.total_count` keeps it).
  */
-import type { TaskRegistry } from '../registry.js';
-import { type MessageOutcome, MessageState } from './message-outcome.js';
 
-/** The final states of a task that ran or was refused for good: what Celery counts under the task's name. */
-const TASK_STATES: ReadonlySet<string> = new Set([
-  MessageState.SUCCESS,
-  MessageState.FAILURE,
-  MessageState.RETRY,
-  MessageState.REVOKED,
-  MessageState.IGNORED,
-  MessageState.REJECTED,
-]);
+import { TASK_OUTCOME_STATES } from '../protocol/states.js';
+import type { TaskRegistry } from '../registry.js';
+import type { MessageOutcome } from './message-outcome.js';
 
 /** Counts of one host's outcomes. */
 export class ProcessedCounts {
@@ -32,7 +24,11 @@ export class ProcessedCounts {
   add(outcome: Pick<MessageOutcome, 'state' | 'taskName'>): void {
     this.#byState[outcome.state] = (this.#byState[outcome.state] ?? 0) + 1;
     const name = outcome.taskName;
-    if (name !== undefined && TASK_STATES.has(outcome.state) && this.#registry.get(name) !== undefined) {
+    if (
+      name !== undefined &&
+      TASK_OUTCOME_STATES.has(outcome.state) &&
+      this.#registry.get(name) !== undefined
+    ) {
       this.#byTask[name] = (this.#byTask[name] ?? 0) + 1;
     }
   }
